@@ -1,0 +1,129 @@
+/**
+ * Pure renderers for bo's MinIO (issue 4): systemd unit, non-secret env file, bucket setup script.
+ * Root credentials live in a separate root-only EnvironmentFile written by the caller
+ * (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD); nothing rendered here contains them.
+ * MinIO and its client are upstream binaries (Debian's `mc` package is Midnight Commander).
+ */
+import { lines, shellQuote } from "./postgres";
+
+export interface MinioEnvArgs {
+  /** MINIO_VOLUMES. Default: `/srv/minio/data`. */
+  volumes?: string;
+  /** --address. Default: `192.168.9.21:9000`. */
+  address?: string;
+  /** --console-address. Default: `192.168.9.21:9001`. */
+  consoleAddress?: string;
+  /** --certs-dir (public.crt/private.key → HTTPS; pgBackRest's S3 driver only speaks HTTPS). Default: `/etc/minio/certs`. */
+  certsDir?: string;
+}
+
+/** /etc/default/minio: volumes and server options, no credentials. */
+export function renderMinioEnv(a: MinioEnvArgs = {}): string {
+  const opts = [
+    `--address ${a.address ?? "192.168.9.21:9000"}`,
+    `--console-address ${a.consoleAddress ?? "192.168.9.21:9001"}`,
+    `--certs-dir ${a.certsDir ?? "/etc/minio/certs"}`,
+  ].join(" ");
+  return lines(
+    "# Managed by homelab (components/data/render/minio.ts). Credentials are in the separate credentials env file.",
+    `MINIO_VOLUMES="${a.volumes ?? "/srv/minio/data"}"`,
+    `MINIO_OPTS="${opts}"`,
+  );
+}
+
+export interface MinioUnitArgs {
+  /** minio server binary. Default: `/usr/local/bin/minio`. */
+  binPath?: string;
+  /** Non-secret env file (renderMinioEnv). Default: `/etc/default/minio`. */
+  envFile?: string;
+  /** Root-only env file with MINIO_ROOT_USER / MINIO_ROOT_PASSWORD, written by the caller. Default: `/etc/minio/credentials.env`. */
+  credentialsEnvFile?: string;
+  /** OS user/group. Default: `minio-user`. */
+  user?: string;
+}
+
+/** minio.service modelled on upstream's minio-service unit. */
+export function renderMinioUnit(a: MinioUnitArgs = {}): string {
+  const user = a.user ?? "minio-user";
+  return lines(
+    "# Managed by homelab (components/data/render/minio.ts).",
+    "[Unit]",
+    "Description=MinIO object storage (homelab)",
+    "Wants=network-online.target",
+    "After=network-online.target",
+    "",
+    "[Service]",
+    "Type=notify",
+    `User=${user}`,
+    `Group=${user}`,
+    `EnvironmentFile=${a.envFile ?? "/etc/default/minio"}`,
+    `EnvironmentFile=${a.credentialsEnvFile ?? "/etc/minio/credentials.env"}`,
+    `ExecStart=${a.binPath ?? "/usr/local/bin/minio"} server $MINIO_OPTS $MINIO_VOLUMES`,
+    "Restart=always",
+    "LimitNOFILE=1048576",
+    "TasksMax=infinity",
+    "TimeoutStopSec=infinity",
+    "SendSIGKILL=no",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+  );
+}
+
+export interface MinioBucket {
+  /** Bucket name (S3 rules: 3-63 chars, lowercase, digits, dots, hyphens). */
+  name: string;
+  /** `mc version enable` on it. Default: false. */
+  versioning?: boolean;
+}
+
+export interface MinioBucketsArgs {
+  /** Buckets. Default: backups (versioned), archives (versioned), media, pg-wal. */
+  buckets?: MinioBucket[];
+  /** mc alias. Default: `homelab`. */
+  alias?: string;
+  /** MinIO endpoint URL. Default: `https://192.168.9.21:9000`. */
+  url?: string;
+  /** MinIO client binary. Default: `/usr/local/bin/mc`. */
+  mcBin?: string;
+  /** Env var holding the access key. Default: `MINIO_ROOT_USER`. */
+  userEnv?: string;
+  /** Env var holding the secret key. Default: `MINIO_ROOT_PASSWORD`. */
+  passwordEnv?: string;
+}
+
+export const DEFAULT_MINIO_BUCKETS: MinioBucket[] = [
+  { name: "backups", versioning: true },
+  { name: "archives", versioning: true },
+  { name: "media" },
+  { name: "pg-wal" },
+];
+
+/** Idempotent bucket setup: `mc alias set` from env, `mc mb --ignore-existing`, `mc version enable` where asked. */
+export function renderMinioBucketsScript(a: MinioBucketsArgs = {}): string {
+  const buckets = a.buckets ?? DEFAULT_MINIO_BUCKETS;
+  const alias = a.alias ?? "homelab";
+  const userEnv = a.userEnv ?? "MINIO_ROOT_USER";
+  const pwEnv = a.passwordEnv ?? "MINIO_ROOT_PASSWORD";
+  for (const e of [userEnv, pwEnv]) if (!/^[A-Z_][A-Z0-9_]*$/.test(e)) throw new Error(`bad env var ${e}`);
+  if (!/^[a-z0-9_-]+$/.test(alias)) throw new Error(`bad alias ${alias}`);
+  for (const b of buckets) if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.name)) throw new Error(`bad bucket name ${b.name}`);
+  const out: string[] = [
+    "#!/usr/bin/env bash",
+    "# MinIO bucket setup. Managed by homelab (components/data/render/minio.ts). Idempotent.",
+    "set -euo pipefail",
+    "umask 077",
+    `MC=${shellQuote(a.mcBin ?? "/usr/local/bin/mc")}`,
+    `ALIAS=${shellQuote(alias)}`,
+    `URL=${shellQuote(a.url ?? "https://192.168.9.21:9000")}`,
+    `: "\${${userEnv}:?${userEnv} must be set}"`,
+    `: "\${${pwEnv}:?${pwEnv} must be set}"`,
+    "",
+    `"$MC" alias set "$ALIAS" "$URL" "$${userEnv}" "$${pwEnv}" >/dev/null`,
+  ];
+  for (const b of buckets) {
+    out.push(`"$MC" mb --ignore-existing "$ALIAS/${b.name}"`);
+    if (b.versioning) out.push(`"$MC" version enable "$ALIAS/${b.name}"`);
+  }
+  return out.join("\n") + "\n";
+}

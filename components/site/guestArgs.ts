@@ -1,0 +1,71 @@
+/**
+ * Pure mapping from a validated inventory service to the arguments of the
+ * Proxmox components. Kept out of the components so that it is tested without
+ * Pulumi, and out of the stacks so that they stay thin.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ResolvedService, Site } from "../inventory/load";
+import { LxcServiceArgs } from "../proxmox/lxcService";
+import { VmServiceArgs } from "../proxmox/vmService";
+import { guestDescription } from "../proxmox/render";
+
+/** Key of the OS image a guest is built from: one download per (node, template). */
+export function imageKey(service: ResolvedService): string {
+  return `${service.host}-${service.template}`;
+}
+
+function common(site: Site, s: ResolvedService) {
+  const net = s.resolvedNetwork;
+  const datastoreId = s.datastore!;
+  return {
+    nodeName: s.host!,
+    vmId: s.vmid!,
+    description: guestDescription(site.name, s.ref, s.description),
+    cores: s.cores!,
+    memoryMiB: s.memoryMiB!,
+    diskGiB: s.diskGiB!,
+    datastoreId,
+    dataVolumes: s.dataMounts.map((m) => ({ path: m.path, sizeGiB: m.sizeGiB, datastoreId: m.datastore ?? datastoreId })),
+    network: {
+      bridge: net.bridge!,
+      vlanId: net.vlan,
+      ipv4Cidr: s.ipv4Cidr,
+      ipv4Gateway: s.router ? undefined : net.gateway,
+      ipv6Cidr: s.ipv6Cidr,
+      ipv6Gateway: s.router ? undefined : net.ipv6?.gateway,
+    },
+    dns: { servers: [...site.inventory.dns.servers], domain: site.inventory.dns.domain },
+    sshPublicKeys: [...site.inventory.sshPublicKeys],
+    firewall: s.firewall.map((f) => ({ port: f.port, protocol: f.protocol, sources: f.sources, description: f.description })),
+    startupOrder: s.startupOrder,
+    tags: [site.name, ...(s.ref ? [s.ref] : []), ...s.tags],
+    stateful: s.stateful,
+  };
+}
+
+/** Arguments for an LxcService built from `s`. */
+export function lxcArgs(site: Site, s: ResolvedService, templateFileId: pulumi.Input<string>): LxcServiceArgs {
+  return {
+    ...common(site, s),
+    hostname: s.name,
+    templateFileId,
+    swapMiB: s.swapMiB,
+    privilegedReason: s.privileged?.reason,
+    features: s.features,
+  };
+}
+
+/** Arguments for a VmService built from `s`. */
+export function vmArgs(site: Site, s: ResolvedService, imageFileId: pulumi.Input<string>): VmServiceArgs {
+  const networks = new Map(site.networks.map((n) => [n.name, n]));
+  return {
+    ...common(site, s),
+    name: s.name,
+    imageFileId,
+    guestFirewall: !s.router,
+    extraNics: s.extraNics.map((nic) => {
+      const n = networks.get(nic.network)!;
+      return { bridge: n.bridge!, vlanId: n.vlan, ipv4: nic.ipv4 === "dhcp" ? "dhcp" : `${nic.ipv4}/${n.ipv4Prefix!.length}` };
+    }),
+  };
+}

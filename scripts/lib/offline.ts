@@ -1,0 +1,232 @@
+/**
+ * Evaluates a real stack program in-process under Pulumi's mock runtime: no
+ * CLI, no engine, no network, no credentials. Every resource registration is
+ * recorded as the engine would receive it — type, name, parent, options and
+ * serialized inputs — so that `plan`, the policy pack and the tests all look
+ * at the same thing.
+ *
+ * The mocks are strict: a resource type or function call without a mock
+ * throws, so nothing passes by accident.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { InventoryError, loadInventory, Site } from "../../components/inventory/load";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const settings = require("@pulumi/pulumi/runtime/settings");
+const state = require("@pulumi/pulumi/runtime/state");
+const stackRuntime = require("@pulumi/pulumi/runtime/stack");
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The project root (where Pulumi.yaml lives). */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/** One resource as registered. */
+export interface RenderedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** Parent URN ("" for the stack itself). */
+  parent: string;
+  custom: boolean;
+  protect: boolean;
+  deleteBeforeReplace: boolean;
+  /** Inputs as the provider would receive them; secrets replaced by "[secret]". */
+  inputs: Record<string, unknown>;
+  /** Inputs with secrets unwrapped (for in-process policy checks only; never printed). */
+  props: Record<string, unknown>;
+  /** URNs this resource depends on. */
+  dependencies: string[];
+}
+
+/** The result of rendering one stack. */
+export interface RenderResult {
+  site: Site;
+  resources: RenderedResource[];
+  /** Stack outputs with secrets masked. */
+  outputs: Record<string, unknown>;
+  /** Stack config as given to the program (plain values). */
+  config: Record<string, string>;
+}
+
+/** Options of {@link renderStack}. */
+export interface RenderOptions {
+  /** Override `homelab:phase`. */
+  phase?: number;
+  /** Replace the inventory (for tests of broken inventories). */
+  inventory?: unknown;
+  /** Extra or replaced config values (`ns:key` → string). */
+  config?: Record<string, string>;
+  /** Directory holding `Pulumi.<site>.yaml`. Default: the project root. */
+  root?: string;
+}
+
+/** Replace secrets/unknowns in a serialized property tree. */
+export function mask(value: unknown, unwrap = false): unknown {
+  if (value === UNKNOWN) return "[unknown]";
+  if (Array.isArray(value)) return value.map((v) => mask(v, unwrap));
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return unwrap ? mask(obj.value, unwrap) : "[secret]";
+    if (obj[SIG_KEY] === RESOURCE_SIG) return obj.urn;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, mask(v, unwrap)]));
+  }
+  return value;
+}
+
+/** Read a stack file's config as the Pulumi CLI would pass it to the program. */
+export function readStackConfig(site: string, root = PROJECT_ROOT): Record<string, string> {
+  const file = path.join(root, `Pulumi.${site}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`homelab: no stack file ${path.relative(process.cwd(), file) || file} (sites: ${listSites(root).join(", ")})`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
+    if (value && typeof value === "object" && "secure" in (value as object)) continue; // encrypted: needs the CLI
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
+}
+
+/** Sites with a stack file. */
+export function listSites(root = PROJECT_ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+function fakeSecret(seed: string, length: number): string {
+  return `mock-${crypto.createHash("sha256").update(seed).digest("hex")}`.slice(0, Math.max(8, length));
+}
+
+/** Deterministic, strict mocks for every resource type the program uses. */
+export class StrictMocks implements pulumi.runtime.Mocks {
+  constructor(private readonly stackOutputs: Record<string, Record<string, unknown>> = {}) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const { type, name, inputs } = args;
+    if (!args.custom) return { id: undefined, state: inputs };
+    switch (type) {
+      case "random:index/randomPassword:RandomPassword":
+      case "random:index/randomString:RandomString": {
+        const result = fakeSecret(`${type}/${name}`, Number(inputs.length ?? 32));
+        return { id: name, state: { ...inputs, result, bcryptHash: `$2a$10$${fakeSecret(name, 53).slice(0, 53)}` } };
+      }
+      case "random:index/randomBytes:RandomBytes":
+        return { id: name, state: { ...inputs, base64: Buffer.from(fakeSecret(name, Number(inputs.length ?? 32))).toString("base64"), hex: fakeSecret(name, 64) } };
+      case "proxmoxve:download/file:File":
+        return { id: `${inputs.datastoreId}:${inputs.contentType}/${inputs.fileName}`, state: { ...inputs, size: 1 } };
+      case "proxmoxve:index/containerLegacy:ContainerLegacy":
+        return { id: `${inputs.nodeName}/lxc/${inputs.vmId}`, state: inputs };
+      case "proxmoxve:index/vmLegacy:VmLegacy":
+        return { id: `${inputs.nodeName}/qemu/${inputs.vmId}`, state: inputs };
+      case "proxmoxve:firewall/rulesLegacy:RulesLegacy":
+      case "proxmoxve:firewall/optionsLegacy:OptionsLegacy":
+        return { id: `${inputs.nodeName}/${inputs.containerId ?? inputs.vmId}/firewall`, state: inputs };
+      case "pulumi:pulumi:StackReference": {
+        const ref = String(inputs.name);
+        const outputs = this.stackOutputs[ref];
+        if (!outputs) throw new Error(`no mock outputs for stack reference "${ref}"`);
+        return { id: ref, state: { ...inputs, outputs, secretOutputNames: [] } };
+      }
+      default:
+        if (type.startsWith("command:") || type.startsWith("tls:") || type.startsWith("kubernetes:")) {
+          return { id: `${name}-id`, state: { ...inputs, ...commandOutputs(type, name) } };
+        }
+        throw new Error(`no mock for resource type ${type} (${name}); add one to StrictMocks`);
+    }
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    throw new Error(`no mock for function ${args.token}; the program must not call providers during plan`);
+  }
+}
+
+function commandOutputs(type: string, name: string): Record<string, unknown> {
+  if (type === "command:remote:Command" || type === "command:local:Command") return { stdout: "", stderr: "" };
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock-private-key-${name}`, publicKeyPem: `mock-public-key-${name}`, publicKeyOpenssh: `ssh-ed25519 mock-${name}` };
+  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") return { certPem: `mock-cert-${name}` };
+  if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: `mock-csr-${name}` };
+  return {};
+}
+
+let busy = false;
+
+/**
+ * Render the stack of `site` from its `Pulumi.<site>.yaml`. Throws
+ * InventoryError (one line) on a bad inventory, before any resource exists.
+ */
+export async function renderStack(siteName: string, opts: RenderOptions = {}, mocks?: StrictMocks): Promise<RenderResult> {
+  if (busy) throw new Error("renderStack is not re-entrant: await the previous render first");
+  busy = true;
+  try {
+    return await renderOnce(siteName, opts, mocks ?? new StrictMocks());
+  } finally {
+    busy = false;
+  }
+}
+
+async function renderOnce(siteName: string, opts: RenderOptions, mocks: StrictMocks): Promise<RenderResult> {
+  const config = { ...readStackConfig(siteName, opts.root), ...(opts.config ?? {}) };
+  if (opts.inventory !== undefined) config["homelab:inventory"] = JSON.stringify(opts.inventory);
+  if (opts.phase !== undefined) config["homelab:phase"] = String(opts.phase);
+
+  // Validate first: a bad inventory is reported before the runtime starts.
+  const site = loadInventory(siteName, config["homelab:inventory"] === undefined ? undefined : JSON.parse(config["homelab:inventory"]), Number(config["homelab:phase"] ?? 0));
+
+  await pulumi.runtime.setMocks(mocks, "homelab", siteName, false);
+  const store = state.getStore();
+  for (const key of Object.keys(store.config)) delete store.config[key];
+  pulumi.runtime.setAllConfig(config);
+
+  const resources: RenderedResource[] = [];
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  const monitor = settings.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    if (seen.has(urn)) duplicates.push(urn);
+    seen.add(urn);
+    const raw = req.getObject()?.toJavaScript() ?? {};
+    resources.push({
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      protect: !!req.getProtect(),
+      deleteBeforeReplace: !!req.getDeletebeforereplace(),
+      inputs: mask(raw) as Record<string, unknown>,
+      props: mask(raw, true) as Record<string, unknown>,
+      dependencies: req.getDependenciesList(),
+    });
+    return original(req, callback);
+  };
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runStack } = require("../../stacks") as typeof import("../../stacks");
+  const outputs = await stackRuntime.runInPulumiStack(() => runStack(siteName));
+  await settings.waitForRPCs();
+  if (duplicates.length > 0) throw new Error(`homelab: duplicate resource URNs (the engine would reject them): ${duplicates.join(", ")}`);
+
+  const outputsMasked = mask(await serializeOutputs(outputs)) as Record<string, unknown>;
+  resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { site, resources, outputs: outputsMasked, config };
+}
+
+async function serializeOutputs(outputs: unknown): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rpc = require("@pulumi/pulumi/runtime/rpc");
+  return rpc.serializeProperty("outputs", outputs, new Set(), { keepOutputValues: false });
+}
+
+export { InventoryError };

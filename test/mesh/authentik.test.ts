@@ -1,0 +1,88 @@
+import YAML from "yaml";
+import {
+  authentikBlueprint,
+  authentikEnv,
+  authentikInstallScript,
+  authentikIssuer,
+  authentikRequiredSecretKeys,
+  authentikUnits,
+} from "../../components/mesh/render/authentik";
+import { FAKE_SECRETS, authentikArgs, blueprintArgs } from "./fixtures.test";
+
+/** authentik's custom YAML tags, registered so the `yaml` package can parse blueprints. */
+const customTags: YAML.Tags = [
+  { tag: "!Find", collection: "seq", resolve: (seq: any) => ({ $find: seq.toJSON() }) } as any,
+  { tag: "!KeyOf", resolve: (s: string) => ({ $keyOf: s }) } as any,
+  { tag: "!Env", resolve: (s: string) => ({ $env: s }) } as any,
+];
+
+describe("authentik blueprint", () => {
+  const text = authentikBlueprint(blueprintArgs);
+  const doc = YAML.parse(text, { customTags });
+  const providers = doc.entries.filter((e: any) => e.model === "authentik_providers_oauth2.oauth2provider");
+  const byName = (n: string) => providers.find((p: any) => p.identifiers.name === n).attrs;
+
+  it("is a version 1 blueprint with entries", () => {
+    expect(doc.version).toBe(1);
+    expect(doc.metadata.name).toBe("homelab-oidc-clients");
+    expect(doc.entries.length).toBeGreaterThan(4);
+  });
+
+  it("NetBird is a public client with dashboard and CLI redirect URIs", () => {
+    const nb = byName("NetBird");
+    expect(nb.client_type).toBe("public");
+    expect(nb.client_id).toBe("netbird");
+    expect(nb.redirect_uris).toEqual([
+      { matching_mode: "strict", url: "https://netbird.bo.home.arpa/nb-auth" },
+      { matching_mode: "strict", url: "https://netbird.bo.home.arpa/nb-silent-auth" },
+      { matching_mode: "strict", url: "http://localhost:53000/" },
+      { matching_mode: "strict", url: "http://localhost:54000/" },
+    ]);
+    expect(nb.authorization_flow).toEqual({ $find: ["authentik_flows.flow", ["slug", "default-provider-authorization-implicit-consent"]] });
+    const app = doc.entries.find((e: any) => e.model === "authentik_core.application" && e.identifiers.slug === "netbird");
+    expect(app.attrs.provider).toEqual({ $keyOf: "netbird-provider" });
+    const token = doc.entries.find((e: any) => e.model === "authentik_core.token");
+    expect(token.attrs.key).toEqual({ $env: "NB_IDP_SA_PASSWORD" });
+    expect(token.attrs.intent).toBe("app_password");
+  });
+
+  it("Gitea, n8n and Paperless get the right callbacks and !Env secrets", () => {
+    expect(byName("Gitea").redirect_uris[0].url).toBe("http://192.168.9.40:3000/user/oauth2/authentik/callback");
+    expect(byName("Gitea").client_secret).toEqual({ $env: "GITEA_OIDC_CLIENT_SECRET" });
+    expect(byName("n8n").redirect_uris[0].url).toBe("http://192.168.9.41:5678/rest/sso/oidc/callback");
+    expect(byName("Paperless-ngx").redirect_uris[0].url).toBe("http://192.168.9.42:8000/accounts/oidc/authentik/login/callback/");
+    expect(byName("Paperless-ngx").client_type).toBe("confidential");
+  });
+
+  it("issuer URL form", () => {
+    expect(authentikIssuer("https://auth.bo.home.arpa/", "netbird")).toEqual({
+      issuer: "https://auth.bo.home.arpa/application/o/netbird/",
+      discovery: "https://auth.bo.home.arpa/application/o/netbird/.well-known/openid-configuration",
+    });
+  });
+});
+
+describe("authentik runtime", () => {
+  it("env file has no secrets and points at the shared PostgreSQL", () => {
+    const env = authentikEnv(authentikArgs);
+    expect(env).toContain("AUTHENTIK_POSTGRESQL__HOST=192.168.9.20");
+    expect(env).toContain("AUTHENTIK_POSTGRESQL__NAME=authentik");
+    expect(env).not.toMatch(/PASSWORD=|SECRET_KEY=|REDIS/);
+  });
+
+  it("units run server and worker from the pinned digest", () => {
+    const u = authentikUnits(authentikArgs);
+    expect(u.server).toContain(`ghcr.io/goauthentik/server:2026.5.6@sha256:${"d".repeat(64)} server`);
+    expect(u.worker).toMatch(/ worker$/m);
+    expect(u.server).toContain("--env-file /etc/authentik/secrets.env");
+  });
+
+  it("install script checks every secret key, and leaks none", () => {
+    const s = authentikInstallScript(authentikArgs, blueprintArgs);
+    for (const k of authentikRequiredSecretKeys(blueprintArgs)) expect(s).toContain(k);
+    for (const f of FAKE_SECRETS) expect(s).not.toContain(f);
+    expect(authentikRequiredSecretKeys(blueprintArgs)).toEqual(
+      expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "AUTHENTIK_POSTGRESQL__PASSWORD", "GITEA_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]),
+    );
+  });
+});

@@ -1,0 +1,42 @@
+import { NetbirdServerArgs, netbirdOciBinaries, pkceRedirectUrls } from "../../components/mesh/render/netbird";
+import { AuthentikArgs, BlueprintArgs } from "../../components/mesh/render/authentik";
+
+/** Values that look like secrets; none may appear in rendered output. */
+export const FAKE_SECRETS = ["s3cr3t-relay-V4lue", "pg-P4ssw0rd-xyz", "pat-nbp_ABCDEF123", "setupkey-9A8B7C"];
+
+export const D = (c: string) => "sha256:" + c.repeat(64);
+
+export const serverArgs: NetbirdServerArgs = {
+  domain: "netbird.bo.home.arpa",
+  tlsCertFile: "/etc/netbird/tls/cert.pem",
+  tlsKeyFile: "/etc/netbird/tls/key.pem",
+  oidc: { issuer: "https://auth.bo.home.arpa/application/o/netbird/", clientId: "netbird", idpServiceAccount: "netbird-svc" },
+};
+
+export const binaries = netbirdOciBinaries({ management: D("a"), signal: D("b"), relay: D("c") });
+
+export const authentikArgs: AuthentikArgs = {
+  postgres: { host: "192.168.9.20" },
+  bootstrapEmail: "admin@bo.home.arpa",
+  imageDigest: D("d"),
+  tlsCertFile: "/etc/authentik/tls/cert.pem",
+  tlsKeyFile: "/etc/authentik/tls/key.pem",
+};
+
+export const blueprintArgs: BlueprintArgs = {
+  authentikUrl: "https://auth.bo.home.arpa",
+  netbird: {
+    clientId: "netbird",
+    dashboardOrigin: "https://netbird.bo.home.arpa",
+    cliRedirectUrls: pkceRedirectUrls(serverArgs),
+    serviceAccount: "netbird-svc",
+    serviceAccountPasswordEnv: "NB_IDP_SA_PASSWORD",
+  },
+  gitea: { baseUrl: "http://192.168.9.40:3000" },
+  n8n: { baseUrl: "http://192.168.9.41:5678" },
+  paperless: { baseUrl: "http://192.168.9.42:8000" },
+};
+
+describe("fixtures", () => {
+  it("fake secrets are distinct", () => expect(new Set(FAKE_SECRETS).size).toBe(FAKE_SECRETS.length));
+});

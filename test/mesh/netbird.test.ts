@@ -1,0 +1,123 @@
+import {
+  NETBIRD_SECRET_ENV,
+  NETBIRD_VERSION,
+  managementConfig,
+  managementUrl,
+  netbirdApiSetupScript,
+  netbirdPeerEnrolScript,
+  netbirdServerInstallScript,
+  netbirdServerUnits,
+} from "../../components/mesh/render/netbird";
+import { homelabMeshPlan } from "../../components/mesh/render/meshPolicy";
+import { FAKE_SECRETS, binaries, serverArgs } from "./fixtures.test";
+
+describe("managementConfig", () => {
+  const cfg = JSON.parse(managementConfig(serverArgs));
+
+  it("uses the real management.json structure", () => {
+    expect(Object.keys(cfg)).toEqual(
+      expect.arrayContaining(["Stuns", "Relay", "Signal", "Datadir", "HttpConfig", "IdpManagerConfig", "DeviceAuthorizationFlow", "PKCEAuthorizationFlow", "StoreConfig"]),
+    );
+    expect(cfg.StoreConfig).toEqual({ Engine: "sqlite" });
+    expect(cfg.Datadir).toBe("/var/lib/netbird");
+  });
+
+  it("carries STUN, relay and signal endpoints", () => {
+    expect(cfg.Stuns).toEqual([{ Proto: "udp", URI: "stun:netbird.bo.home.arpa:3478", Username: "", Password: "" }]);
+    expect(cfg.Relay.Addresses).toEqual(["rels://netbird.bo.home.arpa:33080"]);
+    expect(cfg.Relay.CredentialsTTL).toBe("24h");
+    expect(cfg.Signal).toMatchObject({ Proto: "https", URI: "netbird.bo.home.arpa:10000" });
+  });
+
+  it("wires secrets as env template placeholders, not values", () => {
+    expect(cfg.Relay.Secret).toBe(`{{ .${NETBIRD_SECRET_ENV.relayAuthSecret} }}`);
+    expect(cfg.DataStoreEncryptionKey).toBe("{{ .NB_DATASTORE_ENC_KEY }}");
+    expect(cfg.IdpManagerConfig.ExtraConfig.Password).toBe("{{ .NB_IDP_SA_PASSWORD }}");
+  });
+
+  it("points OIDC at authentik", () => {
+    expect(cfg.HttpConfig).toMatchObject({
+      AuthIssuer: "https://auth.bo.home.arpa/application/o/netbird/",
+      AuthAudience: "netbird",
+      AuthKeysLocation: "https://auth.bo.home.arpa/application/o/netbird/jwks/",
+      OIDCConfigEndpoint: "https://auth.bo.home.arpa/application/o/netbird/.well-known/openid-configuration",
+      IdpSignKeyRefreshEnabled: true,
+      CertFile: "/etc/netbird/tls/cert.pem",
+    });
+    expect(cfg.IdpManagerConfig.ManagerType).toBe("authentik");
+    expect(cfg.IdpManagerConfig.ClientConfig.TokenEndpoint).toBe("https://auth.bo.home.arpa/application/o/token/");
+    expect(cfg.PKCEAuthorizationFlow.ProviderConfig.AuthorizationEndpoint).toBe("https://auth.bo.home.arpa/application/o/authorize/");
+    expect(cfg.PKCEAuthorizationFlow.ProviderConfig.RedirectURLs).toEqual(["http://localhost:53000/", "http://localhost:54000/"]);
+    expect(cfg.DeviceAuthorizationFlow.Provider).toBe("none");
+  });
+
+  it("renders the device flow when asked", () => {
+    const c = JSON.parse(managementConfig({ ...serverArgs, oidc: { ...serverArgs.oidc, deviceFlow: true } }));
+    expect(c.DeviceAuthorizationFlow.Provider).toBe("hosted");
+    expect(c.DeviceAuthorizationFlow.ProviderConfig.DeviceAuthEndpoint).toBe("https://auth.bo.home.arpa/application/o/device/");
+  });
+
+  it("is deterministic", () => {
+    expect(managementConfig(serverArgs)).toBe(managementConfig(serverArgs));
+  });
+});
+
+describe("units", () => {
+  const u = netbirdServerUnits(serverArgs);
+  it("gives each binary its own metrics port and the relay its env config", () => {
+    expect(u.management).toContain("--metrics-port 9090");
+    expect(u.signal).toContain("--metrics-port 9091");
+    expect(u.relay).toContain("NB_METRICS_PORT=9092");
+    expect(u.relay).toContain("NB_EXPOSED_ADDRESS=rels://netbird.bo.home.arpa:33080");
+    expect(u.relay).toContain("NB_ENABLE_STUN=true");
+    expect(u.relay).toContain("EnvironmentFile=/etc/netbird/secrets.env");
+    expect(u.management).toContain("EnvironmentFile=/etc/netbird/secrets.env");
+    expect(u.signal).toContain("netbird-signal run --port 10000");
+  });
+});
+
+describe("scripts", () => {
+  const install = netbirdServerInstallScript({ server: serverArgs, binaries });
+  const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", setupKeyDir: "/root/netbird-keys", plan: homelabMeshPlan() });
+  const enrol = netbirdPeerEnrolScript({
+    managementUrl: managementUrl(serverArgs),
+    setupKeyFile: "/etc/netbird/setup.key",
+    hostname: "bh-router",
+    client: { tarballSha256: "e".repeat(64) },
+  });
+
+  it("install verifies pinned digests and embeds the config", () => {
+    expect(install).toContain("sha256sum -c");
+    expect(install).toContain("sha256:" + "a".repeat(64));
+    expect(install).toContain('"Engine": "sqlite"');
+    expect(install).toContain("grep -q \"^${key}=.\"");
+  });
+
+  it("setup script uses Token auth from a file and creates everything idempotently", () => {
+    expect(setup).toContain('Authorization: Token ${PAT}');
+    expect(setup).toContain("PAT_FILE=/root/.netbird-pat");
+    expect(setup).toContain("ensure_group replicas");
+    expect(setup).toContain("ensure_setup_key router-bh reusable");
+    expect(setup).toContain("ensure_resource \"$NET_ID\" bo-pg-primary 192.168.9.20/32 res-bo-pg-primary");
+    expect(setup).toContain("ensure_router \"$NET_ID\" routers-ep 100 true");
+    expect(setup).toContain("ensure_policy replicas-to-bo-pg");
+  });
+
+  it("enrol script uses --setup-key-file and the pinned client tarball", () => {
+    expect(enrol).toContain('--setup-key-file "$SETUP_KEY_FILE"');
+    expect(enrol).toContain(`netbird_${NETBIRD_VERSION}_linux_amd64.tar.gz`);
+    expect(enrol).toContain(`releases/download/v${NETBIRD_VERSION}`);
+    expect(enrol).toContain(".management.connected == true");
+  });
+
+  it("no secret value ever appears", () => {
+    for (const text of [install, setup, enrol, managementConfig(serverArgs)]) {
+      for (const s of FAKE_SECRETS) expect(text).not.toContain(s);
+    }
+  });
+
+  it("rejects unpinned artifacts", () => {
+    expect(() => netbirdPeerEnrolScript({ managementUrl: "https://x", setupKeyFile: "/k", hostname: "h", client: { tarballSha256: "nope" } })).toThrow();
+    expect(() => netbirdServerInstallScript({ server: serverArgs, binaries: { ...binaries, relay: { ...binaries.relay, layerDigest: "latest" } } })).toThrow();
+  });
+});
