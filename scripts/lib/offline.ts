@@ -66,6 +66,8 @@ export interface RenderOptions {
   config?: Record<string, string>;
   /** Directory holding `Pulumi.<site>.yaml`. Default: the project root. */
   root?: string;
+  /** Run this program instead of the site's stack program (tests). */
+  program?: (site: Site) => Record<string, unknown>;
 }
 
 /** Replace secrets/unknowns in a serialized property tree. */
@@ -182,7 +184,28 @@ async function renderOnce(siteName: string, opts: RenderOptions, mocks: StrictMo
   // Validate first: a bad inventory is reported before the runtime starts.
   const site = loadInventory(siteName, config["homelab:inventory"] === undefined ? undefined : JSON.parse(config["homelab:inventory"]), Number(config["homelab:phase"] ?? 0));
 
-  await pulumi.runtime.setMocks(mocks, "homelab", siteName, false);
+  // A mock that refuses a resource or call is recorded here and fails the render at the end,
+  // instead of surfacing as an unhandled rejection deep inside the SDK.
+  const failures: unknown[] = [];
+  const guarded: pulumi.runtime.Mocks = {
+    newResource: (a) => {
+      try {
+        return mocks.newResource(a);
+      } catch (e) {
+        failures.push(e);
+        return { id: `${a.name}-refused`, state: {} };
+      }
+    },
+    call: (a) => {
+      try {
+        return mocks.call(a);
+      } catch (e) {
+        failures.push(e);
+        return {};
+      }
+    },
+  };
+  await pulumi.runtime.setMocks(guarded, "homelab", siteName, false);
   const store = state.getStore();
   for (const key of Object.keys(store.config)) delete store.config[key];
   pulumi.runtime.setAllConfig(config);
@@ -214,8 +237,14 @@ async function renderOnce(siteName: string, opts: RenderOptions, mocks: StrictMo
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStack } = require("../../stacks") as typeof import("../../stacks");
-  const outputs = await stackRuntime.runInPulumiStack(() => runStack(siteName));
-  await settings.waitForRPCs();
+  let outputs: unknown;
+  try {
+    outputs = await stackRuntime.runInPulumiStack(() => (opts.program ? opts.program(site) : runStack(siteName)));
+    await settings.waitForRPCs();
+  } catch (e) {
+    failures.push(e);
+  }
+  if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
   if (duplicates.length > 0) throw new Error(`homelab: duplicate resource URNs (the engine would reject them): ${duplicates.join(", ")}`);
 
   const outputsMasked = mask(await serializeOutputs(outputs)) as Record<string, unknown>;
