@@ -140,6 +140,7 @@ export class StrictMocks implements pulumi.runtime.Mocks {
         return { id: ref, state: { ...inputs, outputs, secretOutputNames: [] } };
       }
       default:
+        if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider-id`, state: inputs };
         if (type.startsWith("command:") || type.startsWith("tls:") || type.startsWith("kubernetes:")) {
           return { id: `${name}-id`, state: { ...inputs, ...commandOutputs(type, name) } };
         }
