@@ -6,7 +6,8 @@
  * budget table, the address plan and policy violations. `--json` prints one
  * JSON object on stdout. Exit 1 on a bad inventory or a mandatory violation.
  */
-import { InventoryError, renderStack, listSites, RenderResult } from "./lib/offline";
+import { InventoryError, listSites, RenderResult } from "./lib/offline";
+import { renderWithDependencies } from "./lib/crossSite";
 import { hostTable, addressPlan, HostRow } from "./lib/report";
 import { runPolicies, Violation } from "./lib/policies";
 
@@ -72,7 +73,8 @@ async function main(): Promise<number> {
     process.stderr.write(`usage: npm run plan -- <site> [--json] [--phase N]\nsites: ${listSites().join(", ")}\n`);
     return 2;
   }
-  const result = await renderStack(args.site, { phase: args.phase });
+  const result = await renderWithDependencies(args.site, { phase: args.phase });
+  for (const line of result.logs) process.stderr.write(`${line}\n`);
   const hosts = hostTable(result);
   const violations = await runPolicies(result);
   if (args.json) {
@@ -92,13 +94,18 @@ async function main(): Promise<number> {
   return violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
+/** Exit only after stdout/stderr have drained: a pipe reader must get the whole JSON document. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     // Expected failures (bad inventory, unknown site) are one line; anything else keeps its stack for debugging.
     if (err instanceof InventoryError || (err instanceof Error && message.startsWith("homelab:"))) process.stderr.write(`${message}\n`);
     else process.stderr.write(`${err instanceof Error ? err.stack : message}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -54,6 +54,8 @@ export interface RenderResult {
   outputs: Record<string, unknown>;
   /** Stack config as given to the program (plain values). */
   config: Record<string, string>;
+  /** Messages the program logged (pulumi.log.*), in order. */
+  logs: string[];
 }
 
 /** Options of {@link renderStack}. */
@@ -137,7 +139,9 @@ export class StrictMocks implements pulumi.runtime.Mocks {
         const ref = String(inputs.name);
         const outputs = this.stackOutputs[ref];
         if (!outputs) throw new Error(`no mock outputs for stack reference "${ref}"`);
-        return { id: ref, state: { ...inputs, outputs, secretOutputNames: [] } };
+        // Outputs that were secret upstream arrive masked; keep them secret downstream too.
+        const secretOutputNames = Object.keys(outputs).filter((k) => JSON.stringify(outputs[k]).includes('"[secret]"'));
+        return { id: ref, state: { ...inputs, outputs, secretOutputNames } };
       }
       default:
         if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider-id`, state: inputs };
@@ -235,28 +239,44 @@ async function renderOnce(siteName: string, opts: RenderOptions, mocks: StrictMo
     });
     return original(req, callback);
   };
+  // The stack's outputs as the engine receives them: serialized, with secrets still marked.
+  let stackOutputs: Record<string, unknown> = {};
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: any) => {
+    if (req.getUrn().endsWith(`::pulumi:pulumi:Stack::homelab-${siteName}`)) stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+    return originalOutputs(req, callback);
+  };
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStack } = require("../../stacks") as typeof import("../../stacks");
-  let outputs: unknown;
+  // Without an engine, pulumi.log.* writes to the console (info to stdout); collect it instead so
+  // that `plan --json` keeps stdout to one JSON document.
+  const logs: string[] = [];
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const collect = (...parts: unknown[]) => logs.push(parts.map(String).join(" "));
+  Object.assign(console, { log: collect, info: collect, warn: collect, error: collect });
   try {
-    outputs = await stackRuntime.runInPulumiStack(() => (opts.program ? opts.program(site) : runStack(siteName)));
+    await stackRuntime.runInPulumiStack(() => {
+      try {
+        return opts.program ? opts.program(site) : runStack(siteName);
+      } catch (e) {
+        // A throw here would also reject promises nobody awaits; record it and fail the render below.
+        failures.push(e);
+        return {};
+      }
+    });
     await settings.waitForRPCs();
   } catch (e) {
     failures.push(e);
+  } finally {
+    Object.assign(console, saved);
   }
   if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
   if (duplicates.length > 0) throw new Error(`homelab: duplicate resource URNs (the engine would reject them): ${duplicates.join(", ")}`);
 
-  const outputsMasked = mask(await serializeOutputs(outputs)) as Record<string, unknown>;
+  const outputsMasked = mask(stackOutputs) as Record<string, unknown>;
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { site, resources, outputs: outputsMasked, config };
-}
-
-async function serializeOutputs(outputs: unknown): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const rpc = require("@pulumi/pulumi/runtime/rpc");
-  return rpc.serializeProperty("outputs", outputs, new Set(), { keepOutputValues: false });
+  return { site, resources, outputs: outputsMasked, config, logs };
 }
 
 export { InventoryError };

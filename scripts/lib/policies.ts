@@ -1,4 +1,15 @@
-import { RenderResult } from "./offline";
+/**
+ * Runs the policy pack's rules in-process against a rendered stack: the same
+ * policy objects as policy/index.ts serves to the CLI (policy/all.ts), with the
+ * pack config rendered from the inventory by the same function as
+ * `npm run policy-config` (scripts/policy-config.ts), driven by the engine
+ * emulation in policy/lib/engine.ts.
+ */
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { allPolicies, enforcementLevel } from "../../policy/all";
+import { EngineResource, runPolicyPack } from "../../policy/lib/engine";
+import { policyPackConfigFor } from "../policy-config";
+import { RenderedResource, RenderResult } from "./offline";
 
 /** A policy violation as printed by plan. */
 export interface Violation {
@@ -8,7 +19,26 @@ export interface Violation {
   urn?: string;
 }
 
+/** A rendered resource as the engine would hand it to an analyzer (unmasked props). */
+export function toEngineResource(r: RenderedResource): EngineResource {
+  return { urn: r.urn, type: r.type, name: r.name, props: r.props as Record<string, any>, parent: r.parent || undefined, dependencies: r.dependencies, protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace };
+}
+
+/** Options of {@link runPolicies}. */
+export interface RunPoliciesOptions {
+  /** Use this pack config instead of rendering it from the inventory. */
+  config?: PolicyPackConfig;
+  /** Directory with the stack files (for peers). Default: the project root. */
+  root?: string;
+}
+
 /** Runs the policy pack's rules in-process against a rendered stack. */
-export async function runPolicies(_result: RenderResult): Promise<Violation[]> {
-  return [];
+export async function runPolicies(result: RenderResult, opts: RunPoliciesOptions = {}): Promise<Violation[]> {
+  const config = opts.config ?? policyPackConfigFor(result.site, opts.root);
+  const tags = new Map([
+    ["pulumi:project", "homelab"],
+    ["pulumi:runtime", "nodejs"],
+  ]);
+  const run = await runPolicyPack(allPolicies, result.resources.map(toEngineResource), config, { packLevel: enforcementLevel, stackTags: tags });
+  return run.violations;
 }

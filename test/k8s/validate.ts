@@ -16,6 +16,8 @@ const kinds = {
   PersistentVolumeClaim: "kubernetes-models/v1/PersistentVolumeClaim",
   Ingress: "kubernetes-models/networking.k8s.io/v1/Ingress",
   RuntimeClass: "kubernetes-models/node.k8s.io/v1/RuntimeClass",
+  Namespace: "kubernetes-models/v1/Namespace",
+  Secret: "kubernetes-models/v1/Secret",
   ClusterIssuer: "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer",
 };
 let input = "";

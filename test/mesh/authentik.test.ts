@@ -54,6 +54,12 @@ describe("authentik blueprint", () => {
     expect(byName("Paperless-ngx").client_type).toBe("confidential");
   });
 
+  it("sets the discovered TLS keypair as the default brand's web certificate", () => {
+    const brand = doc.entries.find((e: any) => e.model === "authentik_brands.brand");
+    expect(brand.identifiers).toEqual({ domain: "authentik-default" });
+    expect(brand.attrs.web_certificate).toEqual({ $find: ["authentik_crypto.certificatekeypair", ["name", "authentik"]] });
+  });
+
   it("issuer URL form", () => {
     expect(authentikIssuer("https://auth.bo.home.arpa/", "netbird")).toEqual({
       issuer: "https://auth.bo.home.arpa/application/o/netbird/",
@@ -70,9 +76,11 @@ describe("authentik runtime", () => {
     expect(env).not.toMatch(/PASSWORD=|SECRET_KEY=|REDIS/);
   });
 
-  it("units run server and worker from the pinned digest", () => {
+  it("units run server and worker from the pinned tag (digest optional)", () => {
     const u = authentikUnits(authentikArgs);
-    expect(u.server).toContain(`ghcr.io/goauthentik/server:2026.5.6@sha256:${"d".repeat(64)} server`);
+    expect(u.server).toContain(`ghcr.io/goauthentik/server:2026.5.6 server`);
+    expect(authentikUnits({ ...authentikArgs, imageDigest: "sha256:" + "d".repeat(64) }).server).toContain(`ghcr.io/goauthentik/server:2026.5.6@sha256:${"d".repeat(64)} server`);
+    expect(() => authentikUnits({ ...authentikArgs, imageDigest: "latest" })).toThrow();
     expect(u.worker).toMatch(/ worker$/m);
     expect(u.server).toContain("--env-file /etc/authentik/secrets.env");
   });
@@ -80,6 +88,8 @@ describe("authentik runtime", () => {
   it("install script checks every secret key, and leaks none", () => {
     const s = authentikInstallScript(authentikArgs, blueprintArgs);
     for (const k of authentikRequiredSecretKeys(blueprintArgs)) expect(s).toContain(k);
+    expect(s).toContain(`write_env_file /etc/authentik/secrets.env ${authentikRequiredSecretKeys(blueprintArgs).join(" ")}`);
+    expect(s).toContain("write_from_env HOMELAB_TLS_KEY /var/lib/authentik/certs/authentik.key 0600");
     for (const f of FAKE_SECRETS) expect(s).not.toContain(f);
     expect(authentikRequiredSecretKeys(blueprintArgs)).toEqual(
       expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "AUTHENTIK_POSTGRESQL__PASSWORD", "GITEA_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]),

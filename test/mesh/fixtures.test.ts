@@ -1,4 +1,4 @@
-import { NetbirdServerArgs, netbirdOciBinaries, pkceRedirectUrls } from "../../components/mesh/render/netbird";
+import { NetbirdServerArgs, pkceRedirectUrls } from "../../components/mesh/render/netbird";
 import { AuthentikArgs, BlueprintArgs } from "../../components/mesh/render/authentik";
 
 /** Values that look like secrets; none may appear in rendered output. */
@@ -13,18 +13,16 @@ export const serverArgs: NetbirdServerArgs = {
   oidc: { issuer: "https://auth.bo.home.arpa/application/o/netbird/", clientId: "netbird", idpServiceAccount: "netbird-svc" },
 };
 
-export const binaries = netbirdOciBinaries({ management: D("a"), signal: D("b"), relay: D("c") });
 
 export const authentikArgs: AuthentikArgs = {
   postgres: { host: "192.168.9.20" },
   bootstrapEmail: "admin@bo.home.arpa",
-  imageDigest: D("d"),
-  tlsCertFile: "/etc/authentik/tls/cert.pem",
-  tlsKeyFile: "/etc/authentik/tls/key.pem",
+  tls: true,
 };
 
 export const blueprintArgs: BlueprintArgs = {
   authentikUrl: "https://auth.bo.home.arpa",
+  webCertificate: "authentik",
   netbird: {
     clientId: "netbird",
     dashboardOrigin: "https://netbird.bo.home.arpa",

@@ -9,7 +9,7 @@ import {
   netbirdServerUnits,
 } from "../../components/mesh/render/netbird";
 import { homelabMeshPlan } from "../../components/mesh/render/meshPolicy";
-import { FAKE_SECRETS, binaries, serverArgs } from "./fixtures.test";
+import { D, FAKE_SECRETS, serverArgs } from "./fixtures.test";
 
 describe("managementConfig", () => {
   const cfg = JSON.parse(managementConfig(serverArgs));
@@ -70,14 +70,29 @@ describe("units", () => {
     expect(u.relay).toContain("NB_METRICS_PORT=9092");
     expect(u.relay).toContain("NB_EXPOSED_ADDRESS=rels://netbird.bo.home.arpa:33080");
     expect(u.relay).toContain("NB_ENABLE_STUN=true");
-    expect(u.relay).toContain("EnvironmentFile=/etc/netbird/secrets.env");
-    expect(u.management).toContain("EnvironmentFile=/etc/netbird/secrets.env");
-    expect(u.signal).toContain("netbird-signal run --port 10000");
+    expect(u.relay).toContain("--env-file /etc/netbird/secrets.env");
+    expect(u.management).toContain("--env-file /etc/netbird/secrets.env");
+    expect(u.signal).not.toContain("secrets.env");
+  });
+
+  it("runs the pinned images with podman on the host network", () => {
+    expect(u.management).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION} --config /etc/netbird/management.json`);
+    expect(u.signal).toContain(`ghcr.io/netbirdio/signal:${NETBIRD_VERSION} --port 10000`);
+    expect(u.relay).toMatch(new RegExp(`ghcr.io/netbirdio/relay:${NETBIRD_VERSION.replace(/\./g, "\\.")}$`, "m"));
+    for (const unit of Object.values(u)) {
+      expect(unit).toContain("--network host");
+      expect(unit).toContain("--pull never");
+      expect(unit).toContain("-v /etc/netbird/tls:/etc/netbird/tls:ro");
+    }
+    expect(u.management).toContain("-v /var/lib/netbird:/var/lib/netbird ");
+    expect(u.management).toContain("SSL_CERT_FILE=");
+    const pinned = netbirdServerUnits(serverArgs, { relay: D("c") });
+    expect(pinned.relay).toContain(`relay:${NETBIRD_VERSION}@${D("c")}`);
   });
 });
 
 describe("scripts", () => {
-  const install = netbirdServerInstallScript({ server: serverArgs, binaries });
+  const install = netbirdServerInstallScript({ server: serverArgs });
   const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", setupKeyDir: "/root/netbird-keys", plan: homelabMeshPlan() });
   const enrol = netbirdPeerEnrolScript({
     managementUrl: managementUrl(serverArgs),
@@ -85,12 +100,15 @@ describe("scripts", () => {
     hostname: "bh-router",
     client: { tarballSha256: "e".repeat(64) },
   });
+  const enrolApt = netbirdPeerEnrolScript({ managementUrl: managementUrl(serverArgs), setupKeyFile: "/etc/netbird/setup.key", hostname: "bh-router" });
 
-  it("install verifies pinned digests and embeds the config", () => {
-    expect(install).toContain("sha256sum -c");
-    expect(install).toContain("sha256:" + "a".repeat(64));
+  it("install pulls the pinned images, writes secrets from the environment and embeds the config", () => {
+    expect(install).toContain(`podman pull "$image"`);
+    expect(install).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION}`);
+    expect(install).not.toMatch(/ghcr\.io\/v2|blobs|layerDigest/);
     expect(install).toContain('"Engine": "sqlite"');
-    expect(install).toContain("grep -q \"^${key}=.\"");
+    expect(install).toContain("write_env_file /etc/netbird/secrets.env NB_AUTH_SECRET NB_DATASTORE_ENC_KEY NB_IDP_SA_PASSWORD");
+    expect(install).toContain("write_from_env HOMELAB_TLS_KEY /etc/netbird/tls/key.pem 0600");
   });
 
   it("setup script uses Token auth from a file and creates everything idempotently", () => {
@@ -103,21 +121,31 @@ describe("scripts", () => {
     expect(setup).toContain("ensure_policy replicas-to-bo-pg");
   });
 
-  it("enrol script uses --setup-key-file and the pinned client tarball", () => {
+  it("setup script prints the created setup keys as one JSON object and reads the PAT from NB_PAT", () => {
+    expect(setup).toContain('PAT="${NB_PAT:-}"');
+    expect(setup).toContain("--rawfile k \"$KEY_DIR/router-bh.key\"");
+    expect(setup.trimEnd().split("\n").pop()).toBe(`printf '%s\\n' "$out"`);
+  });
+
+  it("enrol script uses --setup-key-file and the pinned client (tarball or apt)", () => {
     expect(enrol).toContain('--setup-key-file "$SETUP_KEY_FILE"');
+    expect(enrol).toContain('write_from_env NB_SETUP_KEY "$SETUP_KEY_FILE" 0600');
+    expect(enrolApt).toContain('apt-get install -y -q --allow-downgrades "netbird=${NETBIRD_VERSION}"');
+    expect(enrolApt).toContain(`NETBIRD_VERSION=${NETBIRD_VERSION}`);
+    expect(() => netbirdPeerEnrolScript({ managementUrl: "https://api.netbird.io", setupKeyFile: "/k", hostname: "h" })).toThrow(/public/);
     expect(enrol).toContain(`netbird_${NETBIRD_VERSION}_linux_amd64.tar.gz`);
     expect(enrol).toContain(`releases/download/v${NETBIRD_VERSION}`);
     expect(enrol).toContain(".management.connected == true");
   });
 
   it("no secret value ever appears", () => {
-    for (const text of [install, setup, enrol, managementConfig(serverArgs)]) {
+    for (const text of [install, setup, enrol, enrolApt, managementConfig(serverArgs)]) {
       for (const s of FAKE_SECRETS) expect(text).not.toContain(s);
     }
   });
 
   it("rejects unpinned artifacts", () => {
     expect(() => netbirdPeerEnrolScript({ managementUrl: "https://x", setupKeyFile: "/k", hostname: "h", client: { tarballSha256: "nope" } })).toThrow();
-    expect(() => netbirdServerInstallScript({ server: serverArgs, binaries: { ...binaries, relay: { ...binaries.relay, layerDigest: "latest" } } })).toThrow();
+    expect(() => netbirdServerInstallScript({ server: serverArgs, imageDigests: { relay: "latest" } })).toThrow();
   });
 });

@@ -5,12 +5,14 @@ import { join } from "path";
 import { managementUrl, netbirdApiSetupScript, netbirdPeerEnrolScript, netbirdServerInstallScript } from "../../components/mesh/render/netbird";
 import { authentikInstallScript } from "../../components/mesh/render/authentik";
 import { homelabMeshPlan } from "../../components/mesh/render/meshPolicy";
-import { authentikArgs, binaries, blueprintArgs, serverArgs } from "../mesh/fixtures.test";
+import { authentikArgs, blueprintArgs, serverArgs } from "../mesh/fixtures.test";
 
 const scripts: Record<string, string> = {
-  "netbird-install.sh": netbirdServerInstallScript({ server: serverArgs, binaries, caCertFile: "/etc/homelab/ca.pem" }),
+  "netbird-install.sh": netbirdServerInstallScript({ server: serverArgs }),
   "netbird-setup.sh": netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/pat", setupKeyDir: "/root/keys", plan: homelabMeshPlan() }),
-  "netbird-enrol.sh": netbirdPeerEnrolScript({ managementUrl: managementUrl(serverArgs), setupKeyFile: "/etc/netbird/setup.key", hostname: "bh-router", client: { tarballSha256: "e".repeat(64) }, caCertFile: "/etc/homelab/ca.pem" }),
+  "netbird-enrol.sh": netbirdPeerEnrolScript({ managementUrl: managementUrl(serverArgs), setupKeyFile: "/etc/netbird/setup.key", hostname: "bh-router" }),
+  "netbird-enrol-tarball.sh": netbirdPeerEnrolScript({ managementUrl: managementUrl(serverArgs), setupKeyFile: "/etc/netbird/setup.key", hostname: "bh-router", client: { tarballSha256: "e".repeat(64) } }),
+  "authentik-install-digest.sh": authentikInstallScript({ ...authentikArgs, imageDigest: "sha256:" + "d".repeat(64), tls: false }),
   "authentik-install.sh": authentikInstallScript(authentikArgs, blueprintArgs),
 };
 

@@ -3,6 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderStack } from "../../scripts/lib/offline";
 import { renderSite } from "../helpers/render";
 
+class Unmocked extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("unknown:index:Thing", name, {});
+  }
+}
+
 class Dummy extends pulumi.ComponentResource {
   constructor(name: string) {
     super("homelab:test:Dummy", name, {}, {});
@@ -43,7 +49,7 @@ describe("offline render", () => {
     await expect(
       renderStack("bh", {
         program: () => {
-          new pulumi.CustomResource("unknown:index:Thing", "x", {});
+          new Unmocked("x");
           return {};
         },
       }),

@@ -254,7 +254,7 @@ export interface OrionArgs {
   clusterIssuer: string;
   /** Secret whose keys become env of every orion workload (optional). */
   envSecretName?: string;
-  backstage: { image: string; host: string; port?: number };
+  backstage: { image: string; host?: string; port?: number };
   vaporApi: { image: string; host?: string; port?: number };
   /** One image per agent; each must carry a tag or digest (not :latest). */
   agents: Record<OrionAgent, string>;

@@ -63,8 +63,8 @@ export function certManagerValues(args: { serviceMonitor?: boolean } = {}): Reco
 }
 
 export interface ClusterIssuerArgs {
-  /** ACME account email. */
-  email: string;
+  /** ACME account email. Optional: Let's Encrypt accepts accounts without one (and no longer sends expiry mail). */
+  email?: string;
   /** Ingress class used for http01 challenges (default "nginx"). */
   ingressClassName?: string;
   /** Name prefix: issuers are `<prefix>-staging` and `<prefix>-prod` (default "letsencrypt"). */
@@ -73,7 +73,7 @@ export interface ClusterIssuerArgs {
 
 /** Let's Encrypt staging + prod ClusterIssuers with an http01 solver on the given ingress class. */
 export function letsEncryptClusterIssuers(args: ClusterIssuerArgs): IClusterIssuer[] {
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.email)) throw new Error(`invalid ACME email ${JSON.stringify(args.email)}`);
+  if (args.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.email)) throw new Error(`invalid ACME email ${JSON.stringify(args.email)}`);
   const prefix = args.prefix ?? "letsencrypt";
   const ingressClassName = args.ingressClassName ?? INGRESS_CLASS;
   return (["staging", "prod"] as const).map((env) => ({
@@ -83,7 +83,7 @@ export function letsEncryptClusterIssuers(args: ClusterIssuerArgs): IClusterIssu
     spec: {
       acme: {
         server: ACME_SERVERS[env],
-        email: args.email,
+        ...(args.email ? { email: args.email } : {}),
         privateKeySecretRef: { name: `${prefix}-${env}-account-key` },
         solvers: [{ http01: { ingress: { ingressClassName } } }],
       },

@@ -4,10 +4,12 @@
  * podman under systemd (authentik publishes no native packages). Since 2025.10
  * authentik needs only PostgreSQL (no Redis).
  *
- * No secret values are rendered: the containers read secrets from a root-only
- * env file (path is an argument) and blueprints reference secrets with !Env.
+ * No secret values are rendered: the install script writes the secrets it
+ * receives in its environment (AUTHENTIK_INSTALL_ENV + blueprint keys) to a
+ * root-only env file the containers read; blueprints reference them with !Env.
  */
 import { assertOciDigest, assertSingleLine, shq, writeFileIfChanged } from "./shell";
+import { WRITE_FROM_ENV_FN, trustCaFromEnvSnippet } from "./netbird";
 
 export const AUTHENTIK_VERSION = "2026.5.6";
 export const AUTHENTIK_IMAGE = "ghcr.io/goauthentik/server";
@@ -26,15 +28,34 @@ export interface AuthentikArgs {
   bootstrapEmail: string;
   /** Root-only env file holding AUTHENTIK_SECRET_ENV keys and the blueprint !Env secrets. */
   secretsEnvFile?: string;
-  /** Image digest "sha256:<hex>" of ghcr.io/goauthentik/server:<AUTHENTIK_VERSION> (multi-arch index digest). */
-  imageDigest: string;
+  /**
+   * Optional digest "sha256:<hex>" of ghcr.io/goauthentik/server:<AUTHENTIK_VERSION>
+   * (multi-arch index). Without it the image is pinned by its version tag
+   * (units run with --pull never, so a pulled tag is never re-resolved).
+   */
+  imageDigest?: string;
   /** Host paths. Defaults under /var/lib/authentik and /etc/authentik. */
   dataDir?: string;
   configDir?: string;
-  /** TLS cert/key for the HTTPS listener (mounted into /certs, discovered by authentik). */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
+  /**
+   * Serve the HTTPS listener with the certificate passed in HOMELAB_TLS_CERT /
+   * HOMELAB_TLS_KEY: written to <dataDir>/certs/authentik.{pem,key}, discovered
+   * by authentik as keypair "authentik" and set as the default brand's web
+   * certificate by the blueprint. Default false (authentik's self-signed cert).
+   */
+  tls?: boolean;
 }
+
+/** Non-blueprint env vars the install Command passes (secrets and PEMs). */
+export const AUTHENTIK_INSTALL_ENV = {
+  ...AUTHENTIK_SECRET_ENV,
+  tlsCert: "HOMELAB_TLS_CERT",
+  tlsKey: "HOMELAB_TLS_KEY",
+  caCert: "HOMELAB_CA_CERT",
+} as const;
+
+/** Name of the discovered keypair (file stem in /certs, authentik crypto/tasks.py). */
+export const AUTHENTIK_TLS_KEYPAIR = "authentik";
 
 function a(args: AuthentikArgs) {
   return {
@@ -45,7 +66,7 @@ function a(args: AuthentikArgs) {
     secretsEnvFile: args.secretsEnvFile ?? "/etc/authentik/secrets.env",
     dataDir: args.dataDir ?? "/var/lib/authentik",
     configDir: args.configDir ?? "/etc/authentik",
-    image: `${AUTHENTIK_IMAGE}:${AUTHENTIK_VERSION}@${assertOciDigest("imageDigest", args.imageDigest)}`,
+    image: `${AUTHENTIK_IMAGE}:${AUTHENTIK_VERSION}${args.imageDigest ? "@" + assertOciDigest("imageDigest", args.imageDigest) : ""}`,
   };
 }
 
@@ -127,12 +148,12 @@ export function authentikInstallScript(args: AuthentikArgs, blueprint?: Blueprin
     "export DEBIAN_FRONTEND=noninteractive",
     'dpkg -s podman >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q podman; }',
     "",
-    `secrets=${shq(v.secretsEnvFile)}`,
-    '[ -f "$secrets" ] || { echo "error: missing $secrets" >&2; exit 1; }',
-    `for key in ${authentikRequiredSecretKeys(blueprint).join(" ")}; do`,
-    '  grep -q "^${key}=." "$secrets" || { echo "error: $key not set in $secrets" >&2; exit 1; }',
-    "done",
-    'chmod 0600 "$secrets"',
+    WRITE_FROM_ENV_FN,
+    "",
+    trustCaFromEnvSnippet(AUTHENTIK_INSTALL_ENV.caCert),
+    "",
+    "# Secrets: from the Command environment into the root-only env file.",
+    `write_env_file ${shq(v.secretsEnvFile)} ${authentikRequiredSecretKeys(blueprint).join(" ")}`,
     "",
     "# The image runs as uid/gid 1000.",
     `install -d -m 0750 -o 1000 -g 1000 ${shq(`${v.dataDir}/data`)} ${shq(`${v.dataDir}/templates`)}`,
@@ -140,15 +161,16 @@ export function authentikInstallScript(args: AuthentikArgs, blueprint?: Blueprin
     `install -d -m 0755 ${shq(`${v.configDir}/blueprints`)}`,
     "",
   ];
-  if (args.tlsCertFile && args.tlsKeyFile) {
+  if (args.tls) {
     lines.push(
-      `install -m 0644 -o 1000 -g 1000 ${shq(args.tlsCertFile)} ${shq(`${v.dataDir}/certs/authentik.pem`)}`,
-      `install -m 0600 -o 1000 -g 1000 ${shq(args.tlsKeyFile)} ${shq(`${v.dataDir}/certs/authentik.key`)}`,
+      `write_from_env ${AUTHENTIK_INSTALL_ENV.tlsCert} ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.pem`)} 0644`,
+      `write_from_env ${AUTHENTIK_INSTALL_ENV.tlsKey} ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.key`)} 0600`,
+      `chown 1000:1000 ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.pem`)} ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.key`)}`,
       "",
     );
   }
   lines.push(
-    "# Pull by digest: podman verifies content against the pinned digest.",
+    "# Pinned image (tag, plus digest when given); the units never pull.",
     `if ! podman image exists ${shq(v.image)}; then`,
     `  podman pull ${shq(v.image)}`,
     "  CHANGED=1",
@@ -248,6 +270,8 @@ export interface BlueprintArgs {
     serviceAccount: string;
     serviceAccountPasswordEnv: string;
   };
+  /** Keypair name to serve as the default brand's web certificate (see AuthentikArgs.tls). */
+  webCertificate?: string;
   gitea?: { baseUrl: string; authSourceName?: string; clientId?: string; clientSecretEnv?: string };
   n8n?: { baseUrl: string; clientId?: string; clientSecretEnv?: string };
   paperless?: { baseUrl: string; providerId?: string; clientId?: string; clientSecretEnv?: string };
@@ -358,6 +382,14 @@ export function authentikBlueprint(b: BlueprintArgs): string {
       },
     },
   ];
+  if (b.webCertificate) {
+    entries.push({
+      model: "authentik_brands.brand",
+      state: "present",
+      identifiers: { domain: "authentik-default" },
+      attrs: { web_certificate: find("authentik_crypto.certificatekeypair", "name", b.webCertificate) },
+    });
+  }
   if (b.gitea) {
     const name = b.gitea.authSourceName ?? "authentik";
     entries.push(

@@ -15,6 +15,7 @@
  * from a non-peer LAN host at another site.
  */
 import * as ipaddr from "ipaddr.js";
+import { findOverlaps, parsePrefix as netParsePrefix } from "../../inventory/net";
 
 export type MeshProtocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -296,4 +297,19 @@ export function validatePlan(plan: MeshPlan): string[] {
     if (!/^[A-Za-z0-9._-]+$/.test(k.name)) errors.push(`setup key ${k.name}: name must be [A-Za-z0-9._-]`);
   }
   return errors;
+}
+
+/**
+ * For the policy pack: the LAN prefixes the mesh routes must not overlap
+ * (two sites advertising overlapping prefixes make routing ambiguous).
+ * Returns one message per overlapping pair; empty when disjoint.
+ */
+export function meshPrefixesDisjoint(prefixes: { site: string; prefix: string }[]): string[] {
+  const parsed = prefixes.map((p) => ({ ...p, ...netParsePrefix(p.prefix, true) }));
+  return findOverlaps(parsed).map(([a, b]) => `mesh prefixes overlap: ${a.site} ${a.prefix} and ${b.site} ${b.prefix}`);
+}
+
+/** The homelab plan's site prefixes in the form meshPrefixesDisjoint takes. */
+export function homelabMeshPrefixes(): { site: string; prefix: string }[] {
+  return SITES.map((s) => ({ site: s.id, prefix: s.lan }));
 }

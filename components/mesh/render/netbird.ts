@@ -220,29 +220,63 @@ export function netbirdPaths(args: NetbirdServerArgs) {
   };
 }
 
-const HARDENING = [
-  "NoNewPrivileges=yes",
-  "ProtectSystem=strict",
-  "ProtectHome=yes",
-  "PrivateTmp=yes",
-  "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-  "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
-];
+/** Container images of the NetBird server (published only as OCI images; no server tarballs exist). */
+export const NETBIRD_IMAGES = {
+  management: "ghcr.io/netbirdio/management",
+  signal: "ghcr.io/netbirdio/signal",
+  relay: "ghcr.io/netbirdio/relay",
+} as const;
 
-function unit(description: string, lines: string[]): string {
+/**
+ * Optional content pins of the images ("sha256:<hex>" of the multi-arch index
+ * for tag NETBIRD_VERSION). Without them the images are pinned by version tag
+ * (`--pull never` in the units: a pulled tag is never re-resolved).
+ */
+export interface NetbirdImageDigests {
+  management?: string;
+  signal?: string;
+  relay?: string;
+}
+
+/** Fully qualified image references (tag, plus digest when given). */
+export function netbirdImages(digests: NetbirdImageDigests = {}): { management: string; signal: string; relay: string } {
+  const ref = (k: keyof typeof NETBIRD_IMAGES) => {
+    const dg = digests[k];
+    return `${NETBIRD_IMAGES[k]}:${NETBIRD_VERSION}${dg ? "@" + assertOciDigest(`imageDigests.${k}`, dg) : ""}`;
+  };
+  return { management: ref("management"), signal: ref("signal"), relay: ref("relay") };
+}
+
+/** Where the install script puts the PEM files (written from the Command environment). */
+export function netbirdTlsPaths(configDir = "/etc/netbird") {
+  return { cert: `${configDir}/tls/cert.pem`, key: `${configDir}/tls/key.pem`, ca: `${configDir}/tls/ca.pem` };
+}
+
+/** Environment variables (non-secret ones included) the install Command passes. */
+export const NETBIRD_INSTALL_ENV = {
+  ...NETBIRD_SECRET_ENV,
+  /** Server certificate chain (PEM). Not secret, but multi-line: passed like the rest. */
+  tlsCert: "HOMELAB_TLS_CERT",
+  /** Server private key (PEM). Secret. */
+  tlsKey: "HOMELAB_TLS_KEY",
+  /** Internal root CA (PEM) to trust (authentik's certificate). */
+  caCert: "HOMELAB_CA_CERT",
+} as const;
+
+function containerUnit(description: string, name: string, runArgs: string[], image: string, cmdArgs: string[], after: string[] = []): string {
+  const run = ["/usr/bin/podman run --rm --replace", `--name ${name}`, "--network host", "--pull never", ...runArgs, image, ...cmdArgs].join(" ");
   return [
     "[Unit]",
     `Description=${description}`,
-    "After=network-online.target",
+    "After=network-online.target" + after.map((a) => ` ${a}`).join(""),
     "Wants=network-online.target",
     "",
     "[Service]",
-    "User=netbird",
-    "Group=netbird",
-    ...lines,
-    ...HARDENING,
+    `ExecStart=${run}`,
+    `ExecStop=/usr/bin/podman stop -t 20 ${name}`,
     "Restart=on-failure",
     "RestartSec=5",
+    "TimeoutStartSec=120",
     "",
     "[Install]",
     "WantedBy=multi-user.target",
@@ -250,15 +284,27 @@ function unit(description: string, lines: string[]): string {
   ].join("\n");
 }
 
-/** systemd units for management, signal and relay (with embedded STUN). */
-export function netbirdServerUnits(args: NetbirdServerArgs): { management: string; signal: string; relay: string } {
+/**
+ * systemd units running management, signal and relay (with embedded STUN) as
+ * podman containers on the host network. Config, TLS and data dirs are
+ * mounted at the same paths inside the containers, so management.json paths
+ * hold in both places. The containers trust the host CA bundle (internal CA
+ * included) through SSL_CERT_FILE.
+ */
+export function netbirdServerUnits(args: NetbirdServerArgs, digests: NetbirdImageDigests = {}): { management: string; signal: string; relay: string } {
   const v = d(args);
   const paths = netbirdPaths(args);
-  const management = unit(`NetBird management ${NETBIRD_VERSION}`, [
-    `EnvironmentFile=${v.secretsEnvFile}`,
-    `ReadWritePaths=${v.dataDir}`,
+  const img = netbirdImages(digests);
+  const tlsDir = args.tlsCertFile.replace(/\/[^/]+$/, "");
+  const keyDir = args.tlsKeyFile.replace(/\/[^/]+$/, "");
+  const tlsMounts = [...new Set([tlsDir, keyDir])].map((p) => `-v ${p}:${p}:ro`);
+  const trust = ["-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/homelab-bundle.crt:ro", "-e SSL_CERT_FILE=/etc/ssl/certs/homelab-bundle.crt"];
+  const management = containerUnit(
+    `NetBird management ${NETBIRD_VERSION}`,
+    "netbird-management",
+    [`--env-file ${v.secretsEnvFile}`, `-v ${paths.managementConfig}:${paths.managementConfig}:ro`, `-v ${v.dataDir}:${v.dataDir}`, ...tlsMounts, ...trust],
+    img.management,
     [
-      "ExecStart=/usr/local/bin/netbird-mgmt management",
       `--config ${paths.managementConfig}`,
       `--datadir ${v.dataDir}`,
       `--port ${v.managementPort}`,
@@ -268,152 +314,136 @@ export function netbirdServerUnits(args: NetbirdServerArgs): { management: strin
       "--disable-legacy-port",
       "--disable-anonymous-metrics",
       "--log-file console",
-    ].join(" "),
-  ]);
-  const signal = unit(`NetBird signal ${NETBIRD_VERSION}`, [
+    ],
+    ["netbird-signal.service", "netbird-relay.service"],
+  );
+  const signal = containerUnit(
+    `NetBird signal ${NETBIRD_VERSION}`,
+    "netbird-signal",
+    [...tlsMounts],
+    img.signal,
+    [`--port ${v.signalPort}`, `--metrics-port ${v.metrics.signal}`, `--cert-file ${args.tlsCertFile}`, `--cert-key ${args.tlsKeyFile}`, "--log-file console"],
+  );
+  const relay = containerUnit(
+    `NetBird relay + STUN ${NETBIRD_VERSION}`,
+    "netbird-relay",
     [
-      "ExecStart=/usr/local/bin/netbird-signal run",
-      `--port ${v.signalPort}`,
-      `--metrics-port ${v.metrics.signal}`,
-      `--cert-file ${args.tlsCertFile}`,
-      `--cert-key ${args.tlsKeyFile}`,
-      "--log-file console",
-    ].join(" "),
-  ]);
-  const relay = unit(`NetBird relay + STUN ${NETBIRD_VERSION}`, [
-    `EnvironmentFile=${v.secretsEnvFile}`,
-    `Environment=NB_LISTEN_ADDRESS=:${v.relayPort}`,
-    `Environment=NB_EXPOSED_ADDRESS=${relayAddress(args)}`,
-    `Environment=NB_TLS_CERT_FILE=${args.tlsCertFile}`,
-    `Environment=NB_TLS_KEY_FILE=${args.tlsKeyFile}`,
-    "Environment=NB_ENABLE_STUN=true",
-    `Environment=NB_STUN_PORTS=${v.stunPort}`,
-    `Environment=NB_METRICS_PORT=${v.metrics.relay}`,
-    "Environment=NB_LOG_FILE=console",
-    "ExecStart=/usr/local/bin/netbird-relay",
-  ]);
+      `--env-file ${v.secretsEnvFile}`,
+      `-e NB_LISTEN_ADDRESS=:${v.relayPort}`,
+      `-e NB_EXPOSED_ADDRESS=${relayAddress(args)}`,
+      `-e NB_TLS_CERT_FILE=${args.tlsCertFile}`,
+      `-e NB_TLS_KEY_FILE=${args.tlsKeyFile}`,
+      "-e NB_ENABLE_STUN=true",
+      `-e NB_STUN_PORTS=${v.stunPort}`,
+      `-e NB_METRICS_PORT=${v.metrics.relay}`,
+      "-e NB_LOG_FILE=console",
+      ...tlsMounts,
+    ],
+    img.relay,
+    [],
+  );
   return { management, signal, relay };
-}
-
-/**
- * A server binary taken from NetBird's published OCI image. NetBird releases
- * ship only the client as tarballs; management/signal/relay are published as
- * images (ghcr.io/netbirdio/{management,signal,relay}:<version>) whose last
- * layer holds the binary at go/bin/<name>.
- */
-export interface OciLayerBinary {
-  /** Registry repository, e.g. "netbirdio/management" (on ghcr.io). */
-  repository: string;
-  /**
-   * Digest of the image layer that contains the binary, "sha256:<hex>", for
-   * linux/amd64 at NETBIRD_VERSION. Obtain once with
-   * `crane manifest --platform linux/amd64 ghcr.io/netbirdio/management:0.77.1`
-   * (last layer) and record it; the script verifies the download against it.
-   */
-  layerDigest: string;
-  /** Path inside the layer, e.g. "go/bin/netbird-mgmt". */
-  pathInLayer: string;
 }
 
 export interface NetbirdInstallArgs {
   server: NetbirdServerArgs;
-  binaries: { management: OciLayerBinary; signal: OciLayerBinary; relay: OciLayerBinary };
-  /** Optional internal CA (PEM path on the target) to trust (authentik's TLS). */
-  caCertFile?: string;
+  /** Optional digest pins on top of the version tags. */
+  imageDigests?: NetbirdImageDigests;
 }
 
-/** Default OCI repositories / paths (digests must be supplied). */
-export function netbirdOciBinaries(digests: { management: string; signal: string; relay: string }) {
-  return {
-    management: { repository: "netbirdio/management", layerDigest: digests.management, pathInLayer: "go/bin/netbird-mgmt" },
-    signal: { repository: "netbirdio/signal", layerDigest: digests.signal, pathInLayer: "go/bin/netbird-signal" },
-    relay: { repository: "netbirdio/relay", layerDigest: digests.relay, pathInLayer: "go/bin/netbird-relay" },
-  };
+/** Shell snippet: write env var $1's value to file $2 (mode $3) when it changed. Values come from the Command environment. */
+export const WRITE_FROM_ENV_FN = `# write_from_env <VAR> <file> <mode>: write the value of $VAR (from the
+# Command environment, never from the script text) to <file> if it changed.
+write_from_env() {
+  local var="$1" file="$2" mode="$3" tmp
+  if [ -z "\${!var:-}" ]; then echo "error: $var is not set in the environment (sshd AcceptEnv?)" >&2; exit 1; fi
+  tmp="$(umask 077; mktemp)"
+  printf '%s\\n' "\${!var}" >"$tmp"
+  if ! cmp -s "$tmp" "$file"; then
+    install -D -m "$mode" -o root -g root "$tmp" "$file"
+    CHANGED=1
+  fi
+  rm -f "$tmp"
 }
 
-const OCI_FETCH_FN = `# fetch_oci_binary <repository> <layer-digest> <path-in-layer> <dest>
-# Downloads one layer blob from ghcr.io anonymously, verifies its sha256 against
-# the pinned digest, and installs the binary. Skips when already installed.
-fetch_oci_binary() {
-  local repo="$1" digest="$2" inner="$3" dest="$4"
-  local stamp
-  stamp="/usr/local/lib/homelab/$(basename "$dest").digest"
-  if [ -x "$dest" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
-    return 0
+# write_env_file <file> <VAR>...: root-only KEY=VALUE file from the environment.
+write_env_file() {
+  local file="$1" tmp var; shift
+  tmp="$(umask 077; mktemp)"
+  for var in "$@"; do
+    if [ -z "\${!var:-}" ]; then echo "error: $var is not set in the environment (sshd AcceptEnv?)" >&2; rm -f "$tmp"; exit 1; fi
+    case "\${!var}" in
+      *$'\\n'*|*'"'*|*\\\\*) echo "error: $var contains a newline, quote or backslash" >&2; rm -f "$tmp"; exit 1 ;;
+    esac
+    printf '%s=%s\\n' "$var" "\${!var}" >>"$tmp"
+  done
+  if ! cmp -s "$tmp" "$file"; then
+    install -D -m 0600 -o root -g root "$tmp" "$file"
+    CHANGED=1
   fi
-  local work token
-  work="$(mktemp -d)"
-  token="$(curl -fsSL "https://ghcr.io/token?scope=repository:\${repo}:pull" | jq -r .token)"
-  curl -fsSL -H "Authorization: Bearer \${token}" -o "$work/layer" "https://ghcr.io/v2/\${repo}/blobs/\${digest}"
-  echo "\${digest#sha256:}  $work/layer" | sha256sum -c --quiet -
-  tar -xf "$work/layer" -C "$work" "$inner"
-  install -D -m 0755 "$work/$inner" "$dest"
-  if ! "$dest" --help >/dev/null 2>&1; then
-    echo "error: $dest does not run on this system (glibc too old for a CGO build?)" >&2
-    exit 1
-  fi
-  mkdir -p /usr/local/lib/homelab
-  echo "$digest" >"$stamp"
-  rm -rf "$work"
-  CHANGED=1
+  rm -f "$tmp"
 }`;
 
-/** Idempotent install script for the coordinator LXC (Debian). */
+/** Shell snippet installing the internal CA from $HOMELAB_CA_CERT into the system trust store. */
+export function trustCaFromEnvSnippet(envVar = "HOMELAB_CA_CERT"): string {
+  return [
+    `if [ -n "\${${envVar}:-}" ]; then`,
+    "  tmp=\"$(mktemp)\"",
+    `  printf '%s\\n' "\${${envVar}}" >"$tmp"`,
+    "  if ! cmp -s \"$tmp\" /usr/local/share/ca-certificates/homelab-ca.crt; then",
+    "    install -D -m 0644 \"$tmp\" /usr/local/share/ca-certificates/homelab-ca.crt",
+    "    update-ca-certificates >/dev/null",
+    "    CHANGED=1",
+    "  fi",
+    "  rm -f \"$tmp\"",
+    "fi",
+  ].join("\n");
+}
+
+/**
+ * Idempotent install script for the coordinator LXC (Debian, features
+ * nesting+keyctl for podman). Secrets and PEMs arrive in the environment
+ * (NETBIRD_INSTALL_ENV) and are written to root-only files; nothing secret is
+ * in the script text.
+ */
 export function netbirdServerInstallScript(args: NetbirdInstallArgs): string {
   const v = d(args.server);
   const paths = netbirdPaths(args.server);
-  const units = netbirdServerUnits(args.server);
-  const b = args.binaries;
-  for (const [k, bin] of Object.entries(b)) assertOciDigest(`binaries.${k}.layerDigest`, bin.layerDigest);
-  const required = Object.values(NETBIRD_SECRET_ENV);
+  const units = netbirdServerUnits(args.server, args.imageDigests);
+  const img = netbirdImages(args.imageDigests);
+  const E = NETBIRD_INSTALL_ENV;
   const lines = [
     "#!/usr/bin/env bash",
-    `# NetBird coordinator ${NETBIRD_VERSION}: management + signal + relay/STUN. Idempotent.`,
+    `# NetBird coordinator ${NETBIRD_VERSION}: management + signal + relay/STUN as podman containers. Idempotent.`,
     "set -euo pipefail",
     "CHANGED=0",
     "",
     "export DEBIAN_FRONTEND=noninteractive",
     "missing=()",
-    "for p in curl jq ca-certificates; do dpkg -s \"$p\" >/dev/null 2>&1 || missing+=(\"$p\"); done",
+    "for p in podman ca-certificates curl; do dpkg -s \"$p\" >/dev/null 2>&1 || missing+=(\"$p\"); done",
     'if [ "${#missing[@]}" -gt 0 ]; then apt-get update -q && apt-get install -y -q "${missing[@]}"; fi',
     "",
-    OCI_FETCH_FN,
+    WRITE_FROM_ENV_FN,
     "",
-    "getent group netbird >/dev/null || groupadd --system netbird",
-    "getent passwd netbird >/dev/null || useradd --system --gid netbird --home-dir " + shq(v.dataDir) + " --shell /usr/sbin/nologin netbird",
-    `install -d -m 0750 -o netbird -g netbird ${shq(v.dataDir)}`,
-    `install -d -m 0750 -o root -g netbird ${shq(v.configDir)}`,
+    `install -d -m 0750 ${shq(v.dataDir)}`,
+    `install -d -m 0750 ${shq(v.configDir)}`,
     "",
-  ];
-  if (args.caCertFile) {
-    lines.push(
-      `if ! cmp -s ${shq(args.caCertFile)} /usr/local/share/ca-certificates/homelab-ca.crt; then`,
-      `  install -m 0644 ${shq(args.caCertFile)} /usr/local/share/ca-certificates/homelab-ca.crt`,
-      "  update-ca-certificates",
-      "fi",
-      "",
-    );
-  }
-  lines.push(
-    `fetch_oci_binary ${shq(b.management.repository)} ${shq(b.management.layerDigest)} ${shq(b.management.pathInLayer)} /usr/local/bin/netbird-mgmt`,
-    `fetch_oci_binary ${shq(b.signal.repository)} ${shq(b.signal.layerDigest)} ${shq(b.signal.pathInLayer)} /usr/local/bin/netbird-signal`,
-    `fetch_oci_binary ${shq(b.relay.repository)} ${shq(b.relay.layerDigest)} ${shq(b.relay.pathInLayer)} /usr/local/bin/netbird-relay`,
+    trustCaFromEnvSnippet(E.caCert),
     "",
-    "# Secrets come from a pre-provisioned env file; refuse to start without them.",
-    `secrets=${shq(v.secretsEnvFile)}`,
-    'if [ ! -f "$secrets" ]; then echo "error: missing $secrets" >&2; exit 1; fi',
-    `for key in ${required.join(" ")}; do`,
-    '  grep -q "^${key}=." "$secrets" || { echo "error: $key not set in $secrets" >&2; exit 1; }',
+    "# Secrets: from the Command environment into the root-only env file.",
+    `write_env_file ${shq(v.secretsEnvFile)} ${Object.values(NETBIRD_SECRET_ENV).join(" ")}`,
+    `write_from_env ${E.tlsCert} ${shq(args.server.tlsCertFile)} 0644`,
+    `write_from_env ${E.tlsKey} ${shq(args.server.tlsKeyFile)} 0600`,
+    "",
+    "# Images pinned by version tag (and digest when given); units never pull.",
+    `for image in ${shq(img.management)} ${shq(img.signal)} ${shq(img.relay)}; do`,
+    '  if ! podman image exists "$image"; then',
+    '    podman pull "$image"',
+    "    CHANGED=1",
+    "  fi",
     "done",
-    'chown root:netbird "$secrets"',
-    'chmod 0640 "$secrets"',
-    `for f in ${shq(args.server.tlsCertFile)} ${shq(args.server.tlsKeyFile)}; do`,
-    '  [ -f "$f" ] || { echo "error: missing TLS file $f" >&2; exit 1; }',
-    "done",
-    `chgrp netbird ${shq(args.server.tlsKeyFile)}`,
-    `chmod 0640 ${shq(args.server.tlsKeyFile)}`,
     "",
-    writeFileIfChanged(paths.managementConfig, managementConfig(args.server), "0640", "root:netbird"),
+    writeFileIfChanged(paths.managementConfig, managementConfig(args.server), "0640"),
     writeFileIfChanged(paths.units.management, units.management, "0644"),
     writeFileIfChanged(paths.units.signal, units.signal, "0644"),
     writeFileIfChanged(paths.units.relay, units.relay, "0644"),
@@ -424,15 +454,28 @@ export function netbirdServerInstallScript(args: NetbirdInstallArgs): string {
     '  if [ "$CHANGED" = 1 ]; then systemctl restart "$svc"; else systemctl start "$svc"; fi',
     "done",
     "",
-  );
+    "# Wait for the management API (TLS verified against the installed CA; 401 = up, no token).",
+    `probe=(--resolve ${shq(`${v.domain}:${v.managementPort}:127.0.0.1`)} ${shq(`https://${v.domain}:${v.managementPort}/api/accounts`)})`,
+    "for _ in $(seq 1 60); do",
+    '  code="$(curl -s -o /dev/null -w \'%{http_code}\' "${probe[@]}" || true)"',
+    '  if [ "$code" = 401 ] || [ "$code" = 200 ]; then echo "netbird management is up"; exit 0; fi',
+    "  sleep 2",
+    "done",
+    'echo "error: netbird management did not answer within 120s (journalctl -u netbird-management)" >&2',
+    "exit 1",
+    "",
+  ];
   return lines.join("\n");
 }
 
 export interface NetbirdApiSetupArgs {
   /** Management API base URL, e.g. https://netbird.bo.home.arpa:443 */
   managementUrl: string;
-  /** File holding a Personal Access Token of a NetBird admin/service user. */
-  patFile: string;
+  /**
+   * Optional file holding a Personal Access Token. The token is read from the
+   * environment variable NB_PAT first (how the Pulumi Command passes it).
+   */
+  patFile?: string;
   /** Directory where newly created setup keys are written as <name>.key (0600). */
   setupKeyDir: string;
   plan: MeshPlan;
@@ -555,10 +598,11 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
     `# NetBird ${NETBIRD_VERSION} API bootstrap (groups, setup keys, networks, policies). Idempotent.`,
     "set -euo pipefail",
     `MGMT_URL=${shq(url)}`,
-    `PAT_FILE=${shq(assertSingleLine("patFile", args.patFile))}`,
+    `PAT_FILE=${shq(assertSingleLine("patFile", args.patFile ?? ""))}`,
     `KEY_DIR=${shq(assertSingleLine("setupKeyDir", args.setupKeyDir))}`,
-    'PAT="$(tr -d "[:space:]" <"$PAT_FILE")"',
-    '[ -n "$PAT" ] || { echo "error: empty PAT file $PAT_FILE" >&2; exit 1; }',
+    'PAT="${NB_PAT:-}"',
+    'if [ -z "$PAT" ] && [ -n "$PAT_FILE" ] && [ -f "$PAT_FILE" ]; then PAT="$(tr -d "[:space:]" <"$PAT_FILE")"; fi',
+    '[ -n "$PAT" ] || { echo "error: no PAT (NB_PAT unset and no PAT file)" >&2; exit 1; }',
     'install -d -m 0700 "$KEY_DIR"',
     "declare -A GROUP_IDS=()",
     "NET_ID=",
@@ -590,88 +634,133 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
       `ensure_policy ${shq(p.name)} ${shq(p.description)} ${p.protocol} ${shq(JSON.stringify(p.ports.map(String)))} ${p.bidirectional} "$(ids_json ${q(p.sources)})" "$(ids_json ${q(p.destinations)})"`,
     );
   }
-  lines.push("");
+  lines.push(
+    "",
+    "# stdout carries only this JSON object {<setup key name>: <key>} (logs go to stderr);",
+    "# the Pulumi Command marks stdout secret.",
+    "out='{}'",
+    ...plan.setupKeys.map((k) => `out="$(jq -c --arg n ${shq(k.name)} --rawfile k "$KEY_DIR/${k.name}.key" '. + {($n): ($k | rtrimstr("\\n"))}' <<<"$out")"`),
+    'printf \'%s\\n\' "$out"',
+    "",
+  );
   return lines.join("\n");
 }
 
 export interface NetbirdClientPackage {
   /**
-   * sha256 of netbird_<version>_linux_amd64.tar.gz as listed in the release's
-   * netbird_<version>_checksums.txt (GitHub release v<version>).
+   * sha256 of netbird_<version>_linux_<arch>.tar.gz as listed in the release's
+   * netbird_<version>_checksums.txt. When unset, the client is installed from
+   * NetBird's signed apt repository pinned to version NETBIRD_VERSION.
    */
-  tarballSha256: string;
+  tarballSha256?: string;
   /** Default "amd64". */
   arch?: "amd64" | "arm64";
 }
 
+/** Env vars the peer enrol Command passes. */
+export const NETBIRD_PEER_ENV = {
+  /** The setup key (secret); written to the setup key file, never to the script. */
+  setupKey: "NB_SETUP_KEY",
+  /** Internal root CA (PEM) that signed the coordinator certificate. */
+  caCert: "HOMELAB_CA_CERT",
+} as const;
+
 export interface NetbirdPeerArgs {
+  /** https://<coordinator>:<port>; never NetBird's public default. */
   managementUrl: string;
-  /** File on the peer holding its setup key (copied there by the lead; 0600). */
+  /** Where the key from NB_SETUP_KEY is stored on the peer (0600). */
   setupKeyFile: string;
   /** Peer hostname shown in NetBird. */
   hostname: string;
-  client: NetbirdClientPackage;
-  /** Optional internal CA (PEM path on the peer) that signed the coordinator certificate. */
-  caCertFile?: string;
+  /** Client package; default: signed apt repo pinned to NETBIRD_VERSION. */
+  client?: NetbirdClientPackage;
 }
 
-/** Idempotent peer enrolment: install client, install service, `netbird up` unless already connected. */
+const NETBIRD_APT = {
+  key: "https://pkgs.netbird.io/debian/public.key",
+  keyring: "/usr/share/keyrings/netbird-archive-keyring.gpg",
+  list: "deb [signed-by=/usr/share/keyrings/netbird-archive-keyring.gpg] https://pkgs.netbird.io/debian stable main",
+};
+
+/**
+ * Idempotent peer enrolment: install the pinned client, trust the internal CA,
+ * install the service, store the setup key from NB_SETUP_KEY and `netbird up`
+ * against our management URL unless already connected to it.
+ */
 export function netbirdPeerEnrolScript(args: NetbirdPeerArgs): string {
   const url = assertSingleLine("managementUrl", args.managementUrl).replace(/\/+$/, "");
-  const sha = assertSha256("client.tarballSha256", args.client.tarballSha256);
-  const arch = args.client.arch ?? "amd64";
+  if (!/^https:\/\//.test(url)) throw new Error("managementUrl must be https");
+  if (/(^|\.)netbird\.io$/i.test(new URL(url).hostname)) throw new Error("managementUrl must be our coordinator, not NetBird's public service");
+  const client = args.client ?? {};
+  const arch = client.arch ?? "amd64";
   const host = new URL(url).hostname;
-  const tarball = `netbird_${NETBIRD_VERSION}_linux_${arch}.tar.gz`;
   const lines = [
     "#!/usr/bin/env bash",
     `# NetBird ${NETBIRD_VERSION} peer enrolment. Idempotent.`,
     "set -euo pipefail",
+    "CHANGED=0",
     `MGMT_URL=${shq(url)}`,
     `MGMT_HOST=${shq(host)}`,
     `SETUP_KEY_FILE=${shq(assertSingleLine("setupKeyFile", args.setupKeyFile))}`,
     `PEER_HOSTNAME=${shq(assertSingleLine("hostname", args.hostname))}`,
-    `TARBALL=${shq(tarball)}`,
-    `TARBALL_SHA256=${sha}`,
-    `RELEASE_URL=${shq(`https://github.com/netbirdio/netbird/releases/download/v${NETBIRD_VERSION}`)}`,
+    `NETBIRD_VERSION=${shq(NETBIRD_VERSION)}`,
     "",
     "export DEBIAN_FRONTEND=noninteractive",
     "missing=()",
-    "for p in curl jq ca-certificates; do dpkg -s \"$p\" >/dev/null 2>&1 || missing+=(\"$p\"); done",
+    "for p in curl jq ca-certificates gnupg; do dpkg -s \"$p\" >/dev/null 2>&1 || missing+=(\"$p\"); done",
     'if [ "${#missing[@]}" -gt 0 ]; then apt-get update -q && apt-get install -y -q "${missing[@]}"; fi',
     "",
+    WRITE_FROM_ENV_FN,
+    "",
+    trustCaFromEnvSnippet(NETBIRD_PEER_ENV.caCert),
+    "",
+    'installed="$(netbird version 2>/dev/null || true)"',
+    'if [ "$installed" != "$NETBIRD_VERSION" ]; then',
   ];
-  if (args.caCertFile) {
+  if (client.tarballSha256) {
+    const sha = assertSha256("client.tarballSha256", client.tarballSha256);
+    const tarball = `netbird_${NETBIRD_VERSION}_linux_${arch}.tar.gz`;
     lines.push(
-      `if ! cmp -s ${shq(args.caCertFile)} /usr/local/share/ca-certificates/homelab-ca.crt; then`,
-      `  install -m 0644 ${shq(args.caCertFile)} /usr/local/share/ca-certificates/homelab-ca.crt`,
-      "  update-ca-certificates",
-      "fi",
-      "",
+      `  TARBALL=${shq(tarball)}`,
+      `  RELEASE_URL=${shq(`https://github.com/netbirdio/netbird/releases/download/v${NETBIRD_VERSION}`)}`,
+      '  work="$(mktemp -d)"',
+      '  curl -fsSL -o "$work/$TARBALL" "$RELEASE_URL/$TARBALL"',
+      `  echo ${shq(sha)}"  $work/$TARBALL" | sha256sum -c --quiet -`,
+      '  tar -xzf "$work/$TARBALL" -C "$work" netbird',
+      '  install -m 0755 "$work/netbird" /usr/local/bin/netbird',
+      '  rm -rf "$work"',
+    );
+  } else {
+    lines.push(
+      "  # NetBird's signed apt repository, version pinned.",
+      `  if [ ! -s ${NETBIRD_APT.keyring} ]; then`,
+      `    curl -fsSL ${NETBIRD_APT.key} | gpg --batch --dearmor -o ${NETBIRD_APT.keyring}`,
+      "  fi",
+      `  echo ${shq(NETBIRD_APT.list)} >/etc/apt/sources.list.d/netbird.list`,
+      "  apt-get update -q",
+      '  apt-get install -y -q --allow-downgrades "netbird=${NETBIRD_VERSION}"',
+      "  apt-mark hold netbird >/dev/null",
     );
   }
   lines.push(
-    `if ! command -v netbird >/dev/null 2>&1 || ! netbird version 2>/dev/null | grep -qx ${shq(NETBIRD_VERSION)}; then`,
-    '  work="$(mktemp -d)"',
-    '  curl -fsSL -o "$work/$TARBALL" "$RELEASE_URL/$TARBALL"',
-    '  echo "$TARBALL_SHA256  $work/$TARBALL" | sha256sum -c --quiet -',
-    '  tar -xzf "$work/$TARBALL" -C "$work" netbird',
-    '  install -m 0755 "$work/netbird" /usr/local/bin/netbird',
-    '  rm -rf "$work"',
+    "  CHANGED=1",
     "fi",
     "",
-    'if ! systemctl list-unit-files netbird.service >/dev/null 2>&1 || ! systemctl cat netbird.service >/dev/null 2>&1; then',
+    "if ! systemctl cat netbird.service >/dev/null 2>&1; then",
     "  netbird service install",
     "fi",
     "systemctl enable --now netbird.service >/dev/null",
+    'if [ "$CHANGED" = 1 ]; then systemctl restart netbird.service; fi',
     "",
-    "# Already enrolled and connected to this management server? Then nothing to do.",
+    `write_from_env ${NETBIRD_PEER_ENV.setupKey} "$SETUP_KEY_FILE" 0600`,
+    "",
+    "# Already connected to this management server? Then nothing to do.",
     'status="$(netbird status --json 2>/dev/null || true)"',
     'if [ -n "$status" ] && jq -e --arg h "$MGMT_HOST" \'.management.connected == true and (.management.url | contains($h))\' <<<"$status" >/dev/null; then',
     '  echo "already connected to $MGMT_URL"',
     "  exit 0",
     "fi",
     "",
-    '[ -s "$SETUP_KEY_FILE" ] || { echo "error: setup key file $SETUP_KEY_FILE missing" >&2; exit 1; }',
     'netbird up --management-url "$MGMT_URL" --setup-key-file "$SETUP_KEY_FILE" --hostname "$PEER_HOSTNAME"',
     "",
   );

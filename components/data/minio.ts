@@ -1,0 +1,135 @@
+/**
+ * MinIO on bo: upstream binaries (pre-installed, not in Debian), HTTPS (pgBackRest's S3 driver only
+ * speaks HTTPS), buckets backups/archives (versioned), media, pg-wal, and a least-privilege
+ * `pgbackrest` user limited to the pg-wal bucket. Root and pgBackRest credentials are random and secret.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { DEFAULT_MINIO_BUCKETS, MinioBucket, renderMinioBucketsScript, renderMinioEnv, renderMinioUnit } from "./render/minio";
+import { shellQuote } from "./render/postgres";
+import { GuestConnection, remoteScript } from "./remoteScript";
+import { putEnv, putText, setupPreamble } from "./shell";
+import { serviceTls, TlsPair } from "./tlsCert";
+
+/** Pure: the MinIO setup script (no secrets; reads MINIO_ROOT_USER/PASSWORD, MINIO_TLS_CERT/KEY, PGBACKREST_S3_KEY/_SECRET). */
+export function renderMinioSetup(a: { address: string; port?: number; consolePort?: number; volume: string; buckets?: MinioBucket[]; pgBackRestBucket?: string }): string {
+  const port = a.port ?? 9000;
+  const url = `https://${a.address}:${port}`;
+  const bucket = a.pgBackRestBucket ?? "pg-wal";
+  const policy = JSON.stringify(
+    {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`] },
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
+      ],
+    },
+    null,
+    2,
+  );
+  return [
+    ...setupPreamble("MinIO server, TLS, buckets and the pgbackrest user"),
+    "require_env MINIO_ROOT_USER MINIO_ROOT_PASSWORD MINIO_TLS_CERT MINIO_TLS_KEY PGBACKREST_S3_KEY PGBACKREST_S3_KEY_SECRET",
+    "require_bin /usr/local/bin/minio 'install the pinned upstream MinIO server binary'",
+    "require_bin /usr/local/bin/mc 'install the pinned upstream MinIO client (Debian mc is Midnight Commander)'",
+    "id -u minio-user >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin minio-user",
+    `install -d -o minio-user -g minio-user -m 0750 ${shellQuote(a.volume)} /etc/minio/certs`,
+    ...putText("/etc/default/minio", "0644", "root:root", renderMinioEnv({ volumes: a.volume, address: `${a.address}:${port}`, consoleAddress: `${a.address}:${a.consolePort ?? 9001}`, certsDir: "/etc/minio/certs" })),
+    "printf 'MINIO_ROOT_USER=%s\\nMINIO_ROOT_PASSWORD=%s\\n' \"$MINIO_ROOT_USER\" \"$MINIO_ROOT_PASSWORD\" | put /etc/minio/credentials.env 0600 root:root",
+    putEnv("/etc/minio/certs/public.crt", "0644", "minio-user:minio-user", "MINIO_TLS_CERT"),
+    putEnv("/etc/minio/certs/private.key", "0600", "minio-user:minio-user", "MINIO_TLS_KEY"),
+    ...putText("/etc/systemd/system/minio.service", "0644", "root:root", renderMinioUnit({ envFile: "/etc/default/minio", credentialsEnvFile: "/etc/minio/credentials.env" })),
+    "systemctl daemon-reload",
+    "systemctl enable minio.service >/dev/null",
+    'if [ "$CHANGED" = 1 ]; then systemctl restart minio.service; else systemctl start minio.service; fi',
+    "# mc trusts the server certificate through its CA directory",
+    "install -d -m 0700 /root/.mc/certs/CAs",
+    "install -m 0644 /etc/minio/certs/public.crt /root/.mc/certs/CAs/homelab-minio.crt",
+    `for i in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shellQuote(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
+    "",
+    "# buckets (idempotent)",
+    "bash -s <<'HOMELAB_BUCKETS'",
+    renderMinioBucketsScript({ buckets: a.buckets ?? DEFAULT_MINIO_BUCKETS, url }).trimEnd(),
+    "HOMELAB_BUCKETS",
+    "",
+    `# least-privilege pgBackRest user (${bucket} only)`,
+    "policy_file=\"$(mktemp)\"",
+    `cat >"$policy_file" <<'HOMELAB_POLICY'`,
+    policy,
+    "HOMELAB_POLICY",
+    "/usr/local/bin/mc admin user add homelab \"$PGBACKREST_S3_KEY\" \"$PGBACKREST_S3_KEY_SECRET\" >/dev/null",
+    "/usr/local/bin/mc admin policy create homelab pgbackrest-wal \"$policy_file\" >/dev/null",
+    "/usr/local/bin/mc admin policy attach homelab pgbackrest-wal --user \"$PGBACKREST_S3_KEY\" >/dev/null 2>&1 || /usr/local/bin/mc admin user info homelab \"$PGBACKREST_S3_KEY\" | grep -q pgbackrest-wal",
+    'rm -f "$policy_file"',
+    'log "minio converged"',
+    "",
+  ].join("\n");
+}
+
+/** Arguments of {@link Minio}. */
+export interface MinioArgs {
+  /** The MinIO guest (every Command depends on it). */
+  guest: pulumi.Resource;
+  /** SSH connection to the guest. */
+  connection: GuestConnection;
+  /** Service address (bo: 192.168.9.21). */
+  address: string;
+  /** Data volume (the inventory's data mount). */
+  volume: string;
+  /** S3 port. Default 9000. */
+  port?: number;
+  /** Buckets. Default backups, archives (versioned), media, pg-wal. */
+  buckets?: MinioBucket[];
+  /** TLS cert/key (and optional CA PEM). Default: a self-signed certificate for `address` (see tlsCert.ts). */
+  tls?: TlsPair & { caPem?: pulumi.Input<string> };
+}
+
+/** MinIO with random secret root credentials and a pgBackRest-only S3 user. */
+export class Minio extends pulumi.ComponentResource {
+  /** `https://<address>:<port>`. */
+  public readonly endpoint: string;
+  public readonly address: string;
+  public readonly port: number;
+  /** PEM clients trust (pgBackRest repo1-storage-ca-file). */
+  public readonly caPem: pulumi.Output<string>;
+  /** pgBackRest S3 access key (not secret) and secret key (secret). */
+  public readonly pgBackRest: { bucket: string; accessKey: string; secretKey: pulumi.Output<string> };
+  /** Root credentials (secret). */
+  public readonly rootUser: pulumi.Output<string>;
+  public readonly rootPassword: pulumi.Output<string>;
+  /** The setup Command (pgBackRest's stanza check depends on it). */
+  public readonly setup: pulumi.Resource;
+
+  constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:data:Minio", name, {}, opts);
+    this.address = args.address;
+    this.port = args.port ?? 9000;
+    this.endpoint = `https://${args.address}:${this.port}`;
+    // MinIO encrypts its IAM data with the root credentials: replacing them would lock us out, so they are protected.
+    const rootUser = new random.RandomString(`${name}-root-user`, { length: 20, special: false, upper: false }, { parent: this, protect: true });
+    const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 40, special: false }, { parent: this, protect: true });
+    const s3Secret = new random.RandomPassword(`${name}-pgbackrest-secret`, { length: 40, special: false }, { parent: this });
+    this.rootUser = pulumi.secret(rootUser.result);
+    this.rootPassword = pulumi.secret(rootPassword.result);
+    const tlsMat = serviceTls(name, args.address, args.tls, this);
+    this.caPem = tlsMat.caPem;
+    this.pgBackRest = { bucket: "pg-wal", accessKey: "pgbackrest", secretKey: pulumi.secret(s3Secret.result) };
+    this.setup = remoteScript(
+      `${name}-setup`,
+      {
+        connection: args.connection,
+        script: renderMinioSetup({ address: args.address, port: this.port, volume: args.volume, buckets: args.buckets }),
+        secrets: {
+          MINIO_ROOT_USER: this.rootUser,
+          MINIO_ROOT_PASSWORD: this.rootPassword,
+          MINIO_TLS_CERT: tlsMat.certPem,
+          MINIO_TLS_KEY: tlsMat.keyPem,
+          PGBACKREST_S3_KEY: this.pgBackRest.accessKey,
+          PGBACKREST_S3_KEY_SECRET: this.pgBackRest.secretKey,
+        },
+      },
+      { parent: this, dependsOn: [args.guest] },
+    );
+    this.registerOutputs({ endpoint: this.endpoint, caPem: this.caPem });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * PostgreSQL 15 on bo with streaming replicas on bh/ep and WAL archiving to MinIO via pgBackRest.
+ * Scripts come from render/postgres.ts (proven by test/real/postgres.test.ts); secrets reach them
+ * only as environment variables on the Command's secret stdin (remoteScript.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { PgDatabase, PgReplica, renderPostgresPrimarySetup, renderPostgresReplicaSetup } from "./render/postgres";
+import { GuestConnection, remoteScript } from "./remoteScript";
+
+const PGBACKREST_CA = "/etc/pgbackrest/minio-ca.pem";
+
+/** Install PostgreSQL 15 (+ pgBackRest) from Debian when missing; `noMainCluster` stops Debian creating 15/main (replicas). */
+export function renderPgInstall(a: { noMainCluster: boolean; pgbackrest: boolean }): string {
+  const pkgs = ["postgresql-15", ...(a.pgbackrest ? ["pgbackrest"] : [])].join(" ");
+  return [
+    "#!/usr/bin/env bash",
+    "# PostgreSQL packages. Managed by homelab (components/data/postgresPrimaryWithReplicas.ts). Idempotent.",
+    "set -euo pipefail",
+    ...(a.noMainCluster
+      ? [
+          "install -d /etc/postgresql-common",
+          "grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf 2>/dev/null || echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf",
+        ]
+      : []),
+    "missing=0",
+    `for p in ${pkgs}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1; done`,
+    'if [ "$missing" = 1 ]; then',
+    "  apt-get update -qq",
+    `  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs}`,
+    "fi",
+    "",
+  ].join("\n");
+}
+
+/** Database connection info handed to consumers. */
+export interface PgConnectionInfo {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: pulumi.Output<string>;
+}
+
+/** Arguments of {@link PostgresPrimaryWithReplicas}. */
+export interface PostgresPrimaryWithReplicasArgs {
+  /** The primary's guest (LxcService container); every Command depends on it. */
+  guest: pulumi.Resource;
+  /** SSH connection to the primary. */
+  connection: GuestConnection;
+  /** Primary address (bo: 192.168.9.20). */
+  address: string;
+  /** Port. Default 5432. */
+  port?: number;
+  /** Consumer databases with client addresses (from plan.ts postgresPrimaryPlan). */
+  databases: PgDatabase[];
+  /** Streaming replicas (pg_hba /32 + one slot each). */
+  replicas: PgReplica[];
+  /** MinIO for pgBackRest: endpoint host/port, bucket, CA PEM, access key, secret key (secret), and the setup it depends on. */
+  minio: { address: string; port: number; bucket: string; caPem: pulumi.Input<string>; accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string>; setup?: pulumi.Resource };
+  /** shared_buffers / effective_cache_size. Default 4GB / 12GB (render defaults). */
+  sharedBuffers?: string;
+  effectiveCacheSize?: string;
+}
+
+/** The PostgreSQL 15 primary: roles, databases, slots, pg_hba, pgBackRest stanza; random secret passwords. */
+export class PostgresPrimaryWithReplicas extends pulumi.ComponentResource {
+  public readonly endpoint: { host: string; port: number };
+  public readonly replicationUser = "replicator";
+  public readonly replicationPassword: pulumi.Output<string>;
+  /** Connection info by database name (passwords secret). */
+  public readonly databases: Record<string, PgConnectionInfo> = {};
+  /** The setup Command. */
+  public readonly setup: pulumi.Resource;
+
+  constructor(name: string, args: PostgresPrimaryWithReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:data:PostgresPrimaryWithReplicas", name, {}, opts);
+    const port = args.port ?? 5432;
+    this.endpoint = { host: args.address, port };
+    const pw = (n: string) => pulumi.secret(new random.RandomPassword(`${name}-${n.replace(/_/g, "-")}-password`, { length: 40, special: false }, { parent: this }).result);
+    this.replicationPassword = pw("replicator");
+    const secrets: Record<string, pulumi.Input<string>> = {
+      PG_REPLICATION_PASSWORD: this.replicationPassword,
+      PGBACKREST_REPO1_S3_KEY: args.minio.accessKey,
+      PGBACKREST_REPO1_S3_KEY_SECRET: pulumi.secret(args.minio.secretKey),
+      PGBACKREST_CA_PEM: args.minio.caPem,
+    };
+    for (const d of args.databases) {
+      const owner = d.owner ?? d.name;
+      const env = d.passwordEnv ?? `PG_PASSWORD_${owner.toUpperCase()}`;
+      if (!(env in secrets)) secrets[env] = pw(owner);
+      this.databases[d.name] = { host: args.address, port, database: d.name, user: owner, password: pulumi.secret(secrets[env]) };
+    }
+    const install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: false, pgbackrest: true }) }, { parent: this, dependsOn: [args.guest] });
+    const script = [
+      renderPostgresPrimarySetup({
+        conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize },
+        databases: args.databases,
+        replicas: args.replicas,
+        replicationUser: this.replicationUser,
+        pgbackrest: { repo: { type: "s3", endpoint: args.minio.address, port: args.minio.port, bucket: args.minio.bucket, caFile: PGBACKREST_CA } },
+      }).replace(
+        "set -euo pipefail\n",
+        `set -euo pipefail\n# MinIO's CA for pgBackRest (public; arrives with the secrets)\ninstall -d -m 0755 /etc/pgbackrest\nprintf '%s\\n' "$PGBACKREST_CA_PEM" >${PGBACKREST_CA}\nchmod 0644 ${PGBACKREST_CA}\n`,
+      ),
+    ].join("");
+    this.setup = remoteScript(`${name}-setup`, { connection: args.connection, script, secrets }, { parent: this, dependsOn: [args.guest, install, ...(args.minio.setup ? [args.minio.setup] : [])] });
+    this.registerOutputs({ endpoint: this.endpoint, replicationUser: this.replicationUser, replicationPassword: this.replicationPassword });
+  }
+}
+
+/** Arguments of {@link PostgresReplica}. */
+export interface PostgresReplicaArgs {
+  /** The replica's guest; every Command depends on it. */
+  guest: pulumi.Resource;
+  /** SSH connection to the replica. */
+  connection: GuestConnection;
+  /** This replica (name = slot suffix on the primary, address = its own). */
+  replica: PgReplica;
+  /** Primary endpoint (from bo's stack output). */
+  primary: { host: pulumi.Input<string>; port: pulumi.Input<number> };
+  /** Replication role name (from bo). Default `replicator`. */
+  replicationUser?: string;
+  /** Replication password (secret, from bo). */
+  replicationPassword: pulumi.Input<string>;
+}
+
+/** A streaming replica: pg_basebackup -R -S into an empty data dir, hot standby; never wipes data. */
+export class PostgresReplica extends pulumi.ComponentResource {
+  public readonly setup: pulumi.Resource;
+
+  constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:data:PostgresReplica", name, {}, opts);
+    const install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: true, pgbackrest: false }) }, { parent: this, dependsOn: [args.guest] });
+    // The primary's host/port are plan-time strings in practice; the script is rendered per value so it stays readable.
+    const script = pulumi.all([args.primary.host, args.primary.port]).apply(([host, port]) =>
+      renderPostgresReplicaSetup({
+        conf: { serviceAddress: args.replica.address },
+        replica: args.replica,
+        primaryHost: String(host),
+        primaryPort: Number(port),
+        replicationUser: args.replicationUser ?? "replicator",
+        adoptClusterCmd: "pg_createcluster 15 main",
+      }),
+    );
+    this.setup = remoteScript(
+      `${name}-setup`,
+      { connection: args.connection, script, secrets: { PG_REPLICATION_PASSWORD: pulumi.secret(args.replicationPassword) } },
+      { parent: this, dependsOn: [args.guest, install] },
+    );
+    this.registerOutputs({ primaryHost: args.primary.host });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A k3s cluster installed over SSH on machines that already exist (sector7's bare metal) or
+ * on VMs this program creates (orion's VmService guests), plus a `@pulumi/kubernetes`
+ * Provider for everything deployed into it.
+ *
+ * Secrets: the cluster token is a RandomPassword and reaches the hosts ONLY through the
+ * remote command's `environment` (K3S_TOKEN) — never in the script text or the command line.
+ * The kubeconfig is read back once (the read is replaced only when the install inputs
+ * change), rewritten to the server address, and kept as a secret.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { K3S_VERSION } from "./render/versions";
+import { BundledComponent, k3sAgentScript, k3sServerScript, rewriteKubeconfig } from "./render/k3s";
+
+/** How the program reaches the nodes over SSH. */
+export interface SshConnection {
+  /** Login user; must be root or have passwordless sudo. */
+  user: string;
+  /** SSH port. Default 22. */
+  port?: number;
+  /** Private key (secret). Absent: the provider's default authentication at `up` time. */
+  privateKey?: pulumi.Input<string>;
+}
+
+/** One node of the cluster. */
+export interface K3sNode {
+  /** Node / resource name (DNS label). */
+  name: string;
+  /** Address the program connects to over SSH (also the API address for the server). */
+  address: string;
+  /** Node labels applied at registration (e.g. the GPU label). */
+  labels?: Record<string, string>;
+  /** Resources that must exist before the install runs (e.g. the node's VmService). */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** Arguments of {@link K3sCluster}. */
+export interface K3sClusterArgs {
+  /** Cluster name: used for the kubeconfig context and the provider's cluster identity. */
+  clusterName: string;
+  /** The k3s server (control plane; also schedules workloads). */
+  server: K3sNode;
+  /** k3s agents. Default none. */
+  agents?: K3sNode[];
+  /** SSH connection settings shared by every node. */
+  connection: SshConnection;
+  /** k3s version. Default K3S_VERSION (pinned). */
+  version?: string;
+  /** Bundled components to disable. Default traefik + servicelb. */
+  disable?: BundledComponent[];
+  /** Extra API certificate SANs. */
+  extraTlsSans?: string[];
+}
+
+/** Shell wrapper: run the script from stdin as root, passing K3S_TOKEN through sudo. */
+export const RUN_AS_ROOT_FROM_STDIN =
+  'if [ "$(id -u)" -eq 0 ]; then exec bash -s; else exec sudo -n --preserve-env=K3S_TOKEN bash -s; fi';
+/** Prints the k3s admin kubeconfig (unrewritten; the program rewrites it). */
+export const READ_KUBECONFIG =
+  'if [ "$(id -u)" -eq 0 ]; then cat /etc/rancher/k3s/k3s.yaml; else sudo -n cat /etc/rancher/k3s/k3s.yaml; fi';
+
+/**
+ * The kubeconfig the Provider gets. An empty read (only possible under the offline mocks)
+ * yields a credential-less kubeconfig for the server, never "" — an empty kubeconfig would
+ * make the Kubernetes provider fall back to the operator's ambient ~/.kube/config.
+ */
+export function clusterKubeconfig(stdout: string, serverAddress: string, clusterName: string): string {
+  if (stdout.trim() === "") {
+    const host = serverAddress.includes(":") ? `[${serverAddress}]` : serverAddress;
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters: [{name: ${clusterName}, cluster: {server: "https://${host}:6443"}}]`,
+      `users: [{name: ${clusterName}, user: {}}]`,
+      `contexts: [{name: ${clusterName}, context: {cluster: ${clusterName}, user: ${clusterName}}}]`,
+      `current-context: ${clusterName}`,
+      "",
+    ].join("\n");
+  }
+  return rewriteKubeconfig(stdout, serverAddress, { name: clusterName });
+}
+
+/**
+ * Reads the SSH settings from stack config: `homelab:sshUser` (default `defaultUser`) and
+ * the secret `homelab:sshPrivateKey` (optional).
+ */
+export function sshConnectionFromConfig(defaultUser: string): SshConnection {
+  const cfg = new pulumi.Config("homelab");
+  const privateKey = cfg.getSecret("sshPrivateKey");
+  return { user: cfg.get("sshUser") ?? defaultUser, ...(privateKey ? { privateKey } : {}) };
+}
+
+/** A k3s cluster over SSH and the Kubernetes provider for it. */
+export class K3sCluster extends pulumi.ComponentResource {
+  /** Provider for every Kubernetes resource of this cluster. */
+  public readonly provider: k8s.Provider;
+  /** Admin kubeconfig with the server address (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** API server address. */
+  public readonly serverAddress: string;
+  /** Install commands, by node name. */
+  public readonly installs: Record<string, command.remote.Command> = {};
+
+  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:k8s:K3sCluster", name, {}, opts);
+    const version = args.version ?? K3S_VERSION;
+    const server = args.server;
+    const agents = args.agents ?? [];
+    const names = [server.name, ...agents.map((a) => a.name)];
+    if (new Set(names).size !== names.length) throw new Error(`K3sCluster ${name}: duplicate node names ${names.join(", ")}`);
+    this.serverAddress = server.address;
+
+    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    const secretToken = pulumi.secret(token.result);
+    const connection = (address: string): command.types.input.remote.ConnectionArgs => ({
+      host: address,
+      user: args.connection.user,
+      ...(args.connection.port ? { port: args.connection.port } : {}),
+      ...(args.connection.privateKey ? { privateKey: pulumi.secret(args.connection.privateKey) } : {}),
+    });
+
+    const serverScript = k3sServerScript({
+      serverAddress: server.address,
+      version,
+      disable: args.disable,
+      extraTlsSans: args.extraTlsSans,
+      nodeLabels: server.labels,
+    });
+    const serverInstall = new command.remote.Command(
+      `${name}-server-${server.name}`,
+      {
+        connection: connection(server.address),
+        create: RUN_AS_ROOT_FROM_STDIN,
+        stdin: serverScript,
+        environment: { K3S_TOKEN: secretToken },
+        triggers: [version],
+      },
+      { parent: this, dependsOn: server.dependsOn, additionalSecretOutputs: ["environment"] },
+    );
+    this.installs[server.name] = serverInstall;
+
+    const agentInstalls = agents.map((a) => {
+      const cmd = new command.remote.Command(
+        `${name}-agent-${a.name}`,
+        {
+          connection: connection(a.address),
+          create: RUN_AS_ROOT_FROM_STDIN,
+          stdin: k3sAgentScript({ serverAddress: server.address, version, nodeLabels: a.labels }),
+          environment: { K3S_TOKEN: secretToken },
+          triggers: [version, server.address],
+        },
+        { parent: this, dependsOn: [serverInstall, ...(a.dependsOn ?? [])], additionalSecretOutputs: ["environment"] },
+      );
+      this.installs[a.name] = cmd;
+      return cmd;
+    });
+
+    // Read once; replaced (re-read) only when what the server was installed with changes.
+    const read = new command.remote.Command(
+      `${name}-kubeconfig`,
+      {
+        connection: connection(server.address),
+        create: READ_KUBECONFIG,
+        triggers: [version, serverScript],
+      },
+      { parent: this, dependsOn: [serverInstall], additionalSecretOutputs: ["stdout"] },
+    );
+    this.kubeconfig = pulumi.secret(read.stdout.apply((s) => clusterKubeconfig(s, server.address, args.clusterName)));
+
+    // clusterIdentifier: the provider is replaced only if this string changes, so a re-read
+    // kubeconfig (e.g. rotated client certificate) is an in-place provider update and does
+    // not replace every Kubernetes resource of the stack.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      {
+        kubeconfig: this.kubeconfig,
+        clusterIdentifier: `k3s/${args.clusterName}/${server.address}`,
+        deleteUnreachable: false,
+      },
+      { parent: this, dependsOn: [read, ...agentInstalls] },
+    );
+    this.registerOutputs({ serverAddress: this.serverAddress, kubeconfig: this.kubeconfig });
+  }
+}

@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as random from "@pulumi/random";
+import { InternalCa } from "./internalCa";
+import {
+  AUTHENTIK_INSTALL_ENV,
+  AUTHENTIK_TLS_KEYPAIR,
+  BlueprintArgs,
+  authentikInstallScript,
+  authentikIssuer,
+} from "./render/authentik";
+import { sshAcceptEnvScript } from "./render/shell";
+
+/** An OIDC client app (confidential) registered by the blueprint. */
+export interface OidcClientApp {
+  /** Base URL of the app, e.g. http://192.168.9.40:3000 */
+  baseUrl: string;
+}
+
+/** Arguments of {@link Authentik}. */
+export interface AuthentikArgs {
+  /** SSH connection to the authentik LXC (root). */
+  connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** LXC address; also the URL host and a certificate SAN. */
+  ip: string;
+  /** Hostname and DNS domain (certificate SANs). */
+  hostname: string;
+  domain: string;
+  /** HTTPS port. Default 9443. */
+  httpsPort?: number;
+  ca: InternalCa;
+  /** Shared PostgreSQL (database and role `authentik`; created by the data tier). */
+  postgres: { host: string; port?: number; password: pulumi.Input<string> };
+  bootstrapEmail: string;
+  /** NetBird app: PKCE loopback URLs (from render/netbird pkceRedirectUrls) and optional dashboard origin. */
+  netbird: { clientId?: string; cliRedirectUrls: string[]; dashboardOrigin?: string; serviceAccount?: string };
+  gitea?: OidcClientApp;
+  n8n?: OidcClientApp;
+  paperless?: OidcClientApp;
+  /** Optional image digest pin on top of the version tag. */
+  imageDigest?: string;
+  /** Resources the install waits for (the container, the database). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const secretRandom = (name: string, parent: pulumi.Resource, length = 48) =>
+  new random.RandomPassword(name, { length, special: false }, { parent });
+
+/**
+ * authentik (pinned version, podman + systemd) on its LXC, database on the
+ * shared PostgreSQL, TLS from the internal CA, OIDC providers from one
+ * blueprint (NetBird, Gitea, n8n, Paperless). Every secret is random, secret
+ * in state, and reaches the host only through the Command environment.
+ */
+export class Authentik extends pulumi.ComponentResource {
+  /** Base URL, e.g. https://192.168.9.30:9443 */
+  public readonly url: string;
+  /** NetBird's OIDC issuer (per-provider, ends with /). */
+  public readonly netbirdIssuer: string;
+  public readonly netbirdClientId: string;
+  public readonly netbirdServiceAccount: string;
+  /** App password of the NetBird IdP service account (secret). */
+  public readonly netbirdServiceAccountPassword: pulumi.Output<string>;
+  /** Bootstrap admin (akadmin) password and API token (secret). */
+  public readonly bootstrapPassword: pulumi.Output<string>;
+  public readonly bootstrapToken: pulumi.Output<string>;
+  /** Client secrets by app (secret). */
+  public readonly clientSecrets: pulumi.Output<Record<string, string>>;
+  /** The install Command (NetBird waits for it). */
+  public readonly install: command.remote.Command;
+
+  constructor(name: string, args: AuthentikArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:mesh:Authentik", name, {}, opts);
+    const port = args.httpsPort ?? 9443;
+    this.url = `https://${args.ip}:${port}`;
+    this.netbirdClientId = args.netbird.clientId ?? "netbird";
+    this.netbirdServiceAccount = args.netbird.serviceAccount ?? "netbird-idp";
+    this.netbirdIssuer = authentikIssuer(this.url, "netbird").issuer;
+
+    const cert = args.ca.issueServerCert(`${name}-tls`, { hostname: args.hostname, domain: args.domain, ips: [args.ip] }, { parent: this });
+    const secretKey = secretRandom(`${name}-secret-key`, this, 60);
+    const bootstrapPassword = secretRandom(`${name}-bootstrap-password`, this, 32);
+    const bootstrapToken = secretRandom(`${name}-bootstrap-token`, this, 60);
+    const nbPassword = secretRandom(`${name}-netbird-sa-password`, this, 48);
+    this.bootstrapPassword = pulumi.secret(bootstrapPassword.result);
+    this.bootstrapToken = pulumi.secret(bootstrapToken.result);
+    this.netbirdServiceAccountPassword = pulumi.secret(nbPassword.result);
+
+    const blueprint: BlueprintArgs = {
+      authentikUrl: this.url,
+      webCertificate: AUTHENTIK_TLS_KEYPAIR,
+      netbird: {
+        clientId: this.netbirdClientId,
+        dashboardOrigin: args.netbird.dashboardOrigin,
+        cliRedirectUrls: args.netbird.cliRedirectUrls,
+        serviceAccount: this.netbirdServiceAccount,
+        serviceAccountPasswordEnv: "NB_IDP_SA_PASSWORD",
+      },
+    };
+    const env: Record<string, pulumi.Input<string>> = {
+      [AUTHENTIK_INSTALL_ENV.secretKey]: secretKey.result,
+      [AUTHENTIK_INSTALL_ENV.postgresPassword]: pulumi.secret(args.postgres.password),
+      [AUTHENTIK_INSTALL_ENV.bootstrapPassword]: bootstrapPassword.result,
+      [AUTHENTIK_INSTALL_ENV.bootstrapToken]: bootstrapToken.result,
+      [AUTHENTIK_INSTALL_ENV.tlsCert]: cert.chainPem,
+      [AUTHENTIK_INSTALL_ENV.tlsKey]: cert.keyPem,
+      [AUTHENTIK_INSTALL_ENV.caCert]: args.ca.certPem,
+      NB_IDP_SA_PASSWORD: nbPassword.result,
+    };
+    const clientSecrets: Record<string, pulumi.Output<string>> = {};
+    const client = (app: "gitea" | "n8n" | "paperless") => {
+      const envName = `${app.toUpperCase()}_OIDC_CLIENT_SECRET`;
+      const secret = secretRandom(`${name}-${app}-client-secret`, this, 48);
+      env[envName] = secret.result;
+      clientSecrets[app] = secret.result;
+      return { baseUrl: args[app]!.baseUrl, clientId: app, clientSecretEnv: envName };
+    };
+    if (args.gitea) blueprint.gitea = client("gitea");
+    if (args.n8n) blueprint.n8n = client("n8n");
+    if (args.paperless) blueprint.paperless = client("paperless");
+    this.clientSecrets = pulumi.secret(pulumi.output(clientSecrets));
+
+    const script = authentikInstallScript(
+      { postgres: { host: args.postgres.host, port: args.postgres.port }, bootstrapEmail: args.bootstrapEmail, imageDigest: args.imageDigest, tls: true },
+      blueprint,
+    );
+    const acceptEnv = new command.remote.Command(
+      `${name}-sshd-acceptenv`,
+      { connection: args.connection, create: sshAcceptEnvScript() },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.install = new command.remote.Command(
+      `${name}-install`,
+      {
+        connection: args.connection,
+        create: script,
+        environment: pulumi.secret(pulumi.all(env)),
+      },
+      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
+    );
+    this.registerOutputs({ url: this.url, netbirdIssuer: this.netbirdIssuer });
+  }
+}

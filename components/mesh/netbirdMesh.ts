@@ -1,0 +1,202 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as random from "@pulumi/random";
+import { InternalCa } from "./internalCa";
+import { MeshPlan, homelabMeshPlan } from "./render/meshPolicy";
+import {
+  NETBIRD_INSTALL_ENV,
+  NETBIRD_PEER_ENV,
+  NETBIRD_VERSION,
+  NetbirdImageDigests,
+  NetbirdServerArgs,
+  managementUrl,
+  netbirdApiSetupScript,
+  netbirdPeerEnrolScript,
+  netbirdServerInstallScript,
+  netbirdTlsPaths,
+  pkceRedirectUrls,
+} from "./render/netbird";
+import { sshAcceptEnvScript } from "./render/shell";
+
+/** Message shown (plan log + output) while the management PAT is not configured. */
+export const ENROLMENT_SKIPPED =
+  "skipped: homelab:netbirdPat is not set. Bootstrap: (1) pulumi up (installs authentik + NetBird); (2) log in to the NetBird dashboard/API as an admin and create a service user + personal access token; (3) pulumi config set --secret homelab:netbirdPat <token>; (4) pulumi up again (creates groups, setup keys, networks, policies and exports the setup keys).";
+
+/** Arguments of {@link NetbirdCoordinator}. */
+export interface NetbirdCoordinatorArgs {
+  /** SSH connection to the coordinator LXC (root). */
+  connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** LXC address (certificate SAN). */
+  ip: string;
+  /** Hostname and DNS domain (certificate SANs). */
+  hostname: string;
+  domain: string;
+  /**
+   * Name or address peers use for management/signal/relay/STUN. Default: `ip`.
+   * Set it to a name that resolves to bo's WAN (with 443/tcp, 10000/tcp,
+   * 33080/tcp and 3478/udp forwarded) so bh/ep can reach it before the mesh exists.
+   */
+  publicHost?: string;
+  ca: InternalCa;
+  /** OIDC issuer (authentik per-provider issuer, ends with /) and NetBird's client id. */
+  issuer: string;
+  clientId: string;
+  /** authentik service account used by the IdP manager, and its app password (secret). */
+  idpServiceAccount: string;
+  idpServiceAccountPassword: pulumi.Input<string>;
+  /** Management PAT (secret). When unset, enrolment (API setup) is skipped. */
+  pat?: pulumi.Input<string>;
+  /** Mesh plan. Default: homelabMeshPlan(). */
+  plan?: MeshPlan;
+  imageDigests?: NetbirdImageDigests;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Self-hosted NetBird coordinator (management + signal + relay/STUN, podman
+ * containers of the pinned version) on bo's LXC; SQLite store in
+ * /var/lib/netbird; OIDC against authentik; TLS from the internal CA. With a
+ * PAT it also runs the idempotent API setup and exports the setup keys.
+ */
+export class NetbirdCoordinator extends pulumi.ComponentResource {
+  public readonly managementUrl: string;
+  /** Server args as rendered (for tests and for the authentik redirect URIs). */
+  public readonly server: NetbirdServerArgs;
+  /** Setup keys by name ({} until enrolment ran); secret. */
+  public readonly setupKeys: pulumi.Output<Record<string, string>>;
+  /** "done" or the skip message. */
+  public readonly enrolment: string;
+  public readonly install: command.remote.Command;
+
+  constructor(name: string, args: NetbirdCoordinatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:mesh:NetbirdMesh", name, {}, opts);
+    const host = args.publicHost ?? args.ip;
+    this.server = coordinatorServerArgs({ host, issuer: args.issuer, clientId: args.clientId, idpServiceAccount: args.idpServiceAccount });
+    this.managementUrl = managementUrl(this.server);
+
+    const extra = args.publicHost && !/^[0-9.:]+$/.test(args.publicHost) ? [args.publicHost] : [];
+    const extraIps = args.publicHost && /^[0-9.:]+$/.test(args.publicHost) && args.publicHost !== args.ip ? [args.publicHost] : [];
+    const cert = args.ca.issueServerCert(`${name}-tls`, { hostname: args.hostname, domain: args.domain, ips: [args.ip, ...extraIps], extraDnsNames: extra }, { parent: this });
+
+    const relaySecret = new random.RandomPassword(`${name}-relay-secret`, { length: 48, special: false }, { parent: this });
+    // 32 random bytes, base64 (the store encryption key format netbird-mgmt expects).
+    const encKey = new random.RandomBytes(`${name}-datastore-key`, { length: 32 }, { parent: this });
+
+    const acceptEnv = new command.remote.Command(
+      `${name}-sshd-acceptenv`,
+      { connection: args.connection, create: sshAcceptEnvScript() },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const env: Record<string, pulumi.Input<string>> = {
+      [NETBIRD_INSTALL_ENV.relayAuthSecret]: relaySecret.result,
+      [NETBIRD_INSTALL_ENV.dataStoreEncryptionKey]: encKey.base64,
+      [NETBIRD_INSTALL_ENV.idpServiceAccountPassword]: pulumi.secret(args.idpServiceAccountPassword),
+      [NETBIRD_INSTALL_ENV.tlsCert]: cert.chainPem,
+      [NETBIRD_INSTALL_ENV.tlsKey]: cert.keyPem,
+      [NETBIRD_INSTALL_ENV.caCert]: args.ca.certPem,
+    };
+    this.install = new command.remote.Command(
+      `${name}-install`,
+      {
+        connection: args.connection,
+        create: netbirdServerInstallScript({ server: this.server, imageDigests: args.imageDigests }),
+        environment: secretEnv(env),
+      },
+      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
+    );
+
+    if (args.pat === undefined) {
+      this.enrolment = ENROLMENT_SKIPPED;
+      pulumi.log.warn(`NetBird enrolment ${ENROLMENT_SKIPPED}`, this);
+      this.setupKeys = pulumi.secret(pulumi.output({} as Record<string, string>));
+    } else {
+      this.enrolment = "done";
+      const setup = new command.remote.Command(
+        `${name}-api-setup`,
+        {
+          connection: args.connection,
+          create: netbirdApiSetupScript({ managementUrl: this.managementUrl, setupKeyDir: "/root/netbird-setup-keys", plan: args.plan ?? homelabMeshPlan() }),
+          environment: secretEnv({ NB_PAT: args.pat }),
+        },
+        { parent: this, dependsOn: [this.install], additionalSecretOutputs: ["stdout"] },
+      );
+      this.setupKeys = pulumi.secret(setup.stdout.apply(parseSetupKeys));
+    }
+    this.registerOutputs({ managementUrl: this.managementUrl, enrolment: this.enrolment, setupKeys: this.setupKeys });
+  }
+
+}
+
+/** The whole Command environment as one secret Output (values never in plain state). */
+export function secretEnv(env: Record<string, pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(pulumi.all(env));
+}
+
+/** Server args of the coordinator (shared by the component and authentik's redirect URIs). */
+export function coordinatorServerArgs(a: { host: string; issuer: string; clientId: string; idpServiceAccount: string }): NetbirdServerArgs {
+  const tls = netbirdTlsPaths();
+  return { domain: a.host, tlsCertFile: tls.cert, tlsKeyFile: tls.key, oidc: { issuer: a.issuer, clientId: a.clientId, idpServiceAccount: a.idpServiceAccount } };
+}
+
+/** Loopback redirect URLs the NetBird CLI's PKCE login uses (register them in authentik). */
+export function netbirdCliRedirectUrls(): string[] {
+  return pkceRedirectUrls(coordinatorServerArgs({ host: "localhost", issuer: "https://localhost/", clientId: "netbird", idpServiceAccount: "x" }));
+}
+
+/** Parse the API setup script's stdout (last line: {"name": "key"}). Empty → {}. */
+export function parseSetupKeys(stdout: string): Record<string, string> {
+  const line = (stdout ?? "").trim().split("\n").pop() ?? "";
+  if (!line) return {};
+  const parsed = JSON.parse(line) as unknown;
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("netbird API setup: stdout is not a JSON object");
+  return parsed as Record<string, string>;
+}
+
+/** Arguments of {@link NetbirdPeer}. */
+export interface NetbirdPeerArgs {
+  connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  /** https://<coordinator>:<port> (from bo's outputs). */
+  managementUrl: pulumi.Input<string>;
+  /** Setup key (secret, from bo's outputs). */
+  setupKey: pulumi.Input<string>;
+  /** Internal CA certificate (PEM, from bo's outputs). */
+  caCertPem: pulumi.Input<string>;
+  /** Name shown in NetBird. */
+  hostname: string;
+  /** Client tarball sha256; default: NetBird's signed apt repo, version pinned. */
+  clientTarballSha256?: string;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Enrols one host (a site's routing peer) into the mesh. Idempotent. */
+export class NetbirdPeer extends pulumi.ComponentResource {
+  public readonly enrol: command.remote.Command;
+
+  constructor(name: string, args: NetbirdPeerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:mesh:NetbirdPeer", name, {}, opts);
+    const acceptEnv = new command.remote.Command(
+      `${name}-sshd-acceptenv`,
+      { connection: args.connection, create: sshAcceptEnvScript() },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const script = pulumi.output(args.managementUrl).apply((url) =>
+      netbirdPeerEnrolScript({
+        managementUrl: url,
+        setupKeyFile: "/etc/netbird/setup.key",
+        hostname: args.hostname,
+        client: args.clientTarballSha256 ? { tarballSha256: args.clientTarballSha256 } : undefined,
+      }),
+    );
+    this.enrol = new command.remote.Command(
+      `${name}-enrol`,
+      {
+        connection: args.connection,
+        create: script,
+        environment: secretEnv({ [NETBIRD_PEER_ENV.setupKey]: args.setupKey, [NETBIRD_PEER_ENV.caCert]: args.caCertPem }),
+        triggers: [NETBIRD_VERSION],
+      },
+      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
+    );
+    this.registerOutputs({});
+  }
+}

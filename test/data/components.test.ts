@@ -1,0 +1,105 @@
+import { renderStack, RenderResult } from "../../scripts/lib/offline";
+import { renderWithDependencies } from "../../scripts/lib/crossSite";
+import { backupAgentPlan, postgresPrimaryPlan } from "../../components/data/plan";
+import { wrapScript } from "../../components/data/remoteScript";
+
+let bo: RenderResult;
+let bh: RenderResult;
+let ep: RenderResult;
+beforeAll(async () => {
+  bo = await renderStack("bo");
+  bh = await renderWithDependencies("bh");
+  ep = await renderWithDependencies("ep");
+});
+/** Commands of the data tier (their URN's type chain passes through a homelab:data:* component). */
+const cmds = (r: RenderResult) => r.resources.filter((x) => x.type === "command:remote:Command" && x.urn.includes("homelab:data:"));
+const byName = (r: RenderResult, n: string) => r.resources.find((x) => x.name === n)!;
+
+describe("plan (pure)", () => {
+  test("agents for every active guest with backup paths, none for exempt ones", () => {
+    const names = backupAgentPlan(bo.site).map((p) => p.service);
+    expect(names).toEqual(["authentik", "gitea", "grafana", "n8n", "netbird", "paperless", "postgres", "prometheus", "uptime-kuma", "wazuh"]);
+    const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
+    expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
+    expect(backupAgentPlan(ep.site).map((p) => p.repoUser)).toEqual(["ep-konstanze", "ep-odoo"]);
+  });
+  test("primary plan: databases, clients from 5432 sources, replicas checked", () => {
+    const p = postgresPrimaryPlan(bo.site, "postgres", [{ name: "bh", address: "192.168.50.22" }, { name: "ep", address: "192.168.30.22" }]);
+    expect(p.databases.map((d) => d.name)).toEqual(["authentik", "iron_honeycomb", "odoo_bo", "gitea", "n8n", "paperless"]);
+    expect(p.databases.find((d) => d.name === "gitea")!.clients).toEqual(["192.168.9.40/32"]);
+    expect(p.databasesWithoutClients).toEqual(["iron_honeycomb", "odoo_bo"]);
+    expect(p.unmatchedSources).toEqual(["192.168.9.31/32"]);
+    expect(() => postgresPrimaryPlan(bo.site, "postgres", [{ name: "x", address: "10.0.0.1" }])).toThrow(/not an allowed source/);
+  });
+  test("wrapper keeps secrets out of the text", () => {
+    const w = wrapScript("echo hi\n", ["A_B"]);
+    expect(w).toContain("base64 -d");
+    expect(() => wrapScript("x", ["bad name"])).toThrow();
+  });
+});
+
+describe("bo plan", () => {
+  test("primary setup, MinIO, restic server and agents exist and depend on their guests", () => {
+    const names = cmds(bo).map((c) => c.name);
+    for (const n of ["bo-postgres-install", "bo-postgres-setup", "bo-minio-setup", "bo-restic-setup", "bo-gitea-backup-setup", "bo-postgres-backup-register"]) expect(names).toContain(n);
+    const container = (svc: string) => bo.resources.find((r) => r.type === "proxmoxve:index/containerLegacy:ContainerLegacy" && r.name === `bo-${svc}`)!.urn;
+    expect(byName(bo, "bo-postgres-setup").dependencies).toContain(container("postgres"));
+    expect(byName(bo, "bo-postgres-setup").dependencies).toContain(byName(bo, "bo-minio-setup").urn);
+    expect(byName(bo, "bo-minio-setup").dependencies).toContain(container("minio"));
+    expect(byName(bo, "bo-gitea-backup-setup").dependencies).toContain(container("gitea"));
+    expect(byName(bo, "bo-wazuh-backup-setup").dependencies).toContain(bo.resources.find((r) => r.type === "proxmoxve:index/vmLegacy:VmLegacy")!.urn);
+    for (const c of cmds(bo)) expect(c.dependencies.length).toBeGreaterThan(0);
+    const agent = bo.resources.find((r) => r.type === "homelab:data:ResticAgent" && r.name === "bo-postgres-backup");
+    expect(agent).toBeDefined();
+  });
+  test("setup text is readable; secrets only in stdin as [secret]", () => {
+    const setup = byName(bo, "bo-postgres-setup").inputs;
+    expect(setup.create).toContain("CREATE DATABASE");
+    expect(setup.create).toContain("host    gitea  gitea  192.168.9.40/32  scram-sha-256");
+    expect(setup.create).toContain("host    replication  replicator  192.168.50.22/32  scram-sha-256");
+    expect(setup.create).toContain("repo1-storage-ca-file=/etc/pgbackrest/minio-ca.pem");
+    expect(setup.stdin).toBe("[secret]");
+    expect(byName(bo, "bo-postgres-backup-setup").inputs.create).toContain("--format=custom");
+    expect(byName(bo, "bo-postgres-backup-setup").inputs.create).toContain("OnCalendar=*-*-* 01:00:00 America/Chicago");
+    expect(byName(bo, "bo-minio-setup").inputs.create).toContain('"$MC" version enable "$ALIAS/archives"');
+    for (const c of [...cmds(bo), ...cmds(bh), ...cmds(ep)]) {
+      expect(c.inputs.stdin).toBe("[secret]");
+      expect(typeof c.inputs.create).toBe("string");
+      expect(c.inputs.create).not.toMatch(/mock-|PRIVATE KEY/);
+    }
+  });
+  test("no mock secret value appears anywhere in resource inputs", () => {
+    for (const r of [bo, bh, ep]) expect(JSON.stringify(r.resources.map((x) => x.inputs))).not.toMatch(/mock-[0-9a-f]{4}|mock-private-key/);
+  });
+  // KNOWN GAP in scripts/lib/offline.ts (not a data-tier file): serializeOutputs drops secretness, so
+  // pulumi.secret() stack outputs print in clear in plan. Flips to passing once offline.ts keeps secrets.
+  test("stack outputs mask secrets", () => {
+    expect(JSON.stringify(bo.outputs)).not.toMatch(/mock-[0-9a-f]{4}/);
+    expect(JSON.stringify(bo.outputs.postgresReplicationPassword)).toBe('"[secret]"');
+  });
+  test("repository keys and MinIO root credentials are protected", () => {
+    expect(byName(bo, "bo-gitea-backup-repo-password").protect).toBe(true);
+    expect(byName(bo, "bo-minio-root-password").protect).toBe(true);
+    expect(byName(bo, "bo-postgres").protect).toBe(true);
+  });
+});
+
+describe("bh/ep plans", () => {
+  test("replicas get bo's endpoint from bo's own render", () => {
+    for (const [r, name] of [[bh, "bh"], [ep, "ep"]] as const) {
+      const setup = byName(r, `${name}-pg-replica-setup`).inputs;
+      expect(setup.create).toContain("PRIMARY_HOST='192.168.9.20'");
+      expect(setup.create).toContain(`SLOT='replica_${name}'`);
+      expect(setup.stdin).toBe("[secret]");
+      expect(byName(r, `${name}-odoo-backup-setup`).inputs.create).toContain(`RESTIC_REPOSITORY=rest:https://${name}-odoo@192.168.9.22:8000/${name}-odoo/`);
+      expect(byName(r, `${name}-odoo-backup-register`).inputs.connection).toMatchObject({ host: "192.168.9.22", user: "root" });
+    }
+    expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
+  });
+  test("second render is identical", async () => {
+    const again = await renderWithDependencies("bh");
+    expect(JSON.stringify(again.resources.map((r) => [r.urn, r.inputs]))).toBe(JSON.stringify(bh.resources.map((r) => [r.urn, r.inputs])));
+    const bo2 = await renderStack("bo");
+    expect(JSON.stringify(bo2.resources.map((r) => [r.urn, r.inputs]))).toBe(JSON.stringify(bo.resources.map((r) => [r.urn, r.inputs])));
+  });
+});

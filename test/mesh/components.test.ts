@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { StrictMocks, readStackConfig } from "../../scripts/lib/offline";
+import { loadInventory } from "../../components/inventory/load";
+
+const PAT = "pat-nbp_ABCDEF123";
+const KEYS = { "router-bo": "setupkey-9A8B7C", "router-bh": "setupkey-BH0000", replicas: "setupkey-REPL01" };
+
+interface Rec { type: string; name: string; inputs: any; state: any }
+class RecordingMocks extends StrictMocks {
+  readonly recs: Rec[] = [];
+  newResource(args: pulumi.runtime.MockResourceArgs) {
+    const r = super.newResource(args);
+    if (args.type === "command:remote:Command" && args.name.endsWith("-api-setup")) r.state.stdout = JSON.stringify(KEYS) + "\n";
+    this.recs.push({ type: args.type, name: args.name, inputs: args.inputs, state: r.state });
+    return r;
+  }
+}
+
+const tagged: YAML.Tags = [
+  { tag: "!Find", collection: "seq", resolve: (s: any) => ({ $find: s.toJSON() }) } as any,
+  { tag: "!KeyOf", resolve: (s: string) => ({ $keyOf: s }) } as any,
+  { tag: "!Env", resolve: (s: string) => ({ $env: s }) } as any,
+];
+const SIG = "4dabf18193072939515e22adb298388d";
+/** The Command environment must arrive as one secret envelope; return its value. */
+const secretEnvelope = (v: any) => {
+  expect(v?.[SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
+  return v.value;
+};
+const isSecret = (o: any): Promise<boolean> => (pulumi.Output.isInstance(o) ? (o as any).isSecret : Promise.resolve(false));
+const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
+
+describe("mesh components under mocks (bo)", () => {
+  const mocks = new RecordingMocks();
+  let out: any;
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(mocks, "homelab", "bo", false);
+    pulumi.runtime.setAllConfig({ "homelab:netbirdPat": PAT }, ["homelab:netbirdPat"]);
+    const { meshForBo } = await import("../../components/mesh/siteMesh");
+    const c = readStackConfig("bo");
+    const site = loadInventory("bo", JSON.parse(c["homelab:inventory"]), 2);
+    out = meshForBo(site, { authentikDbPassword: pulumi.secret("pg-P4ssw0rd-xyz") }).mesh;
+    await value(pulumi.all([out.setupKeys, out.caCertPem, out.oidcClientSecrets]));
+    await new Promise((r) => setTimeout(r, 200));
+  });
+  const recs = (type: string) => mocks.recs.filter((r) => r.type === type);
+  const one = (type: string, suffix: string) => {
+    const r = recs(type).find((x) => x.name.endsWith(suffix));
+    if (!r) throw new Error(`no ${type} ${suffix}: ${mocks.recs.map((x) => x.name).join(", ")}`);
+    return r;
+  };
+  const secretValues = () => [
+    PAT, "pg-P4ssw0rd-xyz", ...Object.values(KEYS),
+    ...recs("random:index/randomPassword:RandomPassword").map((r) => r.state.result),
+    ...recs("random:index/randomBytes:RandomBytes").map((r) => r.state.base64),
+    ...recs("tls:index/privateKey:PrivateKey").map((r) => r.state.privateKeyPem),
+  ];
+
+  it("root CA is an ECDSA P256 CA for signing only", () => {
+    const ca = one("tls:index/selfSignedCert:SelfSignedCert", "bo-ca-cert").inputs;
+    expect(ca.isCaCertificate).toBe(true);
+    expect(ca.allowedUses).toEqual(["cert_signing", "crl_signing"]);
+    expect(ca.validityPeriodHours).toBe(87600);
+    expect(ca.earlyRenewalHours).toBeGreaterThan(0);
+    expect(ca.subject.organization).toBe("apiary");
+    expect(one("tls:index/privateKey:PrivateKey", "bo-ca-key").inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+  });
+
+  it("server certificates carry the expected SANs", () => {
+    const nb = one("tls:index/certRequest:CertRequest", "bo-netbird-tls-csr").inputs;
+    expect(nb.dnsNames).toEqual(["netbird.bo.apiary.internal", "netbird"]);
+    expect(nb.ipAddresses).toEqual(["192.168.9.31"]);
+    const ak = one("tls:index/certRequest:CertRequest", "bo-authentik-tls-csr").inputs;
+    expect(ak.dnsNames).toEqual(["authentik.bo.apiary.internal", "authentik"]);
+    expect(ak.ipAddresses).toEqual(["192.168.9.30"]);
+    expect(one("tls:index/locallySignedCert:LocallySignedCert", "bo-netbird-tls-cert").inputs.allowedUses).toContain("server_auth");
+  });
+
+  it("keys and secrets are secret outputs", async () => {
+    expect(await isSecret(out.setupKeys)).toBe(true);
+    expect(await isSecret(out.oidcClientSecrets)).toBe(true);
+    expect(await isSecret(out.authentikBootstrapPassword)).toBe(true);
+    expect(await isSecret(out.caCertPem)).toBe(false);
+    expect(await value(out.setupKeys)).toEqual(KEYS);
+  });
+
+  it("Command scripts never contain a secret; secrets travel only in environment", () => {
+    const cmds = recs("command:remote:Command");
+    expect(cmds.map((c) => c.name).sort()).toEqual(
+      ["bo-authentik-install", "bo-authentik-sshd-acceptenv", "bo-mesh-router-enrol", "bo-mesh-router-sshd-acceptenv", "bo-netbird-api-setup", "bo-netbird-install", "bo-netbird-sshd-acceptenv"].sort(),
+    );
+    const secrets = secretValues();
+    expect(secrets.length).toBeGreaterThan(8);
+    for (const c of cmds) {
+      for (const s of secrets) {
+        expect(String(c.inputs.create)).not.toContain(s);
+        expect(JSON.stringify(c.inputs.connection ?? {})).not.toContain(s.startsWith("mock-private-key") ? s : "\u0000");
+      }
+    }
+    const nbEnv = secretEnvelope(one("command:remote:Command", "bo-netbird-install").inputs.environment);
+    expect(Object.keys(nbEnv).sort()).toEqual(["HOMELAB_CA_CERT", "HOMELAB_TLS_CERT", "HOMELAB_TLS_KEY", "NB_AUTH_SECRET", "NB_DATASTORE_ENC_KEY", "NB_IDP_SA_PASSWORD"]);
+    expect(nbEnv.HOMELAB_TLS_KEY).toMatch(/^mock-private-key-bo-netbird-tls-key/);
+    expect(secretEnvelope(one("command:remote:Command", "bo-netbird-api-setup").inputs.environment)).toEqual({ NB_PAT: PAT });
+    const akEnv = secretEnvelope(one("command:remote:Command", "bo-authentik-install").inputs.environment);
+    expect(akEnv.AUTHENTIK_POSTGRESQL__PASSWORD).toBe("pg-P4ssw0rd-xyz");
+    expect(Object.keys(akEnv)).toEqual(expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "GITEA_OIDC_CLIENT_SECRET", "N8N_OIDC_CLIENT_SECRET", "PAPERLESS_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]));
+    expect(akEnv.NB_IDP_SA_PASSWORD).toBe(nbEnv.NB_IDP_SA_PASSWORD);
+  });
+
+  it("private keys appear in no other input than the Command environments and signing inputs", () => {
+    const keys = recs("tls:index/privateKey:PrivateKey").map((r) => r.state.privateKeyPem as string);
+    for (const r of mocks.recs) {
+      const allowed = r.type === "tls:index/certRequest:CertRequest" || r.type === "tls:index/selfSignedCert:SelfSignedCert" || r.type === "tls:index/locallySignedCert:LocallySignedCert";
+      const text = JSON.stringify({ ...r.inputs, environment: undefined });
+      if (!allowed) for (const k of keys) expect(text).not.toContain(k);
+    }
+  });
+
+  it("the blueprint parses and registers every redirect URI", () => {
+    const script = String(one("command:remote:Command", "bo-authentik-install").inputs.create);
+    const m = /cat >"\$tmp" <<'(\w+)'\n(# yaml-language-server[\s\S]*?)\n\1\n/.exec(script);
+    expect(m).not.toBeNull();
+    const doc = YAML.parse(m![2], { customTags: tagged });
+    const uris = (n: string) => doc.entries.find((e: any) => e.identifiers?.name === n).attrs.redirect_uris.map((u: any) => u.url);
+    expect(uris("NetBird")).toEqual(["http://localhost:53000/", "http://localhost:54000/"]);
+    expect(uris("Gitea")).toEqual(["http://192.168.9.40:3000/user/oauth2/authentik/callback"]);
+    expect(uris("n8n")).toEqual(["http://192.168.9.41:5678/rest/sso/oidc/callback"]);
+    expect(uris("Paperless-ngx")).toEqual(["http://192.168.9.42:8000/accounts/oidc/authentik/login/callback/"]);
+  });
+
+  it("NetBird config carries the right URLs, ports and OIDC endpoints", async () => {
+    const script = String(one("command:remote:Command", "bo-netbird-install").inputs.create);
+    const m = /cat >"\$tmp" <<'(\w+)'\n(\{[\s\S]*?\})\n\1\n/.exec(script);
+    const cfg = JSON.parse(m![2]);
+    expect(cfg.HttpConfig.AuthIssuer).toBe("https://192.168.9.30:9443/application/o/netbird/");
+    expect(cfg.HttpConfig.OIDCConfigEndpoint).toBe("https://192.168.9.30:9443/application/o/netbird/.well-known/openid-configuration");
+    expect(cfg.IdpManagerConfig.ClientConfig.TokenEndpoint).toBe("https://192.168.9.30:9443/application/o/token/");
+    expect(cfg.Signal.URI).toBe("192.168.9.31:10000");
+    expect(cfg.Relay.Addresses).toEqual(["rels://192.168.9.31:33080"]);
+    expect(cfg.Stuns[0].URI).toBe("stun:192.168.9.31:3478");
+    expect(cfg.Datadir).toBe("/var/lib/netbird");
+    expect(out.managementUrl).toBe("https://192.168.9.31:443");
+    const enrol = String(one("command:remote:Command", "bo-mesh-router-enrol").inputs.create);
+    expect(enrol).toContain("MGMT_URL=https://192.168.9.31:443");
+    expect(secretEnvelope(one("command:remote:Command", "bo-mesh-router-enrol").inputs.environment).NB_SETUP_KEY).toBe(KEYS["router-bo"]);
+  });
+});
