@@ -7,4 +7,6 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 30000,
+  // Renders are CPU-bound; use both cores of the 2-core CI machine (jest defaults to cores - 1).
+  maxWorkers: 2,
 };

@@ -7,8 +7,9 @@ import { budgetPolicies } from "./budget";
 import { ipplanPolicies } from "./ipplan";
 import { identityPolicies } from "./identity";
 import { safetyPolicies } from "./safety";
+import { meshPolicies } from "./mesh";
 
-export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies];
+export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies, ...meshPolicies];
 
 /** The pack's default enforcement level (each policy sets its own; config may override). */
 export const enforcementLevel = "mandatory" as const;

@@ -18,7 +18,8 @@
 import { z } from "zod";
 import type { PolicyConfigSchema, PolicyPackConfig, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Inventory } from "../components/inventory/schema";
-import type { Site } from "../components/inventory/load";
+import { loadInventory, type Site } from "../components/inventory/load";
+import { meshPlanFromSites, type MeshPlan } from "../components/mesh/render/meshPolicy";
 
 /** Port(s) treated as database ports on guests tagged `database`. */
 export const DATABASE_PORTS = [5432];
@@ -56,6 +57,31 @@ const BackupConfig = z.object({
   reason: z.string().optional(),
 });
 
+/** The organisation's mesh plan as the coordinator applies it (components/mesh/render/meshPolicy.ts). */
+const MeshPlanConfig = z.object({
+  sites: z.array(z.object({ id: z.string(), lan: z.string(), router: z.object({ service: z.string(), ipv4: z.string() }) })),
+  peerGroups: z.array(z.string()),
+  routes: z.array(
+    z.object({ site: z.string(), networkId: z.string(), network: z.string(), peerGroup: z.string(), distributionGroups: z.array(z.string()), masquerade: z.boolean(), metric: z.number() }),
+  ),
+  policies: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      sources: z.array(z.string()),
+      destinations: z.array(z.string()),
+      protocol: z.enum(["tcp", "udp", "icmp", "all"]),
+      ports: z.array(z.number()),
+      bidirectional: z.boolean(),
+      action: z.enum(["accept", "drop"]),
+      enabled: z.boolean(),
+    }),
+  ),
+  setupKeys: z.array(
+    z.object({ name: z.string(), type: z.enum(["reusable", "one-off"]), expiresIn: z.number(), autoGroups: z.array(z.string()), usageLimit: z.number(), ephemeral: z.boolean() }),
+  ),
+});
+
 /** Everything the pack knows about one site. Sections are picked per policy. */
 export const SiteConfigSchema = z.object({
   /** Stack (site) the config was rendered for; policies refuse a config for another stack. */
@@ -70,6 +96,8 @@ export const SiteConfigSchema = z.object({
   ipv6Prefix: z.string().optional(),
   /** Other mesh members of the organisation and their routed prefixes (empty unless the site is in the mesh). */
   mesh: z.array(z.object({ site: z.string(), prefixes: z.array(z.string()) })),
+  /** The organisation's mesh plan (null unless the site is a mesh member). */
+  meshPlan: MeshPlanConfig.nullable(),
   /** Addresses held by things that are not guests (hosts, reservations): a guest must not take them. */
   fixedAddresses: z.array(z.object({ address: z.string(), owner: z.string() })),
   /** Guests allowed to hold their network's gateway address. */
@@ -130,6 +158,17 @@ export function stackOfUrn(urn: string): string | undefined {
 export interface PeerSite {
   site: string;
   inventory: Inventory;
+  /** The peer's committed phase (which of its services exist). Default 9 (all). */
+  phase?: number;
+}
+
+/** The mesh plan this site is part of, from its own and its mesh peers' inventories (null when not a member). */
+function meshPlanOf(site: Site, peers: readonly PeerSite[]): MeshPlan | null {
+  if (!site.inventory.mesh) return null;
+  const members = peers
+    .filter((p) => p.site !== site.name && p.inventory.organisation === site.inventory.organisation && p.inventory.mesh)
+    .map((p) => loadInventory(p.site, p.inventory, p.phase ?? 9));
+  return meshPlanFromSites([site, ...members]).plan;
 }
 
 /** Build the site config from a loaded inventory and its peers (other stacks' inventories). */
@@ -168,6 +207,7 @@ export function siteConfigFromInventory(site: Site, peers: readonly PeerSite[]):
           .filter((p) => p.site !== site.name && p.inventory.organisation === inv.organisation && p.inventory.mesh)
           .map((p) => ({ site: p.site, prefixes: p.inventory.networks.flatMap((n) => [n.ipv4, n.ipv6?.prefix].filter((x): x is string => !!x)) }))
       : [],
+    meshPlan: meshPlanOf(site, peers),
     fixedAddresses: [
       ...site.hosts.filter((h) => h.address).map((h) => ({ address: h.address!, owner: `host ${h.name}` })),
       ...inv.networks.flatMap((n) => n.reserved.map((r) => ({ address: r.address, owner: `reservation ${r.name}` }))),

@@ -15,33 +15,11 @@ import type { Inventory } from "../components/inventory/schema";
 import { allPolicies } from "../policy/all";
 import { packConfigFor, PeerSite, SiteConfig, siteConfigFromInventory } from "../policy/config";
 import { InventoryError, listSites, PROJECT_ROOT, readStackConfig } from "./lib/offline";
+import { siblingSites } from "../components/site/stackFiles";
 
-/**
- * Other stacks' inventories that matter to `site` (same organisation, or same
- * Proxmox cluster), validated. A peer whose inventory does not load is skipped:
- * its own preview reports it, and it must not block this site's.
- */
+/** Other stacks' inventories that matter to `site` (same organisation, or same Proxmox cluster). */
 export function peerSites(site: Site, root = PROJECT_ROOT): PeerSite[] {
-  const peers: PeerSite[] = [];
-  for (const name of listSites(root)) {
-    if (name === site.name) continue;
-    const config = readStackConfig(name, root);
-    const text = config["homelab:inventory"];
-    if (text === undefined) continue;
-    let raw: any;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      continue;
-    }
-    if (raw?.organisation !== site.inventory.organisation && (raw?.cluster ?? name) !== site.cluster) continue;
-    try {
-      peers.push({ site: name, inventory: loadInventory(name, raw, Number(config["homelab:phase"] ?? 0)).inventory as Inventory });
-    } catch (e) {
-      if (!(e instanceof InventoryError)) throw e;
-    }
-  }
-  return peers;
+  return siblingSites(site, root).map((s) => ({ site: s.name, inventory: s.inventory as Inventory, phase: s.phase }));
 }
 
 /** The site section of the pack config for a loaded site. */

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_MINIO_BUCKETS, MinioBucket, renderMinioBucketsScript, renderMinioEnv, renderMinioUnit } from "./render/minio";
 import { shellQuote } from "./render/postgres";
-import { GuestConnection, remoteScript } from "./remoteScript";
+import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, setupPreamble } from "./shell";
 import { serviceTls, TlsPair } from "./tlsCert";
 

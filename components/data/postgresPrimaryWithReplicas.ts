@@ -1,12 +1,12 @@
 /**
  * PostgreSQL 15 on bo with streaming replicas on bh/ep and WAL archiving to MinIO via pgBackRest.
  * Scripts come from render/postgres.ts (proven by test/real/postgres.test.ts); secrets reach them
- * only as environment variables on the Command's secret stdin (remoteScript.ts).
+ * only as environment variables on the Command's secret stdin (components/remote/script.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PgDatabase, PgReplica, renderPostgresPrimarySetup, renderPostgresReplicaSetup } from "./render/postgres";
-import { GuestConnection, remoteScript } from "./remoteScript";
+import { GuestConnection, remoteScript } from "../remote/script";
 
 const PGBACKREST_CA = "/etc/pgbackrest/minio-ca.pem";
 

@@ -16,7 +16,7 @@ import {
   renderRestServerUnit,
   resticRestRepository,
 } from "./render/restic";
-import { GuestConnection, remoteScript } from "./remoteScript";
+import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, setupPreamble } from "./shell";
 import { serviceTls, TlsPair } from "./tlsCert";
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Site } from "../inventory/load";
 import { ProxmoxSite } from "../site/proxmoxSite";
 import { backupAgentPlan } from "./plan";
-import { GuestConnection } from "./remoteScript";
+import { GuestConnection } from "../remote/script";
 import { ResticAgent, ResticServerRef } from "./resticPipeline";
 
 /** Default StackReference name of the site that runs the primary database and the backup server. */

@@ -296,6 +296,12 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     });
   });
 
+  if (inv.mesh) {
+    const router = inv.services.find((s) => s.name === inv.meshRouter);
+    if (!inv.meshRouter) fail("meshRouter", undefined, "a mesh site needs the service that is its routing peer");
+    else if (!router || (router.kind !== "lxc" && router.kind !== "vm") || !router.ipv4) fail("meshRouter", inv.meshRouter, "must name an LXC or VM service of this site with an IPv4 address");
+  }
+
   /** Resolve a port source: `any`, an address, a prefix, a network name or a service name. */
   function resolveSource(path: string, src: string): string[] {
     if (src === "any") return [];

@@ -259,6 +259,8 @@ export const InventorySchema = z.strictObject({
   ipv6Prefix: prefix.optional(),
   /** Whether the site joins the organisation's mesh (routed prefixes must be disjoint). Default false. */
   mesh: z.boolean().default(false),
+  /** The guest (service name) that is the site's mesh routing peer and advertises its LAN; required when `mesh` is true. */
+  meshRouter: z.string().optional(),
   /** Allowed VMID range. Default 100–999999999 (Proxmox's limits). */
   vmidRange: z.strictObject({ min: z.number().int().min(100), max: z.number().int().max(999999999) }).default({ min: 100, max: 999999999 }),
   /** SSH public keys installed for root in every guest. */

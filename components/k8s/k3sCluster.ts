@@ -3,8 +3,11 @@
  * on VMs this program creates (orion's VmService guests), plus a `@pulumi/kubernetes`
  * Provider for everything deployed into it.
  *
- * Secrets: the cluster token is a RandomPassword and reaches the hosts ONLY through the
- * remote command's `environment` (K3S_TOKEN) — never in the script text or the command line.
+ * Secrets: the cluster token is a RandomPassword and reaches the hosts ONLY on the install
+ * Commands' secret `stdin` (K3S_TOKEN, see components/remote/script.ts) — never in the script
+ * text, the command line or `environment` (sshd drops unlisted setenv variables, and the stock
+ * sshd of sector7's bare-metal hosts would leave the scripts without a token: exit 64). The
+ * install runs as root: directly for a root SSH user, else via `sudo -n --preserve-env=K3S_TOKEN`.
  * The kubeconfig is read back once (the read is replaced only when the install inputs
  * change), rewritten to the server address, and kept as a secret.
  */
@@ -14,6 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { K3S_VERSION } from "./render/versions";
 import { BundledComponent, k3sAgentScript, k3sServerScript, rewriteKubeconfig } from "./render/k3s";
+import { remoteScript, textHash } from "../remote/script";
 
 /** How the program reaches the nodes over SSH. */
 export interface SshConnection {
@@ -55,9 +59,8 @@ export interface K3sClusterArgs {
   extraTlsSans?: string[];
 }
 
-/** Shell wrapper: run the script from stdin as root, passing K3S_TOKEN through sudo. */
-export const RUN_AS_ROOT_FROM_STDIN =
-  'if [ "$(id -u)" -eq 0 ]; then exec bash -s; else exec sudo -n --preserve-env=K3S_TOKEN bash -s; fi';
+/** Name of the join token's variable in the install scripts' environment. */
+export const K3S_TOKEN_ENV = "K3S_TOKEN";
 /** Prints the k3s admin kubeconfig (unrewritten; the program rewrites it). */
 export const READ_KUBECONFIG =
   'if [ "$(id -u)" -eq 0 ]; then cat /etc/rancher/k3s/k3s.yaml; else sudo -n cat /etc/rancher/k3s/k3s.yaml; fi';
@@ -129,30 +132,25 @@ export class K3sCluster extends pulumi.ComponentResource {
       extraTlsSans: args.extraTlsSans,
       nodeLabels: server.labels,
     });
-    const serverInstall = new command.remote.Command(
+    // create = wrapScript(script, ["K3S_TOKEN"], { sudo: true }); the token only in the secret stdin.
+    const serverInstall = remoteScript(
       `${name}-server-${server.name}`,
-      {
-        connection: connection(server.address),
-        create: RUN_AS_ROOT_FROM_STDIN,
-        stdin: serverScript,
-        environment: { K3S_TOKEN: secretToken },
-        triggers: [version],
-      },
-      { parent: this, dependsOn: server.dependsOn, additionalSecretOutputs: ["environment"] },
+      { connection: connection(server.address), script: serverScript, secrets: { [K3S_TOKEN_ENV]: secretToken }, sudo: true, triggers: [version] },
+      { parent: this, dependsOn: server.dependsOn },
     );
     this.installs[server.name] = serverInstall;
 
     const agentInstalls = agents.map((a) => {
-      const cmd = new command.remote.Command(
+      const cmd = remoteScript(
         `${name}-agent-${a.name}`,
         {
           connection: connection(a.address),
-          create: RUN_AS_ROOT_FROM_STDIN,
-          stdin: k3sAgentScript({ serverAddress: server.address, version, nodeLabels: a.labels }),
-          environment: { K3S_TOKEN: secretToken },
+          script: k3sAgentScript({ serverAddress: server.address, version, nodeLabels: a.labels }),
+          secrets: { [K3S_TOKEN_ENV]: secretToken },
+          sudo: true,
           triggers: [version, server.address],
         },
-        { parent: this, dependsOn: [serverInstall, ...(a.dependsOn ?? [])], additionalSecretOutputs: ["environment"] },
+        { parent: this, dependsOn: [serverInstall, ...(a.dependsOn ?? [])] },
       );
       this.installs[a.name] = cmd;
       return cmd;
@@ -164,7 +162,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       {
         connection: connection(server.address),
         create: READ_KUBECONFIG,
-        triggers: [version, serverScript],
+        triggers: [version, textHash(serverScript)],
       },
       { parent: this, dependsOn: [serverInstall], additionalSecretOutputs: ["stdout"] },
     );

@@ -9,7 +9,7 @@ import {
   authentikInstallScript,
   authentikIssuer,
 } from "./render/authentik";
-import { sshAcceptEnvScript } from "./render/shell";
+import { remoteScript } from "../remote/script";
 
 /** An OIDC client app (confidential) registered by the blueprint. */
 export interface OidcClientApp {
@@ -50,7 +50,8 @@ const secretRandom = (name: string, parent: pulumi.Resource, length = 48) =>
  * authentik (pinned version, podman + systemd) on its LXC, database on the
  * shared PostgreSQL, TLS from the internal CA, OIDC providers from one
  * blueprint (NetBird, Gitea, n8n, Paperless). Every secret is random, secret
- * in state, and reaches the host only through the Command environment.
+ * in state, and reaches the host only on the install Command's secret stdin
+ * (components/remote/script.ts; exported to the script as environment variables).
  */
 export class Authentik extends pulumi.ComponentResource {
   /** Base URL, e.g. https://192.168.9.30:9443 */
@@ -124,20 +125,7 @@ export class Authentik extends pulumi.ComponentResource {
       { postgres: { host: args.postgres.host, port: args.postgres.port }, bootstrapEmail: args.bootstrapEmail, imageDigest: args.imageDigest, tls: true },
       blueprint,
     );
-    const acceptEnv = new command.remote.Command(
-      `${name}-sshd-acceptenv`,
-      { connection: args.connection, create: sshAcceptEnvScript() },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.install = new command.remote.Command(
-      `${name}-install`,
-      {
-        connection: args.connection,
-        create: script,
-        environment: pulumi.secret(pulumi.all(env)),
-      },
-      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
-    );
+    this.install = remoteScript(`${name}-install`, { connection: args.connection, script, secrets: env }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({ url: this.url, netbirdIssuer: this.netbirdIssuer });
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import { InternalCa } from "./internalCa";
-import { MeshPlan, homelabMeshPlan } from "./render/meshPolicy";
+import { MeshPlan } from "./render/meshPolicy";
 import {
   NETBIRD_INSTALL_ENV,
   NETBIRD_PEER_ENV,
@@ -16,7 +16,7 @@ import {
   netbirdTlsPaths,
   pkceRedirectUrls,
 } from "./render/netbird";
-import { sshAcceptEnvScript } from "./render/shell";
+import { remoteScript } from "../remote/script";
 
 /** Message shown (plan log + output) while the management PAT is not configured. */
 export const ENROLMENT_SKIPPED =
@@ -46,8 +46,8 @@ export interface NetbirdCoordinatorArgs {
   idpServiceAccountPassword: pulumi.Input<string>;
   /** Management PAT (secret). When unset, enrolment (API setup) is skipped. */
   pat?: pulumi.Input<string>;
-  /** Mesh plan. Default: homelabMeshPlan(). */
-  plan?: MeshPlan;
+  /** The mesh plan the API setup applies (derived from the organisation's inventories, see meshPlanFromSites). */
+  plan: MeshPlan;
   imageDigests?: NetbirdImageDigests;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -82,11 +82,6 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
     // 32 random bytes, base64 (the store encryption key format netbird-mgmt expects).
     const encKey = new random.RandomBytes(`${name}-datastore-key`, { length: 32 }, { parent: this });
 
-    const acceptEnv = new command.remote.Command(
-      `${name}-sshd-acceptenv`,
-      { connection: args.connection, create: sshAcceptEnvScript() },
-      { parent: this, dependsOn: args.dependsOn },
-    );
     const env: Record<string, pulumi.Input<string>> = {
       [NETBIRD_INSTALL_ENV.relayAuthSecret]: relaySecret.result,
       [NETBIRD_INSTALL_ENV.dataStoreEncryptionKey]: encKey.base64,
@@ -95,14 +90,10 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
       [NETBIRD_INSTALL_ENV.tlsKey]: cert.keyPem,
       [NETBIRD_INSTALL_ENV.caCert]: args.ca.certPem,
     };
-    this.install = new command.remote.Command(
+    this.install = remoteScript(
       `${name}-install`,
-      {
-        connection: args.connection,
-        create: netbirdServerInstallScript({ server: this.server, imageDigests: args.imageDigests }),
-        environment: secretEnv(env),
-      },
-      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
+      { connection: args.connection, script: netbirdServerInstallScript({ server: this.server, imageDigests: args.imageDigests }), secrets: env },
+      { parent: this, dependsOn: args.dependsOn },
     );
 
     if (args.pat === undefined) {
@@ -111,12 +102,12 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
       this.setupKeys = pulumi.secret(pulumi.output({} as Record<string, string>));
     } else {
       this.enrolment = "done";
-      const setup = new command.remote.Command(
+      const setup = remoteScript(
         `${name}-api-setup`,
         {
           connection: args.connection,
-          create: netbirdApiSetupScript({ managementUrl: this.managementUrl, setupKeyDir: "/root/netbird-setup-keys", plan: args.plan ?? homelabMeshPlan() }),
-          environment: secretEnv({ NB_PAT: args.pat }),
+          script: netbirdApiSetupScript({ managementUrl: this.managementUrl, setupKeyDir: "/root/netbird-setup-keys", plan: args.plan }),
+          secrets: { NB_PAT: args.pat },
         },
         { parent: this, dependsOn: [this.install], additionalSecretOutputs: ["stdout"] },
       );
@@ -125,11 +116,6 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
     this.registerOutputs({ managementUrl: this.managementUrl, enrolment: this.enrolment, setupKeys: this.setupKeys });
   }
 
-}
-
-/** The whole Command environment as one secret Output (values never in plain state). */
-export function secretEnv(env: Record<string, pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(pulumi.all(env));
 }
 
 /** Server args of the coordinator (shared by the component and authentik's redirect URIs). */
@@ -174,11 +160,6 @@ export class NetbirdPeer extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetbirdPeerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:mesh:NetbirdPeer", name, {}, opts);
-    const acceptEnv = new command.remote.Command(
-      `${name}-sshd-acceptenv`,
-      { connection: args.connection, create: sshAcceptEnvScript() },
-      { parent: this, dependsOn: args.dependsOn },
-    );
     const script = pulumi.output(args.managementUrl).apply((url) =>
       netbirdPeerEnrolScript({
         managementUrl: url,
@@ -187,15 +168,15 @@ export class NetbirdPeer extends pulumi.ComponentResource {
         client: args.clientTarballSha256 ? { tarballSha256: args.clientTarballSha256 } : undefined,
       }),
     );
-    this.enrol = new command.remote.Command(
+    this.enrol = remoteScript(
       `${name}-enrol`,
       {
         connection: args.connection,
-        create: script,
-        environment: secretEnv({ [NETBIRD_PEER_ENV.setupKey]: args.setupKey, [NETBIRD_PEER_ENV.caCert]: args.caCertPem }),
+        script,
+        secrets: { [NETBIRD_PEER_ENV.setupKey]: args.setupKey, [NETBIRD_PEER_ENV.caCert]: args.caCertPem },
         triggers: [NETBIRD_VERSION],
       },
-      { parent: this, dependsOn: [acceptEnv, ...(args.dependsOn ?? [])] },
+      { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});
   }

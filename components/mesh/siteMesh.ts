@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import { ResolvedService, Site } from "../inventory/load";
+import { siblingSites } from "../site/stackFiles";
+import { gatewayRoutes, meshPlanFromSites } from "./render/meshPolicy";
 import { ProxmoxSite } from "../site/proxmoxSite";
 import { Authentik } from "./authentik";
 import { InternalCa } from "./internalCa";
@@ -70,6 +72,8 @@ export interface BoMeshDeps {
   ca?: InternalCa;
   /** Resources Authentik must wait for (e.g. the PostgreSQL setup that creates its role). Default none. */
   authentikDependsOn?: pulumi.Resource[];
+  /** The organisation's other sites, for the mesh plan. Default: the project's other stack files of the same organisation. */
+  members?: readonly Site[];
   /** Service names. Defaults: authentik, netbird, routing peer = netbird. */
   authentikService?: string;
   netbirdService?: string;
@@ -108,6 +112,8 @@ export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<str
   });
   const publicHost = cfg.get(MESH_CONFIG.publicHost);
   const pat = cfg.getSecret(MESH_CONFIG.pat);
+  const mesh = meshPlanFromSites([site, ...(deps.members ?? siblingSites(site))]);
+  for (const problem of mesh.unroutable) pulumi.log.warn(`mesh: ${problem}`);
   const coordinator = new NetbirdCoordinator(`${site.name}-netbird`, {
     connection: connection(site, nb, deps.proxmox),
     ip: nb.ipv4!,
@@ -120,10 +126,11 @@ export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<str
     idpServiceAccount: authentik.netbirdServiceAccount,
     idpServiceAccountPassword: authentik.netbirdServiceAccountPassword,
     pat,
+    plan: mesh.plan,
     dependsOn: [authentik.install, ...guestDeps(nb, deps.proxmox)],
   });
   if (pat !== undefined) {
-    const router = service(site, deps.routerService ?? nb.name);
+    const router = service(site, deps.routerService ?? site.inventory.meshRouter ?? nb.name);
     new NetbirdPeer(`${site.name}-mesh-router`, {
       connection: connection(site, router, deps.proxmox),
       managementUrl: coordinator.managementUrl,
@@ -137,6 +144,8 @@ export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<str
     mesh: {
       managementUrl: coordinator.managementUrl,
       caCertPem: ca.certPem,
+      routes: mesh.plan.routes.map((r) => ({ network: r.network, routingPeer: mesh.plan.sites.find((x) => x.id === r.site)?.router.ipv4, masquerade: r.masquerade })),
+      gatewayRoutes: gatewayRoutes(mesh.plan).filter((g) => g.site === site.name),
       authentikUrl: authentik.url,
       netbirdIssuer: authentik.netbirdIssuer,
       enrolment: coordinator.enrolment,
@@ -154,6 +163,8 @@ export type BoOutputsSource = pulumi.Input<any> | ((name: string) => pulumi.Outp
 /** Inputs a member site's mesh takes from the rest of the stack. */
 export interface MemberMeshDeps {
   proxmox?: ProxmoxSite;
+  /** The organisation's other sites, for the gateway routes. Default: the project's other stack files of the same organisation. */
+  members?: readonly Site[];
   /** The guest that becomes the site's routing peer. Default: `pg-replica` (it must be a peer anyway). */
   routerService?: string;
 }
@@ -162,7 +173,7 @@ export interface MemberMeshDeps {
 export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: MemberMeshDeps = {}): { mesh: Record<string, unknown> } {
   const mesh: pulumi.Output<Partial<BoMeshOutputs> | undefined> =
     typeof boOutputs === "function" ? (boOutputs as (n: string) => pulumi.Output<any>)("mesh") : pulumi.output(boOutputs).apply((o: any) => o?.mesh);
-  const routerName = deps.routerService ?? "pg-replica";
+  const routerName = deps.routerService ?? site.inventory.meshRouter ?? "pg-replica";
   if (!site.services.some((s) => s.name === routerName && s.ipv4)) {
     // The routing peer's guest is planned for a later phase (seed 000: sites enrol in phase 1).
     return { mesh: { enrolment: `not enrolled: the routing peer "${routerName}" is not active at phase ${site.phase}` } };
@@ -185,6 +196,8 @@ export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: Memb
     mesh: {
       managementUrl,
       routingPeer: { service: router.name, ipv4: router.ipv4, advertises: site.networks[0]?.ipv4 },
+      // Static routes this site's LAN gateway needs (other members' LANs via the routing peer).
+      gatewayRoutes: gatewayRoutes(meshPlanFromSites([site, ...(deps.members ?? siblingSites(site))]).plan).filter((g) => g.site === site.name),
       enrolment: mesh.apply((m) => (m?.setupKeys?.[keyName] ? "enrolling with bo's setup key " + keyName : `waiting: bo has not exported setup key ${keyName} (${m?.enrolment ?? "no enrolment status"})`)),
     },
   };

@@ -10,11 +10,16 @@ import { DEFAULT_DATA_SOURCE } from "../../components/data/siteData";
 /** Sites that read the data source stack, and the site that is that source. */
 export const DATA_CONSUMERS: Readonly<Record<string, string>> = { bh: "bo", ep: "bo" };
 
+/** Upstream renders by site: always of the committed stack, deterministic, so rendered once per process. */
+const upstreamRenders = new Map<string, Promise<RenderResult>>();
+
 /** Render `site`, first rendering the stack it depends on (if any). */
 export async function renderWithDependencies(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
   const source = DATA_CONSUMERS[site];
   if (!source) return renderStack(site, opts);
-  const upstream = await renderStack(source);
+  let pending = upstreamRenders.get(source);
+  if (!pending) upstreamRenders.set(source, (pending = renderStack(source)));
+  const upstream = await pending;
   const config = { ...readStackConfig(site, opts.root), ...(opts.config ?? {}) };
   const refName = config["homelab:dataSource"] ?? DEFAULT_DATA_SOURCE;
   return renderStack(site, opts, new StrictMocks({ [refName]: upstream.outputs }));

@@ -9,11 +9,11 @@
  * throws, so nothing passes by accident.
  */
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { InventoryError, loadInventory, Site } from "../../components/inventory/load";
+import { listSites, PROJECT_ROOT, readStackConfig } from "../../components/site/stackFiles";
+
+export { listSites, PROJECT_ROOT, readStackConfig };
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const settings = require("@pulumi/pulumi/runtime/settings");
@@ -24,9 +24,6 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** The project root (where Pulumi.yaml lives). */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** One resource as registered. */
 export interface RenderedResource {
@@ -83,28 +80,6 @@ export function mask(value: unknown, unwrap = false): unknown {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, mask(v, unwrap)]));
   }
   return value;
-}
-
-/** Read a stack file's config as the Pulumi CLI would pass it to the program. */
-export function readStackConfig(site: string, root = PROJECT_ROOT): Record<string, string> {
-  const file = path.join(root, `Pulumi.${site}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`homelab: no stack file ${path.relative(process.cwd(), file) || file} (sites: ${listSites(root).join(", ")})`);
-  const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
-    if (value && typeof value === "object" && "secure" in (value as object)) continue; // encrypted: needs the CLI
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return config;
-}
-
-/** Sites with a stack file. */
-export function listSites(root = PROJECT_ROOT): string[] {
-  return fs
-    .readdirSync(root)
-    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => !!s)
-    .sort();
 }
 
 function fakeSecret(seed: string, length: number): string {

@@ -1,15 +1,16 @@
 import { renderStack, RenderResult } from "../../scripts/lib/offline";
 import { renderWithDependencies } from "../../scripts/lib/crossSite";
 import { backupAgentPlan, postgresPrimaryPlan } from "../../components/data/plan";
-import { wrapScript } from "../../components/data/remoteScript";
+import { wrapScript } from "../../components/remote/script";
+import { renderSite } from "../helpers/render";
 
 let bo: RenderResult;
 let bh: RenderResult;
 let ep: RenderResult;
 beforeAll(async () => {
-  bo = await renderStack("bo");
-  bh = await renderWithDependencies("bh");
-  ep = await renderWithDependencies("ep");
+  bo = await renderSite("bo");
+  bh = await renderSite("bh");
+  ep = await renderSite("ep");
 });
 /** Commands of the data tier (their URN's type chain passes through a homelab:data:* component). */
 const cmds = (r: RenderResult) => r.resources.filter((x) => x.type === "command:remote:Command" && x.urn.includes("homelab:data:"));

@@ -1,17 +1,19 @@
-/** Test helper: render a site the way `plan` does (cross-site outputs included when the site needs them). */
-import * as fs from "fs";
-import * as path from "path";
-import { renderStack, RenderOptions, RenderResult } from "../../scripts/lib/offline";
+/** Test helpers: render a site the way `plan` does, and look resources up. */
+import { renderWithDependencies } from "../../scripts/lib/crossSite";
+import { RenderOptions, RenderResult } from "../../scripts/lib/offline";
 
-/** Render `site` as plan would. */
-export async function renderSite(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
-  const crossSite = path.resolve(__dirname, "../../scripts/lib/crossSite.ts");
-  if (fs.existsSync(crossSite)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(crossSite);
-    if (typeof mod.renderWithDependencies === "function") return mod.renderWithDependencies(site, opts);
-  }
-  return renderStack(site, opts);
+const cache = new Map<string, Promise<RenderResult>>();
+
+/**
+ * Render `site` as plan would (bh/ep with bo's outputs). Renders of the committed
+ * stack (no options) are shared within a test file: they are deterministic, and
+ * a test that wants to change a result must copy it first.
+ */
+export function renderSite(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
+  if (Object.keys(opts).length > 0) return renderWithDependencies(site, opts);
+  let r = cache.get(site);
+  if (!r) cache.set(site, (r = renderWithDependencies(site)));
+  return r;
 }
 
 /** Resources of one type. */

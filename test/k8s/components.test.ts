@@ -20,31 +20,45 @@ describe("sector7 plan (committed phase 6)", () => {
     r = await render("sector7");
   }, 60000);
 
-  test("k3s: server on aurora with GPU label, agent on optiplex, pinned version, token only in environment", () => {
+  test("k3s: server on aurora with GPU label, agent on optiplex, pinned version, token only in the secret stdin", () => {
     const server = one(r, "sector7-k3s-server-aurora");
     const agent = one(r, "sector7-k3s-agent-optiplex");
     expect(server.inputs.connection).toMatchObject({ host: "192.168.2.159" });
     expect(agent.inputs.connection).toMatchObject({ host: "192.168.2.231" });
-    expect(server.inputs.stdin).toContain(`K3S_PINNED_VERSION='${K3S_VERSION}'`);
-    expect(server.inputs.stdin).toContain("'--node-label=nvidia.com/gpu.present=true'");
-    expect(agent.inputs.stdin).toContain("export K3S_URL='https://192.168.2.159:6443'");
-    expect(agent.inputs.stdin).not.toContain("nvidia.com/gpu.present");
+    expect(server.inputs.create).toContain(`K3S_PINNED_VERSION='${K3S_VERSION}'`);
+    expect(server.inputs.create).toContain("'--node-label=nvidia.com/gpu.present=true'");
+    expect(agent.inputs.create).toContain("export K3S_URL='https://192.168.2.159:6443'");
+    expect(agent.inputs.create).not.toContain("nvidia.com/gpu.present");
     const token = one(r, "sector7-k3s-token");
     for (const cmd of [server, agent]) {
-      expect(cmd.inputs.environment).toEqual({ K3S_TOKEN: "[secret]" });
-      expect(cmd.props.environment).toEqual({ K3S_TOKEN: expect.stringMatching(/^mock-/) });
-      const tokenValue = (cmd.props.environment as { K3S_TOKEN: string }).K3S_TOKEN;
-      const { environment: _e, ...rest } = cmd.props;
+      // create = the wrapper around the readable script; the token travels only in stdin.
+      expect(cmd.inputs.create).toContain("# secrets (K3S_TOKEN) arrive on stdin");
+      expect(cmd.inputs.create).toContain('sudo -n --preserve-env=K3S_TOKEN bash "$script" </dev/null');
+      expect(cmd.inputs.stdin).toBe("[secret]");
+      expect(cmd.inputs.environment).toBeUndefined();
+      expect(cmd.props.environment).toBeUndefined();
+      const stdin = String(cmd.props.stdin);
+      expect(stdin).toMatch(/^K3S_TOKEN=[A-Za-z0-9+/=]+\n$/);
+      const tokenValue = Buffer.from(stdin.slice("K3S_TOKEN=".length).trim(), "base64").toString("utf8");
+      expect(tokenValue).toMatch(/^mock-/);
+      const { stdin: _s, ...rest } = cmd.props;
       expect(JSON.stringify(rest)).not.toContain(tokenValue);
+      expect(JSON.stringify(cmd.inputs)).not.toContain(tokenValue);
       expect(cmd.dependencies).toContain(token.urn);
     }
     expect(agent.dependencies).toContain(server.urn);
+    // No prep Command touching sshd (AcceptEnv) anywhere.
+    expect(r.resources.filter((x) => x.type === "command:remote:Command" && /acceptenv/i.test(x.name))).toEqual([]);
   });
 
   test("kubeconfig read is stable (triggers = install inputs) and the provider has a fixed cluster identity", () => {
     const read = one(r, "sector7-k3s-kubeconfig");
+    const server = one(r, "sector7-k3s-server-aurora");
     expect(read.inputs.environment).toBeUndefined();
-    expect(read.inputs.triggers).toEqual([K3S_VERSION, one(r, "sector7-k3s-server-aurora").inputs.stdin]);
+    expect(read.inputs.stdin).toBeUndefined();
+    // [version, sha256 of the server script] — the same hash that triggers the install.
+    expect(read.inputs.triggers).toEqual([K3S_VERSION, (server.inputs.triggers as string[])[0]]);
+    expect(server.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), K3S_VERSION]);
     const provider = one(r, "sector7-k3s-k8s");
     expect(provider.type).toBe("pulumi:providers:kubernetes");
     expect(provider.inputs).toMatchObject({ kubeconfig: "[secret]", clusterIdentifier: "k3s/sector7/192.168.2.159" });
@@ -216,7 +230,9 @@ describe("orion", () => {
       const agent = one(r, `orion-k3s-agent-k3s-worker-${i}`);
       expect(agent.inputs.connection).toMatchObject({ host: `192.168.100.6${i}` });
       expect(agent.dependencies).toEqual(expect.arrayContaining([vms[id].urn, server.urn]));
-      expect(agent.inputs.environment).toEqual({ K3S_TOKEN: "[secret]" });
+      expect(agent.inputs.environment).toBeUndefined();
+      expect(agent.inputs.stdin).toBe("[secret]");
+      expect(agent.inputs.create).toContain('sudo -n --preserve-env=K3S_TOKEN bash "$script" </dev/null');
     }
     expect(one(r, "orion-k3s-k8s").inputs).toMatchObject({ clusterIdentifier: "k3s/orion/192.168.100.60" });
     expect(releasesOf(r.resources)).toEqual([]);

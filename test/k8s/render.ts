@@ -1,9 +1,7 @@
 /** Test helpers: render a stack offline and pull the Kubernetes objects out of it. */
-import { RenderedResource, RenderOptions, RenderResult, renderStack } from "../../scripts/lib/offline";
+import { RenderedResource } from "../../scripts/lib/offline";
 
-export function render(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
-  return renderStack(site, opts);
-}
+export { renderSite as render } from "../helpers/render";
 
 /** `kubernetes:apps/v1:Deployment` → { apiVersion: "apps/v1", kind: "Deployment" }; core → "v1". */
 export function typeToGvk(type: string): { apiVersion: string; kind: string } | undefined {

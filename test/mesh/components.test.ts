@@ -23,10 +23,22 @@ const tagged: YAML.Tags = [
   { tag: "!Env", resolve: (s: string) => ({ $env: s }) } as any,
 ];
 const SIG = "4dabf18193072939515e22adb298388d";
-/** The Command environment must arrive as one secret envelope; return its value. */
+/** A secret input must arrive as a secret envelope; return its value. */
 const secretEnvelope = (v: any) => {
   expect(v?.[SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
   return v.value;
+};
+/** The Command's secret stdin (NAME=<base64> lines, components/remote/script.ts), decoded. */
+const secretStdinOf = (inputs: any): Record<string, string> => {
+  const doc = String(secretEnvelope(inputs.stdin));
+  expect(doc.endsWith("\n")).toBe(true);
+  const out: Record<string, string> = {};
+  for (const line of doc.slice(0, -1).split("\n")) {
+    const m = /^([A-Z_][A-Z0-9_]*)=([A-Za-z0-9+/=]*)$/.exec(line);
+    expect(m).not.toBeNull();
+    out[m![1]] = Buffer.from(m![2], "base64").toString("utf8");
+  }
+  return out;
 };
 const isSecret = (o: any): Promise<boolean> => (pulumi.Output.isInstance(o) ? (o as any).isSecret : Promise.resolve(false));
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.apply((v) => { res(v); return v; }));
@@ -85,34 +97,39 @@ describe("mesh components under mocks (bo)", () => {
     expect(await value(out.setupKeys)).toEqual(KEYS);
   });
 
-  it("Command scripts never contain a secret; secrets travel only in environment", () => {
+  it("Command scripts never contain a secret; secrets travel only in the secret stdin", () => {
     const cmds = recs("command:remote:Command");
-    expect(cmds.map((c) => c.name).sort()).toEqual(
-      ["bo-authentik-install", "bo-authentik-sshd-acceptenv", "bo-mesh-router-enrol", "bo-mesh-router-sshd-acceptenv", "bo-netbird-api-setup", "bo-netbird-install", "bo-netbird-sshd-acceptenv"].sort(),
-    );
+    // No AcceptEnv prep Commands: nothing edits the hosts' sshd_config any more.
+    expect(cmds.map((c) => c.name).sort()).toEqual(["bo-authentik-install", "bo-mesh-router-enrol", "bo-netbird-api-setup", "bo-netbird-install"].sort());
     const secrets = secretValues();
     expect(secrets.length).toBeGreaterThan(8);
     for (const c of cmds) {
+      expect(c.inputs.environment).toBeUndefined();
+      expect(String(c.inputs.create)).toMatch(/^set -eu\numask 077\n# secrets \([A-Z0-9_ ]+\) arrive on stdin as NAME=<base64> lines/);
+      const { stdin: _stdin, ...rest } = c.inputs;
       for (const s of secrets) {
         expect(String(c.inputs.create)).not.toContain(s);
-        expect(JSON.stringify(c.inputs.connection ?? {})).not.toContain(s.startsWith("mock-private-key") ? s : "\u0000");
+        expect(JSON.stringify(rest)).not.toContain(s);
       }
+      // The wrapper names exactly the variables stdin carries.
+      const names = Object.keys(secretStdinOf(c.inputs));
+      expect(String(c.inputs.create)).toContain(`# secrets (${names.join(" ")}) arrive on stdin`);
     }
-    const nbEnv = secretEnvelope(one("command:remote:Command", "bo-netbird-install").inputs.environment);
+    const nbEnv = secretStdinOf(one("command:remote:Command", "bo-netbird-install").inputs);
     expect(Object.keys(nbEnv).sort()).toEqual(["HOMELAB_CA_CERT", "HOMELAB_TLS_CERT", "HOMELAB_TLS_KEY", "NB_AUTH_SECRET", "NB_DATASTORE_ENC_KEY", "NB_IDP_SA_PASSWORD"]);
     expect(nbEnv.HOMELAB_TLS_KEY).toMatch(/^mock-private-key-bo-netbird-tls-key/);
-    expect(secretEnvelope(one("command:remote:Command", "bo-netbird-api-setup").inputs.environment)).toEqual({ NB_PAT: PAT });
-    const akEnv = secretEnvelope(one("command:remote:Command", "bo-authentik-install").inputs.environment);
+    expect(secretStdinOf(one("command:remote:Command", "bo-netbird-api-setup").inputs)).toEqual({ NB_PAT: PAT });
+    const akEnv = secretStdinOf(one("command:remote:Command", "bo-authentik-install").inputs);
     expect(akEnv.AUTHENTIK_POSTGRESQL__PASSWORD).toBe("pg-P4ssw0rd-xyz");
     expect(Object.keys(akEnv)).toEqual(expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "GITEA_OIDC_CLIENT_SECRET", "N8N_OIDC_CLIENT_SECRET", "PAPERLESS_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]));
     expect(akEnv.NB_IDP_SA_PASSWORD).toBe(nbEnv.NB_IDP_SA_PASSWORD);
   });
 
-  it("private keys appear in no other input than the Command environments and signing inputs", () => {
+  it("private keys appear in no other input than the Command stdin and signing inputs", () => {
     const keys = recs("tls:index/privateKey:PrivateKey").map((r) => r.state.privateKeyPem as string);
     for (const r of mocks.recs) {
       const allowed = r.type === "tls:index/certRequest:CertRequest" || r.type === "tls:index/selfSignedCert:SelfSignedCert" || r.type === "tls:index/locallySignedCert:LocallySignedCert";
-      const text = JSON.stringify({ ...r.inputs, environment: undefined });
+      const text = JSON.stringify({ ...r.inputs, stdin: undefined });
       if (!allowed) for (const k of keys) expect(text).not.toContain(k);
     }
   });
@@ -143,6 +160,6 @@ describe("mesh components under mocks (bo)", () => {
     expect(out.managementUrl).toBe("https://192.168.9.31:443");
     const enrol = String(one("command:remote:Command", "bo-mesh-router-enrol").inputs.create);
     expect(enrol).toContain("MGMT_URL=https://192.168.9.31:443");
-    expect(secretEnvelope(one("command:remote:Command", "bo-mesh-router-enrol").inputs.environment).NB_SETUP_KEY).toBe(KEYS["router-bo"]);
+    expect(secretStdinOf(one("command:remote:Command", "bo-mesh-router-enrol").inputs).NB_SETUP_KEY).toBe(KEYS["router-bo"]);
   });
 });

@@ -8,7 +8,7 @@ import {
   netbirdServerInstallScript,
   netbirdServerUnits,
 } from "../../components/mesh/render/netbird";
-import { homelabMeshPlan } from "../../components/mesh/render/meshPolicy";
+import { committedMesh } from "../helpers/mesh";
 import { D, FAKE_SECRETS, serverArgs } from "./fixtures.test";
 
 describe("managementConfig", () => {
@@ -93,7 +93,7 @@ describe("units", () => {
 
 describe("scripts", () => {
   const install = netbirdServerInstallScript({ server: serverArgs });
-  const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", setupKeyDir: "/root/netbird-keys", plan: homelabMeshPlan() });
+  const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", setupKeyDir: "/root/netbird-keys", plan: committedMesh().plan });
   const enrol = netbirdPeerEnrolScript({
     managementUrl: managementUrl(serverArgs),
     setupKeyFile: "/etc/netbird/setup.key",
@@ -114,11 +114,13 @@ describe("scripts", () => {
   it("setup script uses Token auth from a file and creates everything idempotently", () => {
     expect(setup).toContain('Authorization: Token ${PAT}');
     expect(setup).toContain("PAT_FILE=/root/.netbird-pat");
-    expect(setup).toContain("ensure_group replicas");
-    expect(setup).toContain("ensure_setup_key router-bh reusable");
-    expect(setup).toContain("ensure_resource \"$NET_ID\" bo-pg-primary 192.168.9.20/32 res-bo-pg-primary");
-    expect(setup).toContain("ensure_router \"$NET_ID\" routers-ep 100 true");
-    expect(setup).toContain("ensure_policy replicas-to-bo-pg");
+    expect(setup).toContain("ensure_group routers-bh");
+    expect(setup).toContain("ensure_setup_key router-bh reusable 31536000 2 false routers-bh");
+    expect(setup).toContain("ensure_route lan-bo 192.168.9.0/24 routers-bo 100 false 'Site bo LAN' routers-bh routers-ep admins");
+    expect(setup).toContain("ensure_route lan-bh 192.168.50.0/24 routers-bh 100 false 'Site bh LAN' routers-bo admins");
+    expect(setup).toContain(`ensure_policy bh-to-bo-tcp`);
+    expect(setup).toMatch(/ensure_policy bh-to-bo-tcp .* tcp '\["1514","1515","3000","5432","8000","9443"\]' false "\$\(ids_json routers-bh\)" "\$\(ids_json routers-bo\)"/);
+    expect(setup).not.toMatch(/masquerade: true|ensure_route [^\n]* true /);
   });
 
   it("setup script prints the created setup keys as one JSON object and reads the PAT from NB_PAT", () => {

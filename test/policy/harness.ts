@@ -96,6 +96,7 @@ export function baseConfig(): SiteConfig {
     site: STACK,
     organisation: "test",
     cluster: STACK,
+    meshPlan: null,
     hosts: [{ name: "h1", cores: 8, reservedCores: 2, cpuOvercommit: 1, memoryGiB: 16, reservedMemoryGiB: 2, datastores: [{ id: "local-lvm", capacityGiB: 100 }, { id: "hdd", capacityGiB: 500 }] }],
     networks: [
       {

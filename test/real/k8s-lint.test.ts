@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { k3sAgentScript, k3sKubeconfigScript, k3sServerScript } from "../../components/k8s/render/k3s";
+import { wrapScript } from "../../components/remote/script";
+import { K3S_TOKEN_ENV } from "../../components/k8s/k3sCluster";
 
 const scripts: Record<string, string> = {
   "server.sh": k3sServerScript({ serverAddress: "192.168.2.159", nodeLabels: { "nvidia.com/gpu.present": "true" } }),
@@ -12,6 +14,29 @@ const scripts: Record<string, string> = {
   "agent-v6.sh": k3sAgentScript({ serverAddress: "fd00::10", nodeLabels: { "homelab/role": "worker" } }),
   "kubeconfig.sh": k3sKubeconfigScript({ serverAddress: "192.168.2.159" }),
 };
+
+/** The `create` texts K3sCluster sends (wrapper + script; token on stdin, root via sudo when needed). */
+const wrapped: Record<string, string> = {
+  "server-wrapped.sh": wrapScript(scripts["server.sh"], [K3S_TOKEN_ENV], { sudo: true }),
+  "agent-wrapped.sh": wrapScript(scripts["agent.sh"], [K3S_TOKEN_ENV], { sudo: true }),
+};
+
+describe("k3s Command create texts (wrapped) pass shellcheck as sh and bash", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "k3s-wrapped-lint-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(wrapped)) {
+    for (const shell of ["sh", "bash"]) {
+      test(`${name} (${shell})`, () => {
+        const file = path.join(dir, name);
+        writeFileSync(file, text);
+        const r = spawnSync("shellcheck", [`--shell=${shell}`, "--severity=style", file], { encoding: "utf8" });
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(spawnSync(shell, ["-n", file]).status).toBe(0);
+      });
+    }
+  }
+});
 
 describe("k3s scripts pass shellcheck", () => {
   let dir: string;

@@ -1,66 +1,72 @@
 /**
- * Mesh access model (pure data) and a checker that every required flow is
- * allowed by some NetBird policy.
+ * The mesh plan, derived from the organisation's inventories (pure data), and
+ * the check that every cross-site flow the sites need is carried by it.
  *
- * Model (NetBird "Networks" API, management v0.77.1):
- *  - peer groups hold enrolled peers (auto-assigned through setup keys);
- *  - every site has one network with one router (the site's routing peer group)
- *    and resources (the LAN prefix and single service hosts), each resource in
- *    one or more resource groups;
- *  - policies connect source peer groups to destination (resource or peer) groups
- *    with protocol and ports; the routing peer enforces them.
+ * Model: NetBird site-to-site with Network Routes (management v0.77.1 API
+ * `/api/routes`), as NetBird documents for source-IP preservation:
+ *  - every mesh site has a routing peer (inventory `meshRouter`) in the peer
+ *    group `routers-<site>`; it advertises the site's LAN as a network route
+ *    with masquerade OFF, distributed to the other sites' routing peers, so a
+ *    packet from 192.168.50.22 still arrives at bo as 192.168.50.22;
+ *  - policies connect the routing-peer groups of sites that have flows between
+ *    them; NetBird cannot filter individual source devices without masquerade,
+ *    so per-host, per-port control stays with each guest's own firewall and
+ *    pg_hba, which are keyed on those preserved LAN addresses;
+ *  - each site's LAN gateway routes the other members' prefixes to its local
+ *    routing peer (`gatewayRoutes`), which is configured outside Proxmox.
  *
- * Hosts that must reach another site (replicas, restic agents, Prometheus) are
- * enrolled as peers themselves: NetBird does not route traffic that originates
- * from a non-peer LAN host at another site.
+ * Required flows are not written anywhere by hand: they are the firewall
+ * openings of mesh sites' services whose allowed sources lie in another
+ * member's LAN. An opening from a private address outside every member's LAN
+ * can never be used and is reported.
  */
-import * as ipaddr from "ipaddr.js";
-import { findOverlaps, parsePrefix as netParsePrefix } from "../../inventory/net";
+import { contains, findOverlaps, parsePrefix, Prefix } from "../../inventory/net";
+import type { Site } from "../../inventory/load";
 
 export type MeshProtocol = "tcp" | "udp" | "icmp" | "all";
 
+/** A mesh member: its LAN and its routing peer. */
 export interface MeshSite {
-  /** Short site id, e.g. "bo". */
+  /** Site (stack) name, e.g. "bo". */
   id: string;
-  /** LAN prefix advertised by the site's routing peer, e.g. "192.168.9.0/24". */
+  /** LAN prefix advertised by the routing peer. */
   lan: string;
+  /** The routing peer guest. */
+  router: { service: string; ipv4: string };
 }
 
-export interface MeshResource {
-  /** Unique resource name (also used for idempotent lookup). */
-  name: string;
-  /** Site whose network (and router) serves this resource. */
+/** A NetBird network route (`POST /api/routes`). */
+export interface MeshRoute {
+  /** Site whose LAN this is. */
   site: string;
-  /** Host ("192.168.9.20" or "/32") or subnet ("192.168.9.0/24"). */
-  address: string;
-  /** Resource groups this resource belongs to. */
-  groups: string[];
-}
-
-export interface MeshRouter {
-  site: string;
-  /** Peer group holding the site's routing peer(s). */
+  /** `network_id` (route identifier). */
+  networkId: string;
+  /** The LAN prefix. */
+  network: string;
+  /** Peer group of the routing peer(s) (`peer_groups`). */
   peerGroup: string;
-  metric: number;
+  /** Groups whose peers receive the route (`groups`). */
+  distributionGroups: string[];
+  /** Always false: source addresses are preserved for the guests' firewalls. */
   masquerade: boolean;
+  metric: number;
 }
 
+/** A NetBird access policy with one rule. */
 export interface MeshPolicyRule {
-  /** Unique policy name (idempotent lookup key). */
   name: string;
   description: string;
-  /** Source group names. */
   sources: string[];
-  /** Destination group names (resource groups or peer groups). */
   destinations: string[];
   protocol: MeshProtocol;
-  /** Allowed ports; empty means all ports (only valid with tcp/udp/all). */
+  /** Allowed ports; empty means all ports. */
   ports: number[];
   bidirectional: boolean;
   action: "accept" | "drop";
   enabled: boolean;
 }
 
+/** A setup key the coordinator creates. */
 export interface MeshSetupKey {
   /** Unique key name; the created key is stored at <setupKeyDir>/<name>.key */
   name: string;
@@ -74,219 +80,229 @@ export interface MeshSetupKey {
   ephemeral: boolean;
 }
 
+/** Everything the coordinator's API setup creates. */
 export interface MeshPlan {
   sites: MeshSite[];
-  /** Peer groups (resource groups are derived from resources). */
   peerGroups: string[];
-  resources: MeshResource[];
-  routers: MeshRouter[];
+  routes: MeshRoute[];
   policies: MeshPolicyRule[];
   setupKeys: MeshSetupKey[];
 }
 
+/** A flow between two mesh sites that some guest's firewall opening asks for. */
 export interface RequiredFlow {
   id: string;
   description: string;
-  sourceGroup: string;
-  /** Destination host IP or CIDR. */
+  sourceSite: string;
+  /** Allowed source (address/prefix) as written in the opening. */
+  source: string;
+  destinationSite: string;
+  /** Destination guest address. */
   destination: string;
-  protocol: Exclude<MeshProtocol, "all">;
-  /** Port, or undefined for icmp / any port. */
-  port?: number;
+  protocol: "tcp" | "udp";
+  port: number;
 }
 
-/** Every group name referenced by the plan (peer groups + resource groups), sorted. */
-export function allGroups(plan: MeshPlan): string[] {
-  const s = new Set<string>(plan.peerGroups);
-  for (const r of plan.resources) r.groups.forEach((g) => s.add(g));
-  for (const r of plan.routers) s.add(r.peerGroup);
-  for (const k of plan.setupKeys) k.autoGroups.forEach((g) => s.add(g));
-  return [...s].sort();
+/** Site LAN gateway configuration the mesh needs (static routes to the local routing peer). */
+export interface GatewayRoute {
+  site: string;
+  destination: string;
+  via: string;
 }
-
-const SITES: MeshSite[] = [
-  { id: "bo", lan: "192.168.9.0/24" },
-  { id: "bh", lan: "192.168.50.0/24" },
-  { id: "ep", lan: "192.168.30.0/24" },
-];
-
-/** Exporter ports Prometheus scrapes across sites (node, postgres, restic-exporter...). */
-export const EXPORTER_PORTS = [9100, 9187, 9753];
 
 const YEAR = 365 * 24 * 3600;
+const routersGroup = (site: string) => `routers-${site}`;
 
-/** The homelab's mesh plan (issue 6). */
-export function homelabMeshPlan(): MeshPlan {
-  const resources: MeshResource[] = [
-    ...SITES.map((s) => ({ name: `lan-${s.id}`, site: s.id, address: s.lan, groups: [`lan-${s.id}`] })),
-    { name: "bo-pg-primary", site: "bo", address: "192.168.9.20/32", groups: ["res-bo-pg-primary"] },
-    { name: "bo-restic-server", site: "bo", address: "192.168.9.22/32", groups: ["res-bo-restic"] },
-  ];
-  const routers: MeshRouter[] = SITES.map((s) => ({ site: s.id, peerGroup: `routers-${s.id}`, metric: 100, masquerade: true }));
-  const policies: MeshPolicyRule[] = [
-    {
-      name: "replicas-to-bo-pg",
-      description: "Streaming replicas (bh/ep pg .22) to the bo primary",
-      sources: ["replicas"],
-      destinations: ["res-bo-pg-primary"],
-      protocol: "tcp",
-      ports: [5432],
-      bidirectional: false,
-      action: "accept",
-      enabled: true,
-    },
-    {
-      name: "restic-to-bo-rest-server",
-      description: "Restic agents to the bo rest-server",
-      sources: ["restic-agents"],
-      destinations: ["res-bo-restic"],
-      protocol: "tcp",
-      ports: [8000],
-      bidirectional: false,
-      action: "accept",
-      enabled: true,
-    },
-    {
-      name: "prometheus-to-exporters",
-      description: "bo Prometheus (192.168.9.23) scrapes exporters on the remote sites",
-      sources: ["monitoring"],
-      destinations: SITES.filter((s) => s.id !== "bo").map((s) => `lan-${s.id}`),
-      protocol: "tcp",
-      ports: [...EXPORTER_PORTS],
-      bidirectional: false,
-      action: "accept",
-      enabled: true,
-    },
-    {
-      name: "admins-to-everything",
-      description: "Administrators reach every site LAN and every peer",
-      sources: ["admins"],
-      destinations: [...SITES.map((s) => `lan-${s.id}`), "all-peers"],
-      protocol: "all",
-      ports: [],
-      bidirectional: false,
-      action: "accept",
-      enabled: true,
-    },
-  ];
-  const setupKeys: MeshSetupKey[] = [
-    ...SITES.map((s) => ({
-      name: `router-${s.id}`,
-      type: "reusable" as const,
-      expiresIn: YEAR,
-      autoGroups: [`routers-${s.id}`, "all-peers"],
-      usageLimit: 2,
-      ephemeral: false,
-    })),
-    { name: "replicas", type: "reusable", expiresIn: YEAR, autoGroups: ["replicas", "all-peers"], usageLimit: 0, ephemeral: false },
-    { name: "restic-agents", type: "reusable", expiresIn: YEAR, autoGroups: ["restic-agents", "all-peers"], usageLimit: 0, ephemeral: false },
-    { name: "monitoring", type: "reusable", expiresIn: YEAR, autoGroups: ["monitoring", "all-peers"], usageLimit: 1, ephemeral: false },
-    { name: "admins", type: "reusable", expiresIn: 30 * 24 * 3600, autoGroups: ["admins", "all-peers"], usageLimit: 0, ephemeral: false },
-  ];
-  return {
-    sites: SITES.map((s) => ({ ...s })),
-    peerGroups: ["all-peers", "admins", "replicas", "restic-agents", "monitoring", ...SITES.map((s) => `routers-${s.id}`)],
-    resources,
-    routers,
-    policies,
-    setupKeys,
-  };
-}
-
-/** Flows the homelab needs (issue 6). */
-export function homelabRequiredFlows(): RequiredFlow[] {
-  const flows: RequiredFlow[] = [
-    { id: "replica-bo-pg", description: "bh/ep replicas to bo primary", sourceGroup: "replicas", destination: "192.168.9.20", protocol: "tcp", port: 5432 },
-    { id: "restic-bo", description: "restic agents to bo rest-server", sourceGroup: "restic-agents", destination: "192.168.9.22", protocol: "tcp", port: 8000 },
-  ];
-  for (const site of ["bh", "ep"]) {
-    const lan = SITES.find((s) => s.id === site)!.lan;
-    for (const port of EXPORTER_PORTS) {
-      flows.push({
-        id: `prom-${site}-${port}`,
-        description: `Prometheus scrapes ${site} exporters on ${port}`,
-        sourceGroup: "monitoring",
-        destination: lan,
-        protocol: "tcp",
-        port,
-      });
-    }
+/** Mesh members among `sites`: sites with `mesh: true`, their first IPv4 network and their routing peer. */
+export function meshSitesFrom(sites: readonly Site[]): MeshSite[] {
+  const out: MeshSite[] = [];
+  for (const s of sites) {
+    if (!s.inventory.mesh) continue;
+    const lan = s.networks.find((n) => n.ipv4Prefix)?.ipv4Prefix?.text;
+    const router = s.inventory.services.find((x) => x.name === s.inventory.meshRouter);
+    if (!lan || !router?.ipv4) continue; // the loader already refused such an inventory
+    out.push({ id: s.name, lan, router: { service: router.name, ipv4: router.ipv4 } });
   }
-  for (const s of SITES) {
-    flows.push({ id: `admin-${s.id}-ssh`, description: `admins to ${s.id} ssh`, sourceGroup: "admins", destination: s.lan, protocol: "tcp", port: 22 });
-    flows.push({ id: `admin-${s.id}-icmp`, description: `admins ping ${s.id}`, sourceGroup: "admins", destination: s.lan, protocol: "icmp" });
-  }
-  return flows;
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function parsePrefix(addr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  if (addr.includes("/")) return ipaddr.parseCIDR(addr);
-  const ip = ipaddr.parse(addr);
-  return [ip, ip.kind() === "ipv4" ? 32 : 128];
-}
-
-/** True when prefix `inner` lies completely inside prefix `outer`. */
-export function prefixWithin(inner: string, outer: string): boolean {
-  const [iIp, iLen] = parsePrefix(inner);
-  const [oIp, oLen] = parsePrefix(outer);
-  if (iIp.kind() !== oIp.kind()) return false;
-  return iLen >= oLen && (iIp as ipaddr.IPv4).match(oIp as ipaddr.IPv4, oLen);
-}
-
-function protocolAllows(rule: MeshPolicyRule, flow: RequiredFlow): boolean {
-  if (rule.protocol === "all") return true;
-  if (rule.protocol !== flow.protocol) return false;
-  if (flow.protocol === "icmp") return true;
-  return rule.ports.length === 0 || (flow.port !== undefined && rule.ports.includes(flow.port));
-}
-
-export interface FlowCheck {
-  flow: RequiredFlow;
-  /** Names of accepting policies that cover the flow (empty = not allowed). */
-  allowedBy: string[];
+function isPrivate(prefix: Prefix): boolean {
+  const ranges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].map((r) => parsePrefix(r));
+  return ranges.some((r) => r.family === prefix.family && prefix.first >= r.first && prefix.last <= r.last);
 }
 
 /**
- * For each required flow, list the enabled accept policies that allow it: the
- * flow's source group is a rule source, and a destination group contains a
- * resource whose address covers the flow destination, and protocol/port match.
+ * Flows the mesh must carry, from the active services' firewall openings of
+ * every mesh site, and the openings that can never be used (a private source
+ * outside every member's LAN).
  */
-export function checkFlows(plan: MeshPlan, flows: RequiredFlow[]): FlowCheck[] {
-  return flows.map((flow) => {
-    const allowedBy = plan.policies
-      .filter((p) => p.enabled && p.action === "accept" && p.sources.includes(flow.sourceGroup) && protocolAllows(p, flow))
-      .filter((p) =>
-        plan.resources.some((r) => r.groups.some((g) => p.destinations.includes(g)) && prefixWithin(flow.destination, r.address)),
-      )
-      .map((p) => p.name);
-    return { flow, allowedBy };
+export function requiredFlowsFrom(sites: readonly Site[]): { flows: RequiredFlow[]; unroutable: string[] } {
+  const members = meshSitesFrom(sites);
+  const lans = members.map((m) => ({ site: m.id, prefix: parsePrefix(m.lan) }));
+  const flows: RequiredFlow[] = [];
+  const unroutable: string[] = [];
+  for (const site of sites) {
+    if (!members.some((m) => m.id === site.name)) continue;
+    const own = site.networks.flatMap((n) => [n.ipv4Prefix, n.ipv6Prefix].filter((p): p is Prefix => !!p));
+    for (const svc of site.services) {
+      if (!svc.ipv4) continue;
+      for (const open of svc.firewall) {
+        for (const src of open.sources) {
+          const p = parsePrefix(src, true);
+          if (own.some((o) => o.family === p.family && p.first >= o.first && p.last <= o.last)) continue;
+          const from = lans.find((l) => l.prefix.family === p.family && p.first >= l.prefix.first && p.last <= l.prefix.last);
+          if (!from) {
+            if (isPrivate(p)) unroutable.push(`${site.name}/${svc.name} ${open.protocol}/${open.port} allows ${src}, which is in no mesh member's LAN (${lans.map((l) => l.prefix.text).join(", ")})`);
+            continue;
+          }
+          flows.push({
+            id: `${from.site}->${site.name}/${svc.name}:${open.protocol}/${open.port}:${src}`,
+            description: open.description ?? `${svc.name} ${open.protocol}/${open.port}`,
+            sourceSite: from.site,
+            source: src,
+            destinationSite: site.name,
+            destination: svc.ipv4,
+            protocol: open.protocol,
+            port: open.port,
+          });
+        }
+      }
+    }
+  }
+  return { flows, unroutable };
+}
+
+/**
+ * The plan for `members` that carries `flows`: one non-masquerading route per
+ * LAN, distributed to the routing peers of every site that exchanges traffic
+ * with it (and to admins); one policy per pair of sites with flows between
+ * them, with the union of their protocols and ports; router and admin keys.
+ */
+export function meshPlanFor(members: readonly MeshSite[], flows: readonly RequiredFlow[]): MeshPlan {
+  const partners = new Map<string, Set<string>>(members.map((m) => [m.id, new Set<string>()]));
+  const pairs = new Map<string, { src: string; dst: string; protocols: Map<"tcp" | "udp", Set<number>> }>();
+  for (const f of flows) {
+    partners.get(f.sourceSite)?.add(f.destinationSite);
+    partners.get(f.destinationSite)?.add(f.sourceSite);
+    const key = `${f.sourceSite}->${f.destinationSite}`;
+    let pair = pairs.get(key);
+    if (!pair) pairs.set(key, (pair = { src: f.sourceSite, dst: f.destinationSite, protocols: new Map() }));
+    let ports = pair.protocols.get(f.protocol);
+    if (!ports) pair.protocols.set(f.protocol, (ports = new Set()));
+    ports.add(f.port);
+  }
+  const routes: MeshRoute[] = members.map((m) => ({
+    site: m.id,
+    networkId: `lan-${m.id}`,
+    network: m.lan,
+    peerGroup: routersGroup(m.id),
+    distributionGroups: [...[...partners.get(m.id)!].sort().map(routersGroup), "admins"],
+    masquerade: false,
+    metric: 100,
+  }));
+  const policies: MeshPolicyRule[] = [];
+  for (const pair of [...pairs.values()].sort((a, b) => (`${a.src}${a.dst}` < `${b.src}${b.dst}` ? -1 : 1))) {
+    for (const [protocol, ports] of [...pair.protocols.entries()].sort()) {
+      policies.push({
+        name: `${pair.src}-to-${pair.dst}-${protocol}`,
+        description: `${pair.src} LAN to ${pair.dst} LAN (${protocol}); per-host rules are the guests' firewalls`,
+        sources: [routersGroup(pair.src)],
+        destinations: [routersGroup(pair.dst)],
+        protocol,
+        ports: [...ports].sort((a, b) => a - b),
+        bidirectional: false,
+        action: "accept",
+        enabled: true,
+      });
+    }
+  }
+  policies.push({
+    name: "admins-to-everything",
+    description: "Administrators reach every site's routing peer and LAN",
+    sources: ["admins"],
+    destinations: members.map((m) => routersGroup(m.id)),
+    protocol: "all",
+    ports: [],
+    bidirectional: false,
+    action: "accept",
+    enabled: true,
   });
+  const setupKeys: MeshSetupKey[] = [
+    ...members.map((m) => ({ name: `router-${m.id}`, type: "reusable" as const, expiresIn: YEAR, autoGroups: [routersGroup(m.id)], usageLimit: 2, ephemeral: false })),
+    { name: "admins", type: "reusable", expiresIn: 30 * 24 * 3600, autoGroups: ["admins"], usageLimit: 0, ephemeral: false },
+  ];
+  return { sites: members.map((m) => ({ ...m, router: { ...m.router } })), peerGroups: ["admins", ...members.map((m) => routersGroup(m.id))], routes, policies, setupKeys };
 }
 
-/** The required flows no policy allows (empty when the plan is complete). */
-export function unmetFlows(plan: MeshPlan, flows: RequiredFlow[]): RequiredFlow[] {
-  return checkFlows(plan, flows)
-    .filter((c) => c.allowedBy.length === 0)
-    .map((c) => c.flow);
+/** The plan for an organisation's sites (this site plus its siblings). */
+export function meshPlanFromSites(sites: readonly Site[]): { plan: MeshPlan; flows: RequiredFlow[]; unroutable: string[] } {
+  const { flows, unroutable } = requiredFlowsFrom(sites);
+  return { plan: meshPlanFor(meshSitesFrom(sites), flows), flows, unroutable };
 }
 
-/** Structural problems: unknown groups, resources for unknown sites, invalid ports/expiry. */
+/** Static routes each member's LAN gateway needs: every LAN whose route reaches the site's routing peer, via that peer. */
+export function gatewayRoutes(plan: MeshPlan): GatewayRoute[] {
+  return plan.sites.flatMap((s) =>
+    plan.routes.filter((r) => r.site !== s.id && r.distributionGroups.includes(routersGroup(s.id))).map((r) => ({ site: s.id, destination: r.network, via: s.router.ipv4 })),
+  );
+}
+
+/** Every group name the plan references, sorted. */
+export function allGroups(plan: MeshPlan): string[] {
+  const s = new Set<string>(plan.peerGroups);
+  for (const r of plan.routes) [r.peerGroup, ...r.distributionGroups].forEach((g) => s.add(g));
+  for (const k of plan.setupKeys) k.autoGroups.forEach((g) => s.add(g));
+  for (const p of plan.policies) [...p.sources, ...p.destinations].forEach((g) => s.add(g));
+  return [...s].sort();
+}
+
+function policyCarries(p: MeshPolicyRule, src: string, dst: string, flow: RequiredFlow): boolean {
+  if (!p.enabled || p.action !== "accept") return false;
+  const forward = p.sources.includes(src) && p.destinations.includes(dst);
+  const backward = p.bidirectional && p.sources.includes(dst) && p.destinations.includes(src);
+  if (!forward && !backward) return false;
+  if (p.protocol === "all") return true;
+  return p.protocol === flow.protocol && (p.ports.length === 0 || p.ports.includes(flow.port));
+}
+
+/** Why `flow` is not carried by `plan` (empty when it is). */
+export function flowProblems(plan: MeshPlan, flow: RequiredFlow): string[] {
+  const problems: string[] = [];
+  const src = plan.sites.find((s) => s.id === flow.sourceSite);
+  const dst = plan.sites.find((s) => s.id === flow.destinationSite);
+  if (!src || !dst) return [`${!src ? flow.sourceSite : flow.destinationSite} is not a mesh member`];
+  const srcGroup = routersGroup(src.id);
+  const dstGroup = routersGroup(dst.id);
+  const toDst = plan.routes.find((r) => r.site === dst.id && contains(parsePrefix(r.network), flow.destination));
+  if (!toDst) problems.push(`no route advertises ${flow.destination} (${dst.id})`);
+  else if (!toDst.distributionGroups.includes(srcGroup)) problems.push(`route ${toDst.networkId} is not distributed to ${srcGroup}`);
+  else if (toDst.masquerade) problems.push(`route ${toDst.networkId} masquerades: ${dst.id}'s guests would see ${src.id}'s routing peer, not ${flow.source}`);
+  const back = plan.routes.find((r) => r.site === src.id && r.network === src.lan);
+  if (!back || !back.distributionGroups.includes(dstGroup)) problems.push(`no return route for ${src.lan} on ${dstGroup}`);
+  if (!plan.policies.some((p) => policyCarries(p, srcGroup, dstGroup, flow))) problems.push(`no policy lets ${srcGroup} reach ${dstGroup} on ${flow.protocol}/${flow.port}`);
+  return problems;
+}
+
+/** Required flows the plan does not carry, with the reasons. */
+export function unmetFlows(plan: MeshPlan, flows: readonly RequiredFlow[]): Array<{ flow: RequiredFlow; problems: string[] }> {
+  return flows.map((flow) => ({ flow, problems: flowProblems(plan, flow) })).filter((x) => x.problems.length > 0);
+}
+
+/** Structural problems: unknown groups, duplicate names, invalid ports/expiry. */
 export function validatePlan(plan: MeshPlan): string[] {
   const errors: string[] = [];
   const groups = new Set(allGroups(plan));
-  const sites = new Set(plan.sites.map((s) => s.id));
   const names = new Set<string>();
-  for (const r of plan.resources) {
-    if (!sites.has(r.site)) errors.push(`resource ${r.name}: unknown site ${r.site}`);
-    if (names.has(r.name)) errors.push(`duplicate resource ${r.name}`);
-    names.add(r.name);
+  for (const r of plan.routes) {
+    if (names.has(r.networkId)) errors.push(`duplicate route ${r.networkId}`);
+    names.add(r.networkId);
     try {
-      parsePrefix(r.address);
+      parsePrefix(r.network);
     } catch {
-      errors.push(`resource ${r.name}: invalid address ${r.address}`);
+      errors.push(`route ${r.networkId}: invalid network ${r.network}`);
     }
   }
-  for (const s of plan.sites) if (!plan.routers.some((r) => r.site === s.id)) errors.push(`site ${s.id} has no router`);
+  for (const s of plan.sites) if (!plan.routes.some((r) => r.site === s.id)) errors.push(`site ${s.id} has no route`);
   for (const p of plan.policies) {
     for (const g of [...p.sources, ...p.destinations]) if (!groups.has(g)) errors.push(`policy ${p.name}: unknown group ${g}`);
     for (const port of p.ports) if (!Number.isInteger(port) || port < 1 || port > 65535) errors.push(`policy ${p.name}: bad port ${port}`);
@@ -300,16 +316,10 @@ export function validatePlan(plan: MeshPlan): string[] {
 }
 
 /**
- * For the policy pack: the LAN prefixes the mesh routes must not overlap
- * (two sites advertising overlapping prefixes make routing ambiguous).
- * Returns one message per overlapping pair; empty when disjoint.
+ * The LAN prefixes the mesh routes must not overlap (two sites advertising
+ * overlapping prefixes make routing ambiguous). One message per overlapping pair.
  */
 export function meshPrefixesDisjoint(prefixes: { site: string; prefix: string }[]): string[] {
-  const parsed = prefixes.map((p) => ({ ...p, ...netParsePrefix(p.prefix, true) }));
+  const parsed = prefixes.map((p) => ({ ...p, ...parsePrefix(p.prefix, true) }));
   return findOverlaps(parsed).map(([a, b]) => `mesh prefixes overlap: ${a.site} ${a.prefix} and ${b.site} ${b.prefix}`);
-}
-
-/** The homelab plan's site prefixes in the form meshPrefixesDisjoint takes. */
-export function homelabMeshPrefixes(): { site: string; prefix: string }[] {
-  return SITES.map((s) => ({ site: s.id, prefix: s.lan }));
 }

@@ -356,7 +356,7 @@ export const WRITE_FROM_ENV_FN = `# write_from_env <VAR> <file> <mode>: write th
 # Command environment, never from the script text) to <file> if it changed.
 write_from_env() {
   local var="$1" file="$2" mode="$3" tmp
-  if [ -z "\${!var:-}" ]; then echo "error: $var is not set in the environment (sshd AcceptEnv?)" >&2; exit 1; fi
+  if [ -z "\${!var:-}" ]; then echo "error: $var is not set (it arrives on the command's stdin)" >&2; exit 1; fi
   tmp="$(umask 077; mktemp)"
   printf '%s\\n' "\${!var}" >"$tmp"
   if ! cmp -s "$tmp" "$file"; then
@@ -371,7 +371,7 @@ write_env_file() {
   local file="$1" tmp var; shift
   tmp="$(umask 077; mktemp)"
   for var in "$@"; do
-    if [ -z "\${!var:-}" ]; then echo "error: $var is not set in the environment (sshd AcceptEnv?)" >&2; rm -f "$tmp"; exit 1; fi
+    if [ -z "\${!var:-}" ]; then echo "error: $var is not set (it arrives on the command's stdin)" >&2; rm -f "$tmp"; exit 1; fi
     case "\${!var}" in
       *$'\\n'*|*'"'*|*\\\\*) echo "error: $var contains a newline, quote or backslash" >&2; rm -f "$tmp"; exit 1 ;;
     esac
@@ -530,38 +530,20 @@ ensure_setup_key() { # ensure_setup_key <name> <type> <expires_in> <usage_limit>
   echo "created setup key $name -> $file" >&2
 }
 
-ensure_network() { # ensure_network <name> <description>; sets NET_ID
-  NET_ID="$(api GET /networks | jq -r --arg n "$1" '[.[] | select(.name == $n)][0].id // empty')"
-  if [ -z "$NET_ID" ]; then
-    NET_ID="$(api POST /networks "$(jq -cn --arg n "$1" --arg d "$2" '{name: $n, description: $d}')" | jq -r .id)"
-    echo "created network $1" >&2
-  fi
-}
-
-ensure_resource() { # ensure_resource <network-id> <name> <address> <groups...>
-  local net="$1" name="$2" addr="$3"; shift 3
-  local groups body id
+ensure_route() { # ensure_route <network-id> <network> <peer-group> <metric> <masquerade> <description> <distribution groups...>
+  local nid="$1" net="$2" metric="$4" masq="$5" desc="$6" pgs groups body id
+  pgs="$(ids_json "$3")"
+  shift 6
   groups="$(ids_json "$@")"
-  body="$(jq -cn --arg n "$name" --arg a "$addr" --argjson g "$groups" '{name: $n, address: $a, enabled: true, groups: $g}')"
-  id="$(api GET "/networks/\${net}/resources" | jq -r --arg n "$name" '[.[] | select(.name == $n)][0].id // empty')"
+  body="$(jq -cn --arg nid "$nid" --arg net "$net" --arg d "$desc" --argjson pg "$pgs" --argjson g "$groups" \\
+    --argjson m "$metric" --argjson q "$masq" \\
+    '{network_id: $nid, network: $net, description: $d, enabled: true, peer_groups: $pg, groups: $g, metric: $m, masquerade: $q, keep_route: false}')"
+  id="$(api GET /routes | jq -r --arg nid "$nid" '[.[] | select(.network_id == $nid)][0].id // empty')"
   if [ -z "$id" ]; then
-    api POST "/networks/\${net}/resources" "$body" >/dev/null
-    echo "created resource $name" >&2
+    api POST /routes "$body" >/dev/null
+    echo "created route $nid" >&2
   else
-    api PUT "/networks/\${net}/resources/\${id}" "$body" >/dev/null
-  fi
-}
-
-ensure_router() { # ensure_router <network-id> <peer-group> <metric> <masquerade>
-  local net="$1" groups body id
-  groups="$(ids_json "$2")"
-  body="$(jq -cn --argjson g "$groups" --argjson m "$3" --argjson q "$4" '{peer_groups: $g, metric: $m, masquerade: $q, enabled: true}')"
-  id="$(api GET "/networks/\${net}/routers" | jq -r --argjson g "$groups" '[.[] | select(.peer_groups == $g)][0].id // empty')"
-  if [ -z "$id" ]; then
-    api POST "/networks/\${net}/routers" "$body" >/dev/null
-    echo "created router for $2" >&2
-  else
-    api PUT "/networks/\${net}/routers/\${id}" "$body" >/dev/null
+    api PUT "/routes/\${id}" "$body" >/dev/null
   fi
 }
 
@@ -595,7 +577,7 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
   const q = (xs: string[]) => xs.map(shq).join(" ");
   const lines = [
     "#!/usr/bin/env bash",
-    `# NetBird ${NETBIRD_VERSION} API bootstrap (groups, setup keys, networks, policies). Idempotent.`,
+    `# NetBird ${NETBIRD_VERSION} API bootstrap (groups, setup keys, site-to-site routes, policies). Idempotent.`,
     "set -euo pipefail",
     `MGMT_URL=${shq(url)}`,
     `PAT_FILE=${shq(assertSingleLine("patFile", args.patFile ?? ""))}`,
@@ -605,7 +587,6 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
     '[ -n "$PAT" ] || { echo "error: no PAT (NB_PAT unset and no PAT file)" >&2; exit 1; }',
     'install -d -m 0700 "$KEY_DIR"',
     "declare -A GROUP_IDS=()",
-    "NET_ID=",
     "",
     API_FNS,
     "",
@@ -617,16 +598,10 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
       (k) => `ensure_setup_key ${shq(k.name)} ${k.type} ${k.expiresIn} ${k.usageLimit} ${k.ephemeral} ${q(k.autoGroups)}`,
     ),
     "",
-    "# networks (one per site): resources and routing peer group",
+    "# site-to-site routes (one per LAN, masquerade off so guests see real sources)",
   ];
-  for (const site of plan.sites) {
-    lines.push(`ensure_network ${shq(`site-${site.id}`)} ${shq(`Site ${site.id} LAN ${site.lan}`)}`);
-    for (const r of plan.resources.filter((x) => x.site === site.id)) {
-      lines.push(`ensure_resource "$NET_ID" ${shq(r.name)} ${shq(r.address)} ${q(r.groups)}`);
-    }
-    for (const r of plan.routers.filter((x) => x.site === site.id)) {
-      lines.push(`ensure_router "$NET_ID" ${shq(r.peerGroup)} ${r.metric} ${r.masquerade}`);
-    }
+  for (const r of plan.routes) {
+    lines.push(`ensure_route ${shq(r.networkId)} ${shq(r.network)} ${shq(r.peerGroup)} ${r.metric} ${r.masquerade} ${shq(`Site ${r.site} LAN`)} ${q(r.distributionGroups)}`);
   }
   lines.push("", "# policies");
   for (const p of plan.policies) {

@@ -49,24 +49,3 @@ export function writeFileIfChanged(path: string, content: string, mode: string, 
     `rm -f "$tmp"`,
   ].join("\n");
 }
-
-/** Env-var patterns the mesh Commands pass over SSH (must be accepted by sshd). */
-export const MESH_ACCEPT_ENV = ["HOMELAB_*", "NB_*", "AUTHENTIK_*", "GITEA_*", "N8N_*", "PAPERLESS_*"];
-
-/**
- * Idempotent script letting sshd accept the mesh Commands' environment
- * variables (command.remote.Command sends `environment` as SSH setenv
- * requests, which sshd drops unless AcceptEnv allows them). Holds no secret;
- * runs before any Command that passes secrets.
- */
-export function sshAcceptEnvScript(patterns: string[] = MESH_ACCEPT_ENV): string {
-  for (const p of patterns) if (!/^[A-Z0-9_]+\*?$/.test(p)) throw new Error(`bad AcceptEnv pattern ${p}`);
-  return [
-    "#!/usr/bin/env bash",
-    "set -euo pipefail",
-    "CHANGED=0",
-    writeFileIfChanged("/etc/ssh/sshd_config.d/50-homelab-acceptenv.conf", `# managed by homelab (mesh Commands pass secrets as environment)\nAcceptEnv ${patterns.join(" ")}\n`, "0644"),
-    'if [ "$CHANGED" = 1 ]; then sshd -t && systemctl reload ssh; fi',
-    "",
-  ].join("\n");
-}
