@@ -20,7 +20,7 @@ import { remoteScript } from "../remote/script";
 
 /** Message shown (plan log + output) while the management PAT is not configured. */
 export const ENROLMENT_SKIPPED =
-  "skipped: homelab:netbirdPat is not set. Bootstrap: (1) pulumi up (installs authentik + NetBird); (2) log in to the NetBird dashboard/API as an admin and create a service user + personal access token; (3) pulumi config set --secret homelab:netbirdPat <token>; (4) pulumi up again (creates groups, setup keys, networks, policies and exports the setup keys).";
+  "skipped: homelab:netbirdPat is not set. Bootstrap: (1) pulumi up (installs authentik + NetBird); (2) log in to the NetBird dashboard/API as an admin and create a service user + personal access token; (3) pulumi config set --secret homelab:netbirdPat <token>; (4) pulumi up again (creates groups, setup keys, routes, policies and exports the setup keys).";
 
 /** Arguments of {@link NetbirdCoordinator}. */
 export interface NetbirdCoordinatorArgs {

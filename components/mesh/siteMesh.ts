@@ -25,15 +25,15 @@ export const MESH_CONFIG = {
   sshPrivateKey: "sshPrivateKey",
 } as const;
 
-/** What bo exports under `mesh` (bh/ep read it through their StackReference). */
+/** What bo exports under `mesh` (public; bh/ep read it through their StackReference). Secrets are under `meshSecrets`. */
 export interface BoMeshOutputs {
   managementUrl: string;
   caCertPem: string;
   authentikUrl: string;
   netbirdIssuer: string;
   enrolment: string;
-  /** Setup keys by name (`router-<site>`, `replicas`, ...); secret. */
-  setupKeys: Record<string, string>;
+  routes: Array<{ site: string; network: string; routingPeer?: string; distributedTo: string[]; masquerade: boolean }>;
+  policies: Array<{ name: string; sources: string[]; destinations: string[]; protocol: string; ports: number[] }>;
 }
 
 function service(site: Site, name: string): ResolvedService {
@@ -81,7 +81,7 @@ export interface BoMeshDeps {
 }
 
 /** bo: internal CA, authentik, NetBird coordinator (and, once enrolled, bo's routing peer). */
-export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<string, unknown> } {
+export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown> } {
   const cfg = new pulumi.Config("homelab");
   const ak = service(site, deps.authentikService ?? "authentik");
   const nb = service(site, deps.netbirdService ?? "netbird");
@@ -144,16 +144,20 @@ export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<str
     mesh: {
       managementUrl: coordinator.managementUrl,
       caCertPem: ca.certPem,
-      routes: mesh.plan.routes.map((r) => ({ network: r.network, routingPeer: mesh.plan.sites.find((x) => x.id === r.site)?.router.ipv4, masquerade: r.masquerade })),
+      routes: mesh.plan.routes.map((r) => ({ site: r.site, network: r.network, routingPeer: mesh.plan.sites.find((x) => x.id === r.site)?.router.ipv4, distributedTo: r.distributionGroups, masquerade: r.masquerade })),
+      policies: mesh.plan.policies.map((p) => ({ name: p.name, sources: p.sources, destinations: p.destinations, protocol: p.protocol, ports: p.ports })),
       gatewayRoutes: gatewayRoutes(mesh.plan).filter((g) => g.site === site.name),
       authentikUrl: authentik.url,
       netbirdIssuer: authentik.netbirdIssuer,
       enrolment: coordinator.enrolment,
+    },
+    // Secrets in their own output: a stack output holding any secret is secret as a whole downstream.
+    meshSecrets: pulumi.secret({
       setupKeys: coordinator.setupKeys,
       oidcClientSecrets: authentik.clientSecrets,
       authentikBootstrapPassword: authentik.bootstrapPassword,
       ...(generatedDbPassword ? { authentikDbPassword: generatedDbPassword } : {}),
-    },
+    }),
   };
 }
 
@@ -171,8 +175,10 @@ export interface MemberMeshDeps {
 
 /** bh/ep: enrol the site's routing peer against bo's coordinator. */
 export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: MemberMeshDeps = {}): { mesh: Record<string, unknown> } {
-  const mesh: pulumi.Output<Partial<BoMeshOutputs> | undefined> =
-    typeof boOutputs === "function" ? (boOutputs as (n: string) => pulumi.Output<any>)("mesh") : pulumi.output(boOutputs).apply((o: any) => o?.mesh);
+  const read = (name: string): pulumi.Output<any> =>
+    typeof boOutputs === "function" ? (boOutputs as (n: string) => pulumi.Output<any>)(name) : pulumi.output(boOutputs).apply((o: any) => o?.[name]);
+  const mesh: pulumi.Output<Partial<BoMeshOutputs> | undefined> = read("mesh");
+  const secrets: pulumi.Output<{ setupKeys?: Record<string, string> } | undefined> = pulumi.secret(read("meshSecrets"));
   const routerName = deps.routerService ?? site.inventory.meshRouter ?? "pg-replica";
   if (!site.services.some((s) => s.name === routerName && s.ipv4)) {
     // The routing peer's guest is planned for a later phase (seed 000: sites enrol in phase 1).
@@ -187,7 +193,7 @@ export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: Memb
   new NetbirdPeer(`${site.name}-mesh-router`, {
     connection: connection(site, router, deps.proxmox),
     managementUrl,
-    setupKey: pulumi.secret(mesh.apply((m) => m?.setupKeys?.[keyName] ?? "")),
+    setupKey: pulumi.secret(secrets.apply((m) => m?.setupKeys?.[keyName] ?? "")),
     caCertPem: mesh.apply((m) => m?.caCertPem ?? ""),
     hostname: `${site.name}-${router.name}`,
     dependsOn: guestDeps(router, deps.proxmox),
@@ -196,9 +202,15 @@ export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: Memb
     mesh: {
       managementUrl,
       routingPeer: { service: router.name, ipv4: router.ipv4, advertises: site.networks[0]?.ipv4 },
+      // From bo's outputs: the routes and policies that involve this site.
+      routes: mesh.apply((m) => (m?.routes ?? []).filter((r) => r.site === site.name || r.distributedTo.includes(`routers-${site.name}`))),
+      policies: mesh.apply((m) => (m?.policies ?? []).filter((p) => [...p.sources, ...p.destinations].includes(`routers-${site.name}`))),
       // Static routes this site's LAN gateway needs (other members' LANs via the routing peer).
       gatewayRoutes: gatewayRoutes(meshPlanFromSites([site, ...(deps.members ?? siblingSites(site))]).plan).filter((g) => g.site === site.name),
-      enrolment: mesh.apply((m) => (m?.setupKeys?.[keyName] ? "enrolling with bo's setup key " + keyName : `waiting: bo has not exported setup key ${keyName} (${m?.enrolment ?? "no enrolment status"})`)),
+      // Only whether the key exists is revealed, never the key.
+      enrolment: pulumi.unsecret(
+        pulumi.all([mesh, secrets]).apply(([m, k]) => (k?.setupKeys?.[keyName] ? `enrolling with bo's setup key ${keyName}` : `waiting: bo has not exported setup key ${keyName} (${m?.enrolment ?? "no enrolment status"})`)),
+      ),
     },
   };
 }

@@ -46,13 +46,16 @@ const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((res) => o.app
 describe("mesh components under mocks (bo)", () => {
   const mocks = new RecordingMocks();
   let out: any;
+  let secrets: any;
   beforeAll(async () => {
     await pulumi.runtime.setMocks(mocks, "homelab", "bo", false);
     pulumi.runtime.setAllConfig({ "homelab:netbirdPat": PAT }, ["homelab:netbirdPat"]);
     const { meshForBo } = await import("../../components/mesh/siteMesh");
     const c = readStackConfig("bo");
     const site = loadInventory("bo", JSON.parse(c["homelab:inventory"]), 2);
-    out = meshForBo(site, { authentikDbPassword: pulumi.secret("pg-P4ssw0rd-xyz") }).mesh;
+    const r = meshForBo(site, { authentikDbPassword: pulumi.secret("pg-P4ssw0rd-xyz") });
+    secrets = r.meshSecrets;
+    out = { ...r.mesh, setupKeys: secrets.apply((x: any) => x.setupKeys), oidcClientSecrets: secrets.apply((x: any) => x.oidcClientSecrets), authentikBootstrapPassword: secrets.apply((x: any) => x.authentikBootstrapPassword) };
     await value(pulumi.all([out.setupKeys, out.caCertPem, out.oidcClientSecrets]));
     await new Promise((r) => setTimeout(r, 200));
   });
@@ -89,7 +92,9 @@ describe("mesh components under mocks (bo)", () => {
     expect(one("tls:index/locallySignedCert:LocallySignedCert", "bo-netbird-tls-cert").inputs.allowedUses).toContain("server_auth");
   });
 
-  it("keys and secrets are secret outputs", async () => {
+  it("keys and secrets are secret outputs, apart from the public mesh output", async () => {
+    expect(await isSecret(secrets)).toBe(true);
+    expect(await isSecret(out.managementUrl)).toBe(false);
     expect(await isSecret(out.setupKeys)).toBe(true);
     expect(await isSecret(out.oidcClientSecrets)).toBe(true);
     expect(await isSecret(out.authentikBootstrapPassword)).toBe(true);
