@@ -6,7 +6,7 @@ import * as path from "path";
 
 const root = path.resolve(__dirname, "../..");
 function plan(args: string[], cwd = root) {
-  return spawnSync(process.execPath, [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(root, "scripts/plan.ts"), ...args], { cwd, encoding: "utf8", timeout: 60000 });
+  return spawnSync(process.execPath, ["-r", path.join(root, "scripts/lib/register.js"), path.join(root, "scripts/plan.ts"), ...args], { cwd, encoding: "utf8", timeout: 60000 });
 }
 
 describe("npm run plan", () => {
