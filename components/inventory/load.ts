@@ -246,6 +246,7 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     } else {
       for (const field of ["vmid", "host"] as const) if (s[field] !== undefined && s.kind === "k8s") fail(`${p}.${field}`, s[field], `a k8s workload has no ${field}`);
     }
+    if (s.kind !== "lxc" && s.devices.length > 0) fail(`${p}.devices`, s.devices, "only LXC containers take device passthrough (give a VM the device in Proxmox)");
     if (s.kind !== "lxc" && (s.privileged || s.features)) fail(`${p}.${s.privileged ? "privileged" : "features"}`, s.privileged ?? s.features, "only LXC containers take privileged/features");
     if (s.kind !== "vm" && s.extraNics.length > 0) fail(`${p}.extraNics`, s.extraNics, "only VMs take extra NICs");
     if (s.kind === "k8s" && !s.namespace) fail(`${p}.namespace`, s.namespace, "a k8s workload needs a namespace");
@@ -300,6 +301,9 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     const router = inv.services.find((s) => s.name === inv.meshRouter);
     if (!inv.meshRouter) fail("meshRouter", undefined, "a mesh site needs the service that is its routing peer");
     else if (!router || (router.kind !== "lxc" && router.kind !== "vm") || !router.ipv4) fail("meshRouter", inv.meshRouter, "must name an LXC or VM service of this site with an IPv4 address");
+    else if (router.kind === "lxc" && !router.devices.includes("/dev/net/tun")) {
+      fail(`services[${inv.services.indexOf(router)}].devices`, router.devices, `service "${router.name}" is the mesh routing peer and runs WireGuard: an LXC needs /dev/net/tun passed through`);
+    }
   }
 
   /** Resolve a port source: `any`, an address, a prefix, a network name or a service name. */

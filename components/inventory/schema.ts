@@ -211,6 +211,8 @@ export const ServiceSchema = z.strictObject({
   backup: BackupSchema.optional(),
   /** Run privileged; requires the reason. Default: unprivileged. */
   privileged: z.strictObject({ reason: z.string().min(10, "state the reason in a sentence") }).optional(),
+  /** Host devices passed into an LXC (e.g. `/dev/net/tun` for a VPN routing peer). Default none. */
+  devices: z.array(z.string().regex(/^\/dev\/[\w./-]+$/, "must be a device path under /dev")).default([]),
   /** LXC features, only when the workload needs them (nesting/keyctl for Docker). */
   features: z.strictObject({ nesting: z.boolean().optional(), keyctl: z.boolean().optional(), fuse: z.boolean().optional() }).optional(),
   /** Template key from `templates`. Default `debian12` (lxc) / `debian12-cloud` (vm). */

@@ -55,6 +55,8 @@ export interface LxcServiceArgs {
   firewall?: FirewallOpening[];
   /** Why the container must be privileged; unset means unprivileged. Default unset. */
   privilegedReason?: string;
+  /** Host devices passed into the container (e.g. `/dev/net/tun` for WireGuard). Needs a root@pam token. Default none. */
+  devices?: string[];
   /** Container features, only when the workload needs them (e.g. nesting+keyctl for Docker). Default none. */
   features?: { nesting?: boolean; keyctl?: boolean; fuse?: boolean };
   /** Start on host boot. Default true. */
@@ -101,6 +103,7 @@ export class LxcService extends pulumi.ComponentResource {
         description: args.description,
         unprivileged: args.privilegedReason === undefined,
         features: args.features && Object.values(args.features).some(Boolean) ? args.features : undefined,
+        devicePassthroughs: (args.devices ?? []).map((path) => ({ path })),
         cpu: { cores: args.cores, architecture: "amd64" },
         memory: { dedicated: args.memoryMiB, swap: args.swapMiB ?? 0 },
         disk: { datastoreId: args.datastoreId, size: args.diskGiB },

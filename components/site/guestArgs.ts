@@ -52,6 +52,7 @@ export function lxcArgs(site: Site, s: ResolvedService, templateFileId: pulumi.I
     swapMiB: s.swapMiB,
     privilegedReason: s.privileged?.reason,
     features: s.features,
+    devices: [...s.devices],
   };
 }
 

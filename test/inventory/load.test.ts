@@ -45,6 +45,9 @@ describe("inventory: each kind of mistake gives one line naming site, key path a
     ["overlapping load-balancer pools", (inv) => (inv.networks[0].loadBalancerPools = [{ name: "a", start: "192.168.9.200", end: "192.168.9.210" }, { name: "b", start: "192.168.9.205", end: "192.168.9.220" }]), /loadBalancerPools = .*pools "a" and "b" overlap/],
     ["pool overlapping DHCP", (inv) => (inv.networks[0].loadBalancerPools = [{ name: "a", start: "192.168.9.190", end: "192.168.9.210" }]), /overlaps the DHCP range/],
     ["unknown template", (inv) => (inv.services[pg()].template = "ubuntu"), /template = "ubuntu": no such template \(templates: debian12, debian12-cloud\)/],
+    ["mesh routing peer LXC without /dev/net/tun", (inv) => (inv.services[serviceIndex(inv, "netbird")].devices = []), /services\[\d+\]\.devices = \[\]: service "netbird" is the mesh routing peer and runs WireGuard: an LXC needs \/dev\/net\/tun passed through/],
+    ["mesh site without a routing peer", (inv) => delete inv.meshRouter, /inventory\.meshRouter = \(missing\): a mesh site needs the service that is its routing peer/],
+    ["device passthrough on a VM", (inv) => (inv.services[serviceIndex(inv, "wazuh")].devices = ["/dev/net/tun"]), /services\[\d+\]\.devices = \["\/dev\/net\/tun"\]: only LXC containers take device passthrough/],
     ["missing inventory", (inv) => Object.keys(inv).forEach((k) => delete inv[k]), /inventory\.organisation = \(missing\)/],
   ];
   it.each(cases)("%s", (_name, mutate, expected) => {

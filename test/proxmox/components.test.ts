@@ -53,6 +53,11 @@ describe("LxcService (bo postgres, bh home-assistant)", () => {
     expect(ct.inputs.tags).not.toContain("stateful");
   });
 
+  it("passes /dev/net/tun only into the mesh routing peer", () => {
+    expect(named(bh, "bh-pg-replica", CT).inputs.devicePassthroughs).toEqual([{ path: "/dev/net/tun" }]);
+    for (const ct of ofType(bh, CT).filter((r) => r.name !== "bh-pg-replica")) expect(ct.inputs.devicePassthroughs).toEqual([]);
+  });
+
   it("features only where the inventory asks (Home Assistant runs containers)", () => {
     expect(named(bh, "bh-home-assistant", CT).inputs.features).toEqual({ nesting: true, keyctl: true });
     for (const ct of ofType(bh, CT).filter((r) => r.name !== "bh-home-assistant")) expect(ct.inputs.features).toBeUndefined();
