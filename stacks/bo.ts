@@ -7,6 +7,7 @@ import { PostgresPrimaryWithReplicas } from "../components/data/postgresPrimaryW
 import { ResticServer } from "../components/data/resticPipeline";
 import { guestResource, resticAgents, rootConnection, siteSummary } from "../components/data/siteData";
 import { InternalCa } from "../components/mesh/internalCa";
+import { downloadsFromConfig } from "../components/data/downloads";
 import { meshForBo } from "../components/mesh/siteMesh";
 
 /** Streaming replicas of bo's primary (the pg-replica guests of bh and ep). */
@@ -19,6 +20,7 @@ const REPLICAS = [
 export function bo(site: Site) {
   const proxmox = new ProxmoxSite(site.name, { site });
   const svc = (name: string) => site.services.find((s) => s.name === name)!;
+  const downloads = downloadsFromConfig(site.name);
   const ca = new InternalCa(`${site.name}-ca`, { organisation: site.inventory.organisation });
   const serverTls = (name: string) => {
     const cert = ca.issueServerCert(`${site.name}-${name}-tls`, { hostname: name, domain: site.inventory.dns.domain, ips: [svc(name).ipv4!] });
@@ -26,7 +28,7 @@ export function bo(site: Site) {
   };
 
   const minioSvc = svc("minio");
-  const minio = new Minio("bo-minio", { guest: guestResource(proxmox, "minio"), connection: rootConnection(minioSvc.ipv4!), address: minioSvc.ipv4!, volume: minioSvc.dataMounts[0].path, tls: serverTls("minio") });
+  const minio = new Minio("bo-minio", { guest: guestResource(proxmox, "minio"), connection: rootConnection(minioSvc.ipv4!), address: minioSvc.ipv4!, volume: minioSvc.dataMounts[0].path, tls: serverTls("minio"), downloads });
 
   const pg = postgresPrimaryPlan(site, "postgres", REPLICAS);
   const primary = new PostgresPrimaryWithReplicas("bo-postgres", {
@@ -39,7 +41,7 @@ export function bo(site: Site) {
   });
 
   const resticSvc = svc("restic");
-  const restic = new ResticServer("bo-restic", { guest: guestResource(proxmox, "restic"), connection: rootConnection(resticSvc.ipv4!), address: resticSvc.ipv4!, dataDir: resticSvc.dataMounts[0].path, tls: serverTls("restic") });
+  const restic = new ResticServer("bo-restic", { guest: guestResource(proxmox, "restic"), connection: rootConnection(resticSvc.ipv4!), address: resticSvc.ipv4!, dataDir: resticSvc.dataMounts[0].path, tls: serverTls("restic"), download: downloads.restServer });
 
   return {
     ...siteSummary(site, proxmox),

@@ -10,9 +10,10 @@ import { shellQuote } from "./render/postgres";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, setupPreamble } from "./shell";
 import { serviceTls, TlsPair } from "./tlsCert";
+import { Downloads, installPinnedBinary } from "./downloads";
 
 /** Pure: the MinIO setup script (no secrets; reads MINIO_ROOT_USER/PASSWORD, MINIO_TLS_CERT/KEY, PGBACKREST_S3_KEY/_SECRET). */
-export function renderMinioSetup(a: { address: string; port?: number; consolePort?: number; volume: string; buckets?: MinioBucket[]; pgBackRestBucket?: string }): string {
+export function renderMinioSetup(a: { address: string; port?: number; consolePort?: number; volume: string; buckets?: MinioBucket[]; pgBackRestBucket?: string; downloads?: Pick<Downloads, "minio" | "mc"> }): string {
   const port = a.port ?? 9000;
   const url = `https://${a.address}:${port}`;
   const bucket = a.pgBackRestBucket ?? "pg-wal";
@@ -30,8 +31,8 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
   return [
     ...setupPreamble("MinIO server, TLS, buckets and the pgbackrest user"),
     "require_env MINIO_ROOT_USER MINIO_ROOT_PASSWORD MINIO_TLS_CERT MINIO_TLS_KEY PGBACKREST_S3_KEY PGBACKREST_S3_KEY_SECRET",
-    "require_bin /usr/local/bin/minio 'install the pinned upstream MinIO server binary'",
-    "require_bin /usr/local/bin/mc 'install the pinned upstream MinIO client (Debian mc is Midnight Commander)'",
+    ...installPinnedBinary("/usr/local/bin/minio", a.downloads?.minio, "install the pinned upstream MinIO server binary"),
+    ...installPinnedBinary("/usr/local/bin/mc", a.downloads?.mc, "install the pinned upstream MinIO client (Debian mc is Midnight Commander)"),
     "id -u minio-user >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin minio-user",
     `install -d -o minio-user -g minio-user -m 0750 ${shellQuote(a.volume)} /etc/minio/certs`,
     ...putText("/etc/default/minio", "0644", "root:root", renderMinioEnv({ volumes: a.volume, address: `${a.address}:${port}`, consoleAddress: `${a.address}:${a.consolePort ?? 9001}`, certsDir: "/etc/minio/certs" })),
@@ -82,6 +83,8 @@ export interface MinioArgs {
   buckets?: MinioBucket[];
   /** TLS cert/key (and optional CA PEM). Default: a self-signed certificate for `address` (see tlsCert.ts). */
   tls?: TlsPair & { caPem?: pulumi.Input<string> };
+  /** Pinned MinIO server/client downloads. Default: none (the binaries must already be installed). */
+  downloads?: Pick<Downloads, "minio" | "mc">;
 }
 
 /** MinIO with random secret root credentials and a pgBackRest-only S3 user. */
@@ -118,7 +121,7 @@ export class Minio extends pulumi.ComponentResource {
       `${name}-setup`,
       {
         connection: args.connection,
-        script: renderMinioSetup({ address: args.address, port: this.port, volume: args.volume, buckets: args.buckets }),
+        script: renderMinioSetup({ address: args.address, port: this.port, volume: args.volume, buckets: args.buckets, downloads: args.downloads }),
         secrets: {
           MINIO_ROOT_USER: this.rootUser,
           MINIO_ROOT_PASSWORD: this.rootPassword,

@@ -19,16 +19,17 @@ import {
 import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, setupPreamble } from "./shell";
 import { serviceTls, TlsPair } from "./tlsCert";
+import { installPinnedBinary, PinnedDownload } from "./downloads";
 
 const TLS_DIR = "/etc/rest-server/tls";
 
 /** Pure: rest-server install/config script (reads REST_TLS_CERT / REST_TLS_KEY). */
-export function renderResticServerSetup(a: { address: string; port: number; dataDir: string }): string {
+export function renderResticServerSetup(a: { address: string; port: number; dataDir: string; download?: PinnedDownload }): string {
   const tls = { cert: `${TLS_DIR}/server.crt`, key: `${TLS_DIR}/server.key` };
   return [
     ...setupPreamble("restic rest-server"),
     "require_env REST_TLS_CERT REST_TLS_KEY",
-    "require_bin /usr/local/bin/rest-server 'install the pinned upstream rest-server release (not packaged in Debian 12)'",
+    ...installPinnedBinary("/usr/local/bin/rest-server", a.download, "install the pinned upstream rest-server release (not packaged in Debian 12)"),
     "[ -x /usr/bin/htpasswd ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils; }",
     "bash -s <<'HOMELAB_REST_SETUP'",
     renderRestServerSetup({ users: [], listen: `${a.address}:${a.port}`, dataDir: a.dataDir, tls }).trimEnd(),
@@ -111,6 +112,8 @@ export interface ResticServerArgs {
   dataDir: string;
   /** TLS cert/key. Default: self-signed for `address`. */
   tls?: TlsPair & { caPem?: pulumi.Input<string> };
+  /** Pinned rest-server release tarball. Default: none (the binary must already be installed). */
+  download?: PinnedDownload;
 }
 
 /** rest-server on bo. */
@@ -129,7 +132,7 @@ export class ResticServer extends pulumi.ComponentResource {
     this.caPem = tlsMat.caPem;
     this.setup = remoteScript(
       `${name}-setup`,
-      { connection: args.connection, script: renderResticServerSetup({ address: args.address, port: this.port, dataDir: args.dataDir }), secrets: { REST_TLS_CERT: tlsMat.certPem, REST_TLS_KEY: tlsMat.keyPem } },
+      { connection: args.connection, script: renderResticServerSetup({ address: args.address, port: this.port, dataDir: args.dataDir, download: args.download }), secrets: { REST_TLS_CERT: tlsMat.certPem, REST_TLS_KEY: tlsMat.keyPem } },
       { parent: this, dependsOn: [args.guest] },
     );
     this.ref = { host: this.host, port: this.port, caPem: this.caPem, connection: args.connection, setup: this.setup };
