@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Site } from "../components/inventory/load";
-import { ProxmoxSite } from "../components/site/proxmoxSite";
+import { ProxmoxSite, siteSummary } from "../components/site/proxmoxSite";
 import { Minio } from "../components/data/minio";
 import { postgresPrimaryPlan } from "../components/data/plan";
 import { PostgresPrimaryWithReplicas } from "../components/data/postgresPrimaryWithReplicas";
 import { ResticServer } from "../components/data/resticPipeline";
-import { guestResource, resticAgents, rootConnection, siteSummary } from "../components/data/siteData";
+import { guestResource, resticAgents, rootConnection } from "../components/data/siteData";
 import { InternalCa } from "../components/mesh/internalCa";
 import { downloadsFromConfig } from "../components/data/downloads";
 import { meshForBo } from "../components/mesh/siteMesh";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Site } from "../components/inventory/load";
-import { ProxmoxSite } from "../components/site/proxmoxSite";
+import { ProxmoxSite, siteSummary } from "../components/site/proxmoxSite";
 import { K3sCluster, K3sNode, sshConnectionFromConfig } from "../components/k8s/k3sCluster";
 import { MetalLbIngress } from "../components/k8s/metalLbIngress";
 import { SiteApps } from "../components/k8s/siteApps";
@@ -11,12 +11,7 @@ export function orion(site: Site) {
   const cfg = new pulumi.Config("homelab");
   const plan = orionPlan(site, { images: cfg.getObject<unknown>("orionImages") });
   const guests = new ProxmoxSite(site.name, { site });
-  const outputs: Record<string, unknown> = {
-    site: site.name,
-    phase: site.phase,
-    guests: guests.guests,
-    deferred: site.deferred.map((s) => ({ name: s.name, phase: s.phase })),
-  };
+  const outputs: Record<string, unknown> = siteSummary(site, guests);
   if (!plan.cluster) return outputs;
 
   const node = (n: NodePlan): K3sNode => {

@@ -1,9 +1,9 @@
 /** bh/ep side of the data tier: read bo's outputs, run a replica and the site's restic agents. */
 import * as pulumi from "@pulumi/pulumi";
 import { Site } from "../inventory/load";
-import { ProxmoxSite } from "../site/proxmoxSite";
+import { ProxmoxSite, siteSummary } from "../site/proxmoxSite";
 import { PostgresReplica } from "./postgresPrimaryWithReplicas";
-import { DEFAULT_DATA_SOURCE, guestResource, resticAgents, rootConnection, siteSummary } from "./siteData";
+import { DEFAULT_DATA_SOURCE, guestResource, resticAgents, rootConnection } from "./siteData";
 
 /** The data source stack name: config `homelab:dataSource`, default {@link DEFAULT_DATA_SOURCE}. */
 export function dataSourceName(): string {

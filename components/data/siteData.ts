@@ -33,7 +33,3 @@ export function resticAgents(site: Site, proxmox: ProxmoxSite, server: ResticSer
   });
 }
 
-/** The plain site summary (same shape as stacks/common.ts proxmoxGuests). */
-export function siteSummary(site: Site, proxmox: ProxmoxSite) {
-  return { site: site.name, phase: site.phase, guests: proxmox.guests, deferred: site.deferred.map((s) => ({ name: s.name, phase: s.phase })) };
-}

@@ -19,6 +19,11 @@ export interface GuestSummary {
   ipv4?: string;
 }
 
+/** The plain summary every stack exports: site, phase, guests and what is deferred to a later phase. */
+export function siteSummary(site: Site, proxmox: ProxmoxSite) {
+  return { site: site.name, phase: site.phase, guests: proxmox.guests, deferred: site.deferred.map((s) => ({ name: s.name, phase: s.phase })) };
+}
+
 /**
  * Every LXC container and VM of a site, with one pinned OS image download per
  * (node, template) that is actually used.
