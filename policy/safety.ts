@@ -207,7 +207,35 @@ export const databaseAllowlist = stackRule({
   },
 });
 
-export const safetyPolicies: HomelabPolicy[] = [lxcUnprivileged, imagePinned, statefulBackup, databaseAllowlist];
+const PVC_TYPE = "kubernetes:core/v1:PersistentVolumeClaim";
+const STATEFULSET_TYPE = "kubernetes:apps/v1:StatefulSet";
+const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/** Charts whose release owns volumes: uninstalling it would take every volume with it. */
+const STORAGE_CHARTS = ["longhorn"];
+
+export const statefulProtected: HomelabPolicy = {
+  name: "homelab-stateful-protected",
+  description:
+    "Whatever holds data is protected, so no change deletes or replaces it silently: stateful guests, PVCs, StatefulSets with volume claim templates, and storage-system Helm releases; guests with a fixed VMID are deleted before they are replaced.",
+  enforcementLevel: "mandatory",
+  sections: [],
+  configSchema: configSchemaFor([]),
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    const g = guestUsage(args.type, args.name, args.props, args.urn);
+    if (g) {
+      if (g.tags.includes("stateful") && !args.opts.protect) report(`${who(g)} is tagged stateful but not protected: a replacement would destroy its disks`);
+      if (g.vmid !== undefined && !args.opts.deleteBeforeReplace) report(`${who(g)} has the fixed VMID ${g.vmid} but no deleteBeforeReplace: a replacement would collide with the old guest`);
+      return;
+    }
+    const holdsData =
+      args.type === PVC_TYPE ||
+      (args.type === STATEFULSET_TYPE && ((args.props.spec?.volumeClaimTemplates as unknown[] | undefined)?.length ?? 0) > 0) ||
+      (args.type === HELM_RELEASE_TYPE && STORAGE_CHARTS.includes(String(args.props.chart)));
+    if (holdsData && !args.opts.protect) report(`${args.type.split(":").pop()} ${args.name} holds data but is not protected`);
+  },
+};
+
+export const safetyPolicies: HomelabPolicy[] = [lxcUnprivileged, imagePinned, statefulBackup, databaseAllowlist, statefulProtected];
 
 
 

@@ -42,12 +42,13 @@ export class AppFlowyStack extends pulumi.ComponentResource {
   constructor(name: string, args: AppFlowyStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:k8s:AppFlowyStack", name, {}, opts);
     const base = { parent: this, provider: args.provider };
-    const pw = (n: string, length: number, special = false) =>
-      new random.RandomPassword(`${name}-${n}`, { length, special, ...(special ? { overrideSpecial: "!#%&*()-_=+[]{}<>:?@/" } : {}) }, { parent: this });
+    // Protected where a new value would lock existing data away (Postgres initialised with it, MinIO's IAM keyed on it).
+    const pw = (n: string, length: number, special = false, protect = false) =>
+      new random.RandomPassword(`${name}-${n}`, { length, special, ...(special ? { overrideSpecial: "!#%&*()-_=+[]{}<>:?@/" } : {}) }, { parent: this, protect });
     const jwt = pw("jwt-secret", 64);
-    const pg = pw("postgres-password", 32, true);
-    const s3Access = pw("minio-access-key", 20);
-    const s3Secret = pw("minio-secret-key", 40);
+    const pg = pw("postgres-password", 32, true, true);
+    const s3Access = pw("minio-access-key", 20, false, true);
+    const s3Secret = pw("minio-secret-key", 40, false, true);
     const admin = pw("admin-password", 24, true);
 
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: args.namespace, labels: { "app.kubernetes.io/managed-by": "homelab" } } }, { ...base, dependsOn: args.dependsOn });

@@ -116,7 +116,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     if (new Set(names).size !== names.length) throw new Error(`K3sCluster ${name}: duplicate node names ${names.join(", ")}`);
     this.serverAddress = server.address;
 
-    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    // Protected: a new token would stop agents from (re)joining the running cluster.
+    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this, protect: true });
     const secretToken = pulumi.secret(token.result);
     const connection = (address: string): command.types.input.remote.ConnectionArgs => ({
       host: address,

@@ -111,7 +111,8 @@ export class MetalLbIngress extends pulumi.ComponentResource {
       const release = new k8s.helm.v3.Release(
         `${name}-longhorn`,
         releaseArgs(CHARTS.longhorn, longhornValues({ replicaCount: args.longhorn.replicaCount, backupTarget: args.longhorn.backupTarget })),
-        base,
+        // Protected: the storage system owns every volume; uninstalling it must be deliberate.
+        { ...base, protect: true },
       );
       this.releases.longhorn = release;
       this.storageClass = "longhorn";

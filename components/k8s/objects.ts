@@ -35,9 +35,19 @@ export function resourceNameFor(prefix: string, m: Manifest): string {
   return `${prefix}-${m.kind.toLowerCase()}-${m.metadata.name}`;
 }
 
-/** Creates one resource for a manifest: the typed class for its kind, else a CustomResource. */
+/** Whether a manifest holds data: a PVC, or a StatefulSet with volume claim templates (databases, object stores). */
+export function holdsData(m: Manifest): boolean {
+  const spec = (m as { spec?: { volumeClaimTemplates?: unknown[] } }).spec;
+  return m.kind === "PersistentVolumeClaim" || (m.kind === "StatefulSet" && (spec?.volumeClaimTemplates?.length ?? 0) > 0);
+}
+
+/**
+ * Creates one resource for a manifest: the typed class for its kind, else a CustomResource.
+ * Objects that hold data are protected unless the caller says otherwise.
+ */
 export function k8sObject(prefix: string, m: Manifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   const name = resourceNameFor(prefix, m);
+  opts = { ...opts, protect: opts.protect ?? holdsData(m) };
   const Typed = TYPED[`${m.apiVersion}/${m.kind}`];
   if (Typed) {
     const { apiVersion: _a, kind: _k, ...rest } = m as Manifest & Record<string, unknown>;

@@ -44,7 +44,8 @@ export class SiteApps extends pulumi.ComponentResource {
     super("homelab:k8s:SiteApps", name, {}, opts);
     const base = { parent: this, provider: args.provider };
     const byName = new Map(args.apps.map((a) => [a.name, a]));
-    const pw = (n: string, length: number) => new random.RandomPassword(`${name}-${n}`, { length, special: false }, { parent: this });
+    // Protected: the database and n8n's stored credentials are encrypted or initialised with these; a new value would lock the data away.
+    const pw = (n: string, length: number, protect = false) => new random.RandomPassword(`${name}-${n}`, { length, special: false }, { parent: this, protect });
     const namespace = (app: string, ns: string) =>
       new k8s.core.v1.Namespace(`${name}-${app}-namespace`, { metadata: { name: ns, labels: MANAGED } }, { ...base, dependsOn: args.dependsOn });
     const secret = (app: string, ns: pulumi.Resource, meta: { name: string; namespace: string }, data: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
@@ -64,7 +65,7 @@ export class SiteApps extends pulumi.ComponentResource {
     const pgPlan = byName.get("postgres");
     if (pgPlan) {
       const ns = namespace("postgres", pgPlan.namespace);
-      const password = pulumi.secret(pw("postgres-password", 32).result);
+      const password = pulumi.secret(pw("postgres-password", 32, true).result);
       const sec = secret("postgres", ns, { name: "postgres-credentials", namespace: pgPlan.namespace }, { POSTGRES_PASSWORD: password });
       const objs = deploy(pgPlan, sharedPostgresManifests({ namespace: pgPlan.namespace, storageClass: args.storageClass, size: pgPlan.storage, secretName: "postgres-credentials", database: "nocodb" }), [ns, sec]);
       postgres = { password, ready: objs };
@@ -81,7 +82,7 @@ export class SiteApps extends pulumi.ComponentResource {
         }
         case "n8n": {
           const ns = namespace(a.name, a.namespace);
-          const sec = secret(a.name, ns, { name: "n8n-secrets", namespace: a.namespace }, { N8N_ENCRYPTION_KEY: pw("n8n-encryption-key", 48).result });
+          const sec = secret(a.name, ns, { name: "n8n-secrets", namespace: a.namespace }, { N8N_ENCRYPTION_KEY: pw("n8n-encryption-key", 48, true).result });
           deploy(a, n8nManifests({ namespace: a.namespace, storageClass: args.storageClass, size: a.storage, host: host(a), clusterIssuer: issuer(a), secretName: "n8n-secrets", timezone: args.timezone, gpu: a.gpu }), [ns, sec]);
           break;
         }

@@ -43,8 +43,8 @@ export interface AuthentikArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-const secretRandom = (name: string, parent: pulumi.Resource, length = 48) =>
-  new random.RandomPassword(name, { length, special: false }, { parent });
+const secretRandom = (name: string, parent: pulumi.Resource, length = 48, protect = false) =>
+  new random.RandomPassword(name, { length, special: false }, { parent, protect });
 
 /**
  * authentik (pinned version, podman + systemd) on its LXC, database on the
@@ -79,7 +79,8 @@ export class Authentik extends pulumi.ComponentResource {
     this.netbirdIssuer = authentikIssuer(this.url, "netbird").issuer;
 
     const cert = args.ca.issueServerCert(`${name}-tls`, { hostname: args.hostname, domain: args.domain, ips: [args.ip] }, { parent: this });
-    const secretKey = secretRandom(`${name}-secret-key`, this, 60);
+    // Protected: authentik derives user identifiers and signs sessions with it; it must never change.
+    const secretKey = secretRandom(`${name}-secret-key`, this, 60, true);
     const bootstrapPassword = secretRandom(`${name}-bootstrap-password`, this, 32);
     const bootstrapToken = secretRandom(`${name}-bootstrap-token`, this, 60);
     const nbPassword = secretRandom(`${name}-netbird-sa-password`, this, 48);

@@ -80,7 +80,8 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
 
     const relaySecret = new random.RandomPassword(`${name}-relay-secret`, { length: 48, special: false }, { parent: this });
     // 32 random bytes, base64 (the store encryption key format netbird-mgmt expects).
-    const encKey = new random.RandomBytes(`${name}-datastore-key`, { length: 32 }, { parent: this });
+    // Protected: NetBird encrypts sensitive store fields with it; a new key would make the store unreadable.
+    const encKey = new random.RandomBytes(`${name}-datastore-key`, { length: 32 }, { parent: this, protect: true });
 
     const env: Record<string, pulumi.Input<string>> = {
       [NETBIRD_INSTALL_ENV.relayAuthSecret]: relaySecret.result,

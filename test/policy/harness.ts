@@ -42,6 +42,9 @@ export function lxc(s: GuestSpec): EngineResource {
     type: CONTAINER_TYPE,
     name: `t-${s.name}`,
     parent: urnOf("homelab:proxmox:LxcService", `t-${s.name}`),
+    // As the components register them: fixed VMIDs delete before replace; stateful guests are protected.
+    deleteBeforeReplace: true,
+    protect: (s.tags ?? []).includes("stateful"),
     props: {
       nodeName: s.node ?? "h1",
       vmId: s.vmid,
@@ -66,6 +69,9 @@ export function vm(s: GuestSpec): EngineResource {
     type: VM_TYPE,
     name: `t-${s.name}`,
     parent: urnOf("homelab:proxmox:VmService", `t-${s.name}`),
+    // As the components register them: fixed VMIDs delete before replace; stateful guests are protected.
+    deleteBeforeReplace: true,
+    protect: (s.tags ?? []).includes("stateful"),
     props: {
       nodeName: s.node ?? "h1",
       vmId: s.vmid,
