@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { shellQuote } from "./render/postgres";
+import { ENSURE_CURL } from "../remote/packages";
 
 /** One pinned upstream artefact. */
 export interface PinnedDownload {
@@ -56,6 +57,7 @@ export function installPinnedBinary(dest: string, pin: PinnedDownload | undefine
   const tarball = /\.(tar\.gz|tgz)$/.test(new URL(pin.url).pathname);
   return [
     `if [ ! -x ${shellQuote(dest)} ] || [ "$(cat ${shellQuote(`${dest}.sha256`)} 2>/dev/null || true)" != ${shellQuote(pin.sha256)} ]; then`,
+    `  ${ENSURE_CURL}`,
     '  dl="$(mktemp -d)"',
     `  curl -fsSL --retry 3 -o "$dl/download" ${shellQuote(pin.url)}`,
     `  echo ${shellQuote(`${pin.sha256}  `)}"$dl/download" | sha256sum -c --quiet -`,

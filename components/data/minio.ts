@@ -11,6 +11,7 @@ import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, setupPreamble } from "./shell";
 import { serviceTls, TlsPair } from "./tlsCert";
 import { Downloads, installPinnedBinary } from "./downloads";
+import { ENSURE_CURL } from "../remote/packages";
 
 /** Pure: the MinIO setup script (no secrets; reads MINIO_ROOT_USER/PASSWORD, MINIO_TLS_CERT/KEY, PGBACKREST_S3_KEY/_SECRET). */
 export function renderMinioSetup(a: { address: string; port?: number; consolePort?: number; volume: string; buckets?: MinioBucket[]; pgBackRestBucket?: string; downloads?: Pick<Downloads, "minio" | "mc"> }): string {
@@ -46,6 +47,7 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
     "# mc trusts the server certificate through its CA directory",
     "install -d -m 0700 /root/.mc/certs/CAs",
     "install -m 0644 /etc/minio/certs/public.crt /root/.mc/certs/CAs/homelab-minio.crt",
+    ENSURE_CURL,
     `for i in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shellQuote(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
     "",
     "# buckets (idempotent)",

@@ -104,6 +104,7 @@ describe("scripts", () => {
 
   it("install pulls the pinned images, writes secrets from the environment and embeds the config", () => {
     expect(install).toContain(`podman pull "$image"`);
+    expect(install).toMatch(/for p in podman ca-certificates curl jq; do dpkg -s/); // the API setup script runs here and needs jq
     expect(install).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION}`);
     expect(install).not.toMatch(/ghcr\.io\/v2|blobs|layerDigest/);
     expect(install).toContain('"Engine": "sqlite"');

@@ -8,6 +8,7 @@
  */
 import { parseDocument, stringify } from "yaml";
 import { K3S_INSTALL_URL, K3S_VERSION } from "./versions";
+import { ENSURE_CURL } from "../../remote/packages";
 
 export type BundledComponent = "traefik" | "servicelb" | "local-storage" | "metrics-server" | "coredns";
 
@@ -95,6 +96,7 @@ function preamble(version: string, service: string): string {
     "",
     'installer="$(mktemp)"',
     "trap 'rm -f \"${installer}\"' EXIT",
+    ENSURE_CURL,
     `curl -sfL --retry 3 -o "\${installer}" '${K3S_INSTALL_URL}'`,
     "",
   ].join("\n");
