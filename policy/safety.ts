@@ -229,6 +229,8 @@ export const statefulProtected: HomelabPolicy = {
     }
     const holdsData =
       args.type === PVC_TYPE ||
+      // A namespace takes its PVCs with it when deleted; ours are created only for stateful apps.
+      (args.type === "kubernetes:core/v1:Namespace" && args.props.metadata?.labels?.["app.kubernetes.io/managed-by"] === "homelab") ||
       (args.type === STATEFULSET_TYPE && ((args.props.spec?.volumeClaimTemplates as unknown[] | undefined)?.length ?? 0) > 0) ||
       (args.type === HELM_RELEASE_TYPE && STORAGE_CHARTS.includes(String(args.props.chart)));
     if (holdsData && !args.opts.protect) report(`${args.type.split(":").pop()} ${args.name} holds data but is not protected`);

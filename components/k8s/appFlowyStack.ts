@@ -51,7 +51,7 @@ export class AppFlowyStack extends pulumi.ComponentResource {
     const s3Secret = pw("minio-secret-key", 40, false, true);
     const admin = pw("admin-password", 24, true);
 
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: args.namespace, labels: { "app.kubernetes.io/managed-by": "homelab" } } }, { ...base, dependsOn: args.dependsOn });
+    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: args.namespace, labels: { "app.kubernetes.io/managed-by": "homelab" } } }, { ...base, dependsOn: args.dependsOn, protect: true }); // deleting the namespace would delete its volumes
     const K = APPFLOWY_SECRET_KEYS;
     const stringData = pulumi.secret(
       pulumi.all([jwt.result, pg.result, s3Access.result, s3Secret.result, admin.result]).apply(([j, p, a, s, ad]) => ({

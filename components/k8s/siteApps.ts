@@ -47,7 +47,8 @@ export class SiteApps extends pulumi.ComponentResource {
     // Protected: the database and n8n's stored credentials are encrypted or initialised with these; a new value would lock the data away.
     const pw = (n: string, length: number, protect = false) => new random.RandomPassword(`${name}-${n}`, { length, special: false }, { parent: this, protect });
     const namespace = (app: string, ns: string) =>
-      new k8s.core.v1.Namespace(`${name}-${app}-namespace`, { metadata: { name: ns, labels: MANAGED } }, { ...base, dependsOn: args.dependsOn });
+      // Protected: deleting a namespace deletes its PVCs, whatever protects them in Pulumi.
+      new k8s.core.v1.Namespace(`${name}-${app}-namespace`, { metadata: { name: ns, labels: MANAGED } }, { ...base, dependsOn: args.dependsOn, protect: true });
     const secret = (app: string, ns: pulumi.Resource, meta: { name: string; namespace: string }, data: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
       new k8s.core.v1.Secret(`${name}-${app}-secret`, { metadata: { ...meta, labels: MANAGED }, type: "Opaque", stringData: pulumi.secret(data) }, { ...base, dependsOn: [ns] });
     const issuer = (a: AppPlan) => {
@@ -168,7 +169,7 @@ export class SiteApps extends pulumi.ComponentResource {
     dependsOn: pulumi.Resource[],
     values: (grafanaSecret: string) => Record<string, unknown>,
   ): void {
-    const nsRes = new k8s.core.v1.Namespace(`${name}-monitoring-namespace`, { metadata: { name: ns, labels: MANAGED } }, { ...base, dependsOn });
+    const nsRes = new k8s.core.v1.Namespace(`${name}-monitoring-namespace`, { metadata: { name: ns, labels: MANAGED } }, { ...base, dependsOn, protect: true });
     const password = pulumi.secret(new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this }).result);
     const secretName = "grafana-admin";
     const sec = new k8s.core.v1.Secret(

@@ -36,6 +36,7 @@ describe(rule, () => {
     ["sector7", "sector7-apps-n8n-persistentvolumeclaim-n8n-data", "kubernetes:core/v1:PersistentVolumeClaim", { protect: false }, /PersistentVolumeClaim sector7-apps-n8n-persistentvolumeclaim-n8n-data holds data but is not protected/],
     ["sector7", "sector7-apps-postgres-statefulset-postgres", "kubernetes:apps/v1:StatefulSet", { protect: false }, /StatefulSet sector7-apps-postgres-statefulset-postgres holds data/],
     ["sector7", "sector7-platform-longhorn", "kubernetes:helm.sh/v3:Release", { protect: false }, /Release sector7-platform-longhorn holds data/],
+    ["sector7", "sector7-apps-n8n-namespace", "kubernetes:core/v1:Namespace", { protect: false }, /Namespace sector7-apps-n8n-namespace holds data/],
   ] as const)("%s %s: %o is refused", async (site, name, type, change, expected) => {
     const base = site === "bo" ? bo : sector7;
     const msgs = await messages(mutate(base, name, type, change), site);
