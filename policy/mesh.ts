@@ -8,15 +8,9 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { parsePrefix, Prefix } from "../components/inventory/net";
-import { flowProblems, RequiredFlow } from "../components/mesh/render/meshPolicy";
+import { flowProblems, RequiredFlow, sourceOrigin } from "../components/mesh/render/meshPolicy";
 import { guestsOf, stackRule, who } from "./lib/common";
 import { FIREWALL_RULES_TYPE } from "./lib/guests";
-
-const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].map((p) => parsePrefix(p));
-
-function within(inner: Prefix, outer: Prefix): boolean {
-  return inner.family === outer.family && inner.first >= outer.first && inner.last <= outer.last;
-}
 
 function parseSource(text: string): Prefix | undefined {
   try {
@@ -48,14 +42,13 @@ export const meshFlows = stackRule({
         const protocol = rule.proto === "udp" ? "udp" : "tcp";
         for (const src of String(rule.source).split(",")) {
           const p = parseSource(src.trim());
-          if (!p || own.some((o) => within(p, o))) continue;
-          const from = lans.find((l) => within(p, l.prefix));
-          if (!from) {
-            if (PRIVATE.some((pr) => within(p, pr))) {
-              report(`${who(guest)} ${protocol}/${rule.dport} allows ${src}, which is in no mesh member's LAN${lans.length ? ` (${lans.map((l) => l.prefix.text).join(", ")})` : " (the site is not in a mesh)"}: nothing can reach it that way`);
-            }
-            continue;
+          if (!p) continue;
+          const origin = sourceOrigin(p, own, lans);
+          if (origin.kind === "unroutable") {
+            report(`${who(guest)} ${protocol}/${rule.dport} allows ${src}, which is in no mesh member's LAN${lans.length ? ` (${lans.map((l) => l.prefix.text).join(", ")})` : " (the site is not in a mesh)"}: nothing can reach it that way`);
           }
+          if (origin.kind !== "member") continue;
+          const from = origin;
           if (!plan || !Number.isInteger(port)) continue;
           const flow: RequiredFlow = { id: `${from.site}->${config.site}`, description: rule.comment ?? "", sourceSite: from.site, source: src, destinationSite: config.site, destination: address, protocol, port };
           const problems = flowProblems(plan, flow);

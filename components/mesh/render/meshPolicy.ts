@@ -20,7 +20,7 @@
  * member's LAN. An opening from a private address outside every member's LAN
  * can never be used and is reported.
  */
-import { contains, findOverlaps, parsePrefix, Prefix } from "../../inventory/net";
+import { contains, containsPrefix, findOverlaps, parsePrefix, Prefix } from "../../inventory/net";
 import type { Site } from "../../inventory/load";
 
 export type MeshProtocol = "tcp" | "udp" | "icmp" | "all";
@@ -126,9 +126,22 @@ export function meshSitesFrom(sites: readonly Site[]): MeshSite[] {
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function isPrivate(prefix: Prefix): boolean {
-  const ranges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].map((r) => parsePrefix(r));
-  return ranges.some((r) => r.family === prefix.family && prefix.first >= r.first && prefix.last <= r.last);
+/** Private ranges (RFC 1918, CGNAT, ULA): a source there can only arrive through the mesh. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].map((r) => parsePrefix(r));
+
+/** Where an allowed source comes from, seen from a site with prefixes `own` in a mesh of `lans`. */
+export type SourceOrigin = { kind: "local" } | { kind: "member"; site: string } | { kind: "unroutable" } | { kind: "outside" };
+
+/**
+ * Classify an allowed source: inside the site's own networks, inside another member's LAN (the
+ * mesh must carry it), private but in no member's LAN (nothing can ever use it), or public.
+ * Shared by the plan derivation and the policy pack so both judge sources the same way.
+ */
+export function sourceOrigin(source: Prefix, own: readonly Prefix[], lans: ReadonlyArray<{ site: string; prefix: Prefix }>): SourceOrigin {
+  if (own.some((o) => containsPrefix(o, source))) return { kind: "local" };
+  const from = lans.find((l) => containsPrefix(l.prefix, source));
+  if (from) return { kind: "member", site: from.site };
+  return PRIVATE_RANGES.some((r) => containsPrefix(r, source)) ? { kind: "unroutable" } : { kind: "outside" };
 }
 
 /**
@@ -148,13 +161,10 @@ export function requiredFlowsFrom(sites: readonly Site[]): { flows: RequiredFlow
       if (!svc.ipv4) continue;
       for (const open of svc.firewall) {
         for (const src of open.sources) {
-          const p = parsePrefix(src, true);
-          if (own.some((o) => o.family === p.family && p.first >= o.first && p.last <= o.last)) continue;
-          const from = lans.find((l) => l.prefix.family === p.family && p.first >= l.prefix.first && p.last <= l.prefix.last);
-          if (!from) {
-            if (isPrivate(p)) unroutable.push(`${site.name}/${svc.name} ${open.protocol}/${open.port} allows ${src}, which is in no mesh member's LAN (${lans.map((l) => l.prefix.text).join(", ")})`);
-            continue;
-          }
+          const origin = sourceOrigin(parsePrefix(src, true), own, lans);
+          if (origin.kind === "unroutable") unroutable.push(`${site.name}/${svc.name} ${open.protocol}/${open.port} allows ${src}, which is in no mesh member's LAN (${lans.map((l) => l.prefix.text).join(", ")})`);
+          if (origin.kind !== "member") continue;
+          const from = origin;
           flows.push({
             id: `${from.site}->${site.name}/${svc.name}:${open.protocol}/${open.port}:${src}`,
             description: open.description ?? `${svc.name} ${open.protocol}/${open.port}`,
