@@ -37,7 +37,7 @@ const scripts: Record<string, string> = {
   "pg-replica-ep-setup.sh": renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.30.22" }, replica: replicas[1], primaryHost: "192.168.9.20", hba: { databases: dbs } }),
   "restic-agent-bo.sh": renderResticAgentScript({ hostTag: "bo", paths: ["/srv/paperless", "/srv/gitea"], excludes: ["*.tmp"], pgDump: { databases: ["n8n", "paperless", "gitea"] } }),
   "restic-agent-bh.sh": renderResticAgentScript({ hostTag: "bh", paths: ["/etc", "/srv"], textfileDir: null }),
-  "rest-server-setup.sh": renderRestServerSetup({ users: ["bh", "ep", "bo"], download: { url: "https://example.invalid/rest-server_0.13.0_linux_amd64.tar.gz", sha256: "0".repeat(64) } }),
+  "rest-server-setup.sh": renderRestServerSetup({ users: ["bh", "ep", "bo"] }),
   "minio-buckets.sh": renderMinioBucketsScript(),
 };
 

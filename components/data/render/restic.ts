@@ -392,13 +392,12 @@ export interface RestServerSetupArgs extends RestServerArgs {
   htpasswdBin?: string;
   /** bcrypt cost (-C). Default: 10. */
   bcryptCost?: number;
-  /** Optional download of a pinned upstream release tarball (verified with sha256sum). Default: unset (binary provided by the caller). */
-  download?: { url: string; sha256: string };
 }
 
 /**
- * Idempotent rest-server setup: system user, data dir, optional pinned binary install, and bcrypt
- * htpasswd entries created with `htpasswd -B -i` (password on stdin). An entry is rewritten only when
+ * Idempotent rest-server setup: system user, data dir and bcrypt htpasswd entries created with
+ * `htpasswd -B -i` (password on stdin); the binary itself is installed by installPinnedBinary
+ * (components/data/downloads.ts). An entry is rewritten only when
  * `htpasswd -v -i` says the stored hash does not match the password file.
  */
 export function renderRestServerSetup(a: RestServerSetupArgs): string {
@@ -409,7 +408,6 @@ export function renderRestServerSetup(a: RestServerSetupArgs): string {
     "# rest-server setup. Managed by homelab (components/data/render/restic.ts). Idempotent.",
     "set -euo pipefail",
     "umask 077",
-    `BIN=${shellQuote(d.binPath)}`,
     `DATA_DIR=${shellQuote(d.dataDir)}`,
     `HTPASSWD_FILE=${shellQuote(d.htpasswdFile)}`,
     `PASSWORD_DIR=${shellQuote(a.passwordDir ?? "/etc/rest-server/passwords")}`,
@@ -424,24 +422,6 @@ export function renderRestServerSetup(a: RestServerSetupArgs): string {
     'install -d -o "$SVC_USER" -g "$SVC_USER" -m 0700 "$DATA_DIR"',
     'install -d -m 0755 "$(dirname "$HTPASSWD_FILE")"',
   ];
-  if (a.download) {
-    if (!/^[0-9a-f]{64}$/.test(a.download.sha256)) throw new Error("download.sha256 must be 64 hex chars");
-    out.push(
-      `URL=${shellQuote(a.download.url)}`,
-      `SHA256=${shellQuote(a.download.sha256)}`,
-      'STAMP="$BIN.sha256"',
-      'if [ ! -x "$BIN" ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$SHA256" ]; then',
-      "  tmp=$(mktemp -d)",
-      '  curl -fsSL -o "$tmp/rest-server.tar.gz" "$URL"',
-      '  echo "$SHA256  $tmp/rest-server.tar.gz" | sha256sum -c -',
-      '  tar -xzf "$tmp/rest-server.tar.gz" -C "$tmp"',
-      '  install -m 0755 "$(find "$tmp" -type f -name rest-server | head -n 1)" "$BIN"',
-      '  echo "$SHA256" >"$STAMP"',
-      '  rm -rf "$tmp"',
-      '  log "installed $BIN"',
-      "fi",
-    );
-  }
   out.push(
     'if [ ! -f "$HTPASSWD_FILE" ]; then install -o root -g "$SVC_USER" -m 0640 /dev/null "$HTPASSWD_FILE"; fi',
     `for user in ${a.users.map(shellQuote).join(" ")}; do`,
