@@ -17,8 +17,7 @@
  */
 import { z } from "zod";
 import type { PolicyConfigSchema, PolicyPackConfig, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import type { Inventory } from "../components/inventory/schema";
-import { loadInventory, type Site } from "../components/inventory/load";
+import type { Site } from "../components/inventory/load";
 import { meshPlanFromSites, type MeshPlan } from "../components/mesh/render/meshPolicy";
 
 /** Port(s) treated as database ports on guests tagged `database`. */
@@ -154,25 +153,15 @@ export function stackOfUrn(urn: string): string | undefined {
   return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
 }
 
-/** A peer stack of the same organisation (for mesh prefixes and cluster VMIDs). */
-export interface PeerSite {
-  site: string;
-  inventory: Inventory;
-  /** The peer's committed phase (which of its services exist). Default 9 (all). */
-  phase?: number;
-}
-
 /** The mesh plan this site is part of, from its own and its mesh peers' inventories (null when not a member). */
-function meshPlanOf(site: Site, peers: readonly PeerSite[]): MeshPlan | null {
+function meshPlanOf(site: Site, peers: readonly Site[]): MeshPlan | null {
   if (!site.inventory.mesh) return null;
-  const members = peers
-    .filter((p) => p.site !== site.name && p.inventory.organisation === site.inventory.organisation && p.inventory.mesh)
-    .map((p) => loadInventory(p.site, p.inventory, p.phase ?? 9));
+  const members = peers.filter((p) => p.name !== site.name && p.inventory.organisation === site.inventory.organisation && p.inventory.mesh);
   return meshPlanFromSites([site, ...members]).plan;
 }
 
-/** Build the site config from a loaded inventory and its peers (other stacks' inventories). */
-export function siteConfigFromInventory(site: Site, peers: readonly PeerSite[]): SiteConfig {
+/** Build the site config from a loaded site and its peers (the other loaded stacks of its organisation or cluster). */
+export function siteConfigFromInventory(site: Site, peers: readonly Site[]): SiteConfig {
   const inv = site.inventory;
   const all = [...site.services, ...site.deferred];
   const isHostPrefix = (p: string) => p.endsWith("/32") || p.endsWith("/128");
@@ -204,8 +193,8 @@ export function siteConfigFromInventory(site: Site, peers: readonly PeerSite[]):
     ipv6Prefix: inv.ipv6Prefix,
     mesh: inv.mesh
       ? peers
-          .filter((p) => p.site !== site.name && p.inventory.organisation === inv.organisation && p.inventory.mesh)
-          .map((p) => ({ site: p.site, prefixes: p.inventory.networks.flatMap((n) => [n.ipv4, n.ipv6?.prefix].filter((x): x is string => !!x)) }))
+          .filter((p) => p.name !== site.name && p.inventory.organisation === inv.organisation && p.inventory.mesh)
+          .map((p) => ({ site: p.name, prefixes: p.inventory.networks.flatMap((n) => [n.ipv4, n.ipv6?.prefix].filter((x): x is string => !!x)) }))
       : [],
     meshPlan: meshPlanOf(site, peers),
     fixedAddresses: [
@@ -216,8 +205,8 @@ export function siteConfigFromInventory(site: Site, peers: readonly PeerSite[]):
     routers: all.filter((s) => s.router).map((s) => s.name),
     vmidRange: inv.vmidRange,
     clusterVmids: peers
-      .filter((p) => p.site !== site.name && (p.inventory.cluster ?? p.site) === site.cluster)
-      .flatMap((p) => p.inventory.services.filter((s) => s.vmid !== undefined).map((s) => ({ vmid: s.vmid!, site: p.site, name: s.name }))),
+      .filter((p) => p.name !== site.name && p.cluster === site.cluster)
+      .flatMap((p) => p.inventory.services.filter((s) => s.vmid !== undefined).map((s) => ({ vmid: s.vmid!, site: p.name, name: s.name }))),
     privileged: all.filter((s) => s.privileged && s.vmid !== undefined).map((s) => ({ vmid: s.vmid!, name: s.name, reason: s.privileged!.reason })),
     databases: all
       .filter((s) => s.tags.includes("database"))

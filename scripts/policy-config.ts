@@ -11,20 +11,14 @@
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadInventory, Site } from "../components/inventory/load";
-import type { Inventory } from "../components/inventory/schema";
 import { allPolicies } from "../policy/all";
-import { packConfigFor, PeerSite, SiteConfig, siteConfigFromInventory } from "../policy/config";
+import { packConfigFor, SiteConfig, siteConfigFromInventory } from "../policy/config";
 import { InventoryError, listSites, PROJECT_ROOT, readStackConfig } from "./lib/offline";
 import { siblingSites } from "../components/site/stackFiles";
 
-/** Other stacks' inventories that matter to `site` (same organisation, or same Proxmox cluster). */
-export function peerSites(site: Site, root = PROJECT_ROOT): PeerSite[] {
-  return siblingSites(site, root).map((s) => ({ site: s.name, inventory: s.inventory as Inventory, phase: s.phase }));
-}
-
 /** The site section of the pack config for a loaded site. */
 export function siteConfigFor(site: Site, root = PROJECT_ROOT): SiteConfig {
-  return siteConfigFromInventory(site, peerSites(site, root));
+  return siteConfigFromInventory(site, siblingSites(site, root));
 }
 
 /** The whole `--policy-pack-config` document for a loaded site. */
