@@ -1,17 +1,20 @@
-import { Site } from "../components/inventory/load";
+import * as pulumi from "@pulumi/pulumi";
+import { InventoryError } from "../components/inventory/load";
 import { siteFromConfig } from "../components/site/config";
-import { bh } from "./bh";
-import { bo } from "./bo";
-import { ep } from "./ep";
-import { orion } from "./orion";
-import { sector7 } from "./sector7";
+import { deploymentFromConfig } from "../components/site/deployment";
+import { siblingSites } from "../components/site/stackFiles";
+import { siteProgram } from "./site";
 
-/** The stack program of each site, by stack name. */
-export const programs: Readonly<Record<string, (site: Site) => Record<string, unknown>>> = { bo, bh, ep, orion, sector7 };
-
-/** Runs the program of `stackName` with its inventory from the stack config. */
+/**
+ * Runs the program of stack `stackName`: its inventory from the stack config, its organisation
+ * from the project's other stack files. Every stack runs the same program.
+ */
 export function runStack(stackName: string): Record<string, unknown> {
-  const program = programs[stackName];
-  if (!program) throw new Error(`homelab: no program for stack "${stackName}" (stacks: ${Object.keys(programs).join(", ")})`);
-  return program(siteFromConfig(stackName));
+  const site = siteFromConfig(stackName);
+  try {
+    return siteProgram(site, siblingSites(site), deploymentFromConfig(site.name));
+  } catch (e) {
+    if (e instanceof InventoryError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
 }

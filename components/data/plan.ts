@@ -3,6 +3,7 @@
  * the PostgreSQL primary serves to whom. No Pulumi resources here; unit-tested in test/data.
  */
 import { ResolvedService, Site } from "../inventory/load";
+import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
 import { PgDatabase, PgReplica, toCidr } from "./render/postgres";
 
 /** One restic agent to deploy. */
@@ -53,49 +54,39 @@ export function backupAgentPlan(site: Site): BackupAgentPlan[] {
   return out.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
 }
 
-/** What the primary serves, derived from the postgres service of the inventory. */
+/** What the primary serves, derived from the organisation's inventories. */
 export interface PostgresPrimaryPlan {
   service: ResolvedService;
   address: string;
   port: number;
   /** Databases with the client addresses allowed to reach them as their owner. */
   databases: PgDatabase[];
-  /** 5432 sources that are neither a replica nor the client of a database (reported, not allowed). */
+  /** 5432 sources that are neither a replica nor the owner of a database (reported, not allowed). */
   unmatchedSources: string[];
-  /** Databases no declared client service matches (local access only until one is declared). */
+  /** Databases no declared service owns (local access only until one is declared). */
   databasesWithoutClients: string[];
 }
 
 /**
- * Databases come from the service's backup.databases. A database's clients are the 5432 sources
- * that belong to the service of the same name; every replica address must be a 5432 source.
+ * The primary's databases and their clients come from the organisation (components/inventory/org.ts
+ * `primaryDatabases`, `replicasOf`); the loader has checked that each replica and owner is an
+ * allowed source of tcp/5432. A client address is kept only when the primary's firewall allows it.
  */
-export function postgresPrimaryPlan(site: Site, serviceName: string, replicas: PgReplica[]): PostgresPrimaryPlan {
-  const svc = site.services.find((s) => s.name === serviceName);
-  if (!svc) throw new Error(`homelab: site "${site.name}": no active service "${serviceName}" for the PostgreSQL primary`);
-  if (!svc.backup || !("paths" in svc.backup) || svc.backup.databases.length === 0) throw new Error(`homelab: site "${site.name}": service "${serviceName}" declares no backup.databases`);
-  const pgPort = svc.firewall.find((p) => p.port === 5432 && p.protocol === "tcp");
-  if (!pgPort) throw new Error(`homelab: site "${site.name}": service "${serviceName}" opens no tcp/5432`);
-  const sources = new Set(pgPort.sources.map(toCidr));
-  const used = new Set<string>();
-  for (const r of replicas) {
-    const c = toCidr(r.address);
-    if (!sources.has(c)) throw new Error(`homelab: site "${site.name}": replica ${r.name} (${r.address}) is not an allowed source of ${serviceName}:5432`);
-    used.add(c);
-  }
-  const all = [...site.services, ...site.deferred];
-  const databases: PgDatabase[] = svc.backup.databases.map((db) => {
-    const client = all.find((s) => s.name === db);
-    const addrs = client ? [client.ipv4, client.ipv6].filter((x): x is string => !!x).map(toCidr).filter((c) => sources.has(c)) : [];
-    addrs.forEach((c) => used.add(c));
-    return { name: db, clients: addrs };
+export function postgresPrimaryPlan(primary: ResolvedService, databases: readonly PrimaryDatabase[], replicas: readonly PgReplica[]): PostgresPrimaryPlan {
+  const pgPort = primary.firewall.find((p) => p.port === POSTGRES_PORT && p.protocol === "tcp");
+  const sources = new Set((pgPort?.sources ?? []).map(toCidr));
+  const used = new Set<string>(replicas.map((r) => toCidr(r.address)));
+  const dbs: PgDatabase[] = databases.map((d) => {
+    const clients = d.clients.map(toCidr).filter((c) => sources.has(c));
+    clients.forEach((c) => used.add(c));
+    return { name: d.name, clients };
   });
   return {
-    service: svc,
-    address: svc.ipv4!,
-    port: 5432,
-    databases,
+    service: primary,
+    address: primary.ipv4!,
+    port: POSTGRES_PORT,
+    databases: dbs,
     unmatchedSources: [...sources].filter((c) => !used.has(c)).sort(),
-    databasesWithoutClients: databases.filter((d) => (d.clients ?? []).length === 0).map((d) => d.name),
+    databasesWithoutClients: dbs.filter((d) => (d.clients ?? []).length === 0).map((d) => d.name),
   };
 }

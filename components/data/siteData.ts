@@ -1,35 +1,121 @@
-/** Composition helpers shared by the bo/bh/ep stacks (thin: pick guests, build connections). */
-import * as pulumi from "@pulumi/pulumi";
-import { Site } from "../inventory/load";
-import { ProxmoxSite } from "../site/proxmoxSite";
-import { backupAgentPlan } from "./plan";
-import { GuestConnection } from "../remote/script";
-import { ResticAgent, ResticServerRef } from "./resticPipeline";
-
-/** Default StackReference name of the site that runs the primary database and the backup server. */
-export const DEFAULT_DATA_SOURCE = "organization/homelab/bo";
-
 /**
- * SSH connection as root to `host`. The key comes from the secret config `homelab:sshPrivateKey`;
- * when unset, the command provider falls back to the SSH agent (SSH_AUTH_SOCK) at `pulumi up` time.
+ * The data tier of one site, composed from its apps and the organisation's: MinIO where the site
+ * runs the object store, the PostgreSQL primary (databases and replicas derived from the
+ * organisation), the restic REST server, a streaming replica reading the primary's site, and one
+ * restic agent per backed-up guest, pointed at the organisation's backup server.
  */
-export function rootConnection(host: pulumi.Input<string>): GuestConnection {
-  const key = new pulumi.Config("homelab").getSecret("sshPrivateKey");
-  return key === undefined ? { host, user: "root" } : { host, user: "root", privateKey: key };
+import * as pulumi from "@pulumi/pulumi";
+import { activeApp, placementOf, primaryDatabases, replicasOf } from "../inventory/org";
+import { SiteContext } from "../site/context";
+import { backupAgentPlan, postgresPrimaryPlan } from "./plan";
+import { Minio } from "./minio";
+import { PostgresPrimaryWithReplicas, PostgresReplica } from "./postgresPrimaryWithReplicas";
+import { ResticAgent, ResticServer, ResticServerRef } from "./resticPipeline";
+import type { InternalCa } from "../mesh/internalCa";
+
+/** What the data tier gives the rest of the site program. */
+export interface DataTier {
+  /** Stack outputs (names kept stable: sibling stacks read them through StackReferences). */
+  outputs: Record<string, unknown>;
+  /** The primary, when this site runs it. */
+  primary?: PostgresPrimaryWithReplicas;
 }
 
-/** The guest resource of a service (container or VM) for dependsOn. */
-export function guestResource(proxmox: ProxmoxSite, service: string): pulumi.Resource {
-  const r = proxmox.containers[service]?.container ?? proxmox.vms[service]?.vm;
-  if (!r) throw new Error(`homelab: no guest "${service}" in this site`);
-  return r;
+/** A certificate of the organisation's CA for a TLS server guest. */
+function serverTls(ctx: SiteContext, ca: InternalCa, service: { name: string; ipv4?: string }) {
+  const cert = ca.issueServerCert(`${ctx.site.name}-${service.name}-tls`, { hostname: service.name, domain: ctx.site.inventory.dns.domain, ips: [service.ipv4!] });
+  return { certPem: cert.chainPem, keyPem: cert.keyPem, caPem: ca.certPem };
 }
 
-/** One ResticAgent per guest with backup paths; returns what they cover. */
-export function resticAgents(site: Site, proxmox: ProxmoxSite, server: ResticServerRef, parent?: pulumi.Resource) {
-  return backupAgentPlan(site).map((p) => {
-    new ResticAgent(`${site.name}-${p.service}-backup`, { guest: guestResource(proxmox, p.service), connection: rootConnection(p.address), plan: p, server }, { parent });
-    return { service: p.service, vmid: p.vmid, repoUser: p.repoUser, at: p.at };
-  });
-}
+/** Composes the data tier of `ctx.site`; `ca` is the site's internal CA (required when it runs a TLS server). */
+export function dataTier(ctx: SiteContext, ca: InternalCa | undefined): DataTier {
+  const { site, org } = ctx;
+  const outputs: Record<string, unknown> = {};
+  const needCa = (): InternalCa => {
+    if (!ca) throw new Error(`homelab: site "${site.name}": a TLS server needs the site's internal CA`);
+    return ca;
+  };
 
+  let minio: Minio | undefined;
+  const store = activeApp(site, "object-store");
+  if (store) {
+    minio = new Minio(`${site.name}-${store.name}`, {
+      guest: ctx.guest(store.name),
+      connection: ctx.root(store.ipv4!),
+      address: store.ipv4!,
+      volume: store.dataMounts[0].path,
+      tls: serverTls(ctx, needCa(), store),
+      downloads: ctx.deployment.downloads,
+    });
+    outputs.minio = { endpoint: minio.endpoint, caPem: minio.caPem };
+  }
+
+  let primary: PostgresPrimaryWithReplicas | undefined;
+  const pgSvc = activeApp(site, "postgres-primary");
+  if (pgSvc) {
+    if (!minio) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary archives WAL to the site's object-store, which is not active at phase ${site.phase}`);
+    const replicas = replicasOf(org).map((r) => ({ name: r.name, address: r.address }));
+    const pg = postgresPrimaryPlan(pgSvc, primaryDatabases(org, pgSvc), replicas);
+    primary = new PostgresPrimaryWithReplicas(`${site.name}-${pgSvc.name}`, {
+      guest: ctx.guest(pgSvc.name),
+      connection: ctx.root(pg.address),
+      address: pg.address,
+      databases: pg.databases,
+      replicas,
+      minio: { address: minio.address, port: minio.port, bucket: minio.pgBackRest.bucket, caPem: minio.caPem, accessKey: minio.pgBackRest.accessKey, secretKey: minio.pgBackRest.secretKey, setup: minio.setup },
+    });
+    outputs.postgresPrimary = { ...primary.endpoint, replicationUser: primary.replicationUser };
+    outputs.postgresReplicationPassword = primary.replicationPassword;
+    outputs.postgresDatabases = pulumi.secret(primary.databases);
+    outputs.postgresNotes = { unmatchedSources: pg.unmatchedSources, databasesWithoutClients: pg.databasesWithoutClients };
+  }
+
+  let server: ResticServerRef | undefined;
+  const resticSvc = activeApp(site, "restic-server");
+  if (resticSvc) {
+    const restic = new ResticServer(`${site.name}-${resticSvc.name}`, {
+      guest: ctx.guest(resticSvc.name),
+      connection: ctx.root(resticSvc.ipv4!),
+      address: resticSvc.ipv4!,
+      dataDir: resticSvc.dataMounts[0].path,
+      tls: serverTls(ctx, needCa(), resticSvc),
+      download: ctx.deployment.downloads.restServer,
+    });
+    outputs.resticServer = { host: restic.host, port: restic.port, caPem: restic.caPem };
+    server = restic.ref;
+  }
+
+  const replicaSvc = activeApp(site, "postgres-replica");
+  if (replicaSvc) {
+    const source = placementOf(org, "postgres-primary");
+    if (!source || source.site === site) throw new Error(`homelab: site "${site.name}": replica "${replicaSvc.name}" has no active primary in another site of organisation "${site.inventory.organisation}"`);
+    const ref = ctx.upstream(source.site.name);
+    const endpoint = ref.requireOutput("postgresPrimary") as pulumi.Output<{ host: string; port: number }>;
+    new PostgresReplica(`${site.name}-${replicaSvc.name}`, {
+      guest: ctx.guest(replicaSvc.name),
+      connection: ctx.root(replicaSvc.ipv4!),
+      replica: { name: site.name, address: replicaSvc.ipv4! },
+      primary: { host: endpoint.host, port: endpoint.port },
+      replicationPassword: pulumi.secret(ref.requireOutput("postgresReplicationPassword") as pulumi.Output<string>),
+    });
+    outputs.dataSource = ctx.refName(source.site.name);
+    outputs.postgresReplica = { host: replicaSvc.ipv4!, primaryHost: endpoint.host };
+  }
+
+  const agents = backupAgentPlan(site);
+  const backupSite = placementOf(org, "restic-server");
+  if (agents.length > 0 && backupSite && backupSite.site !== site) {
+    const ref = ctx.upstream(backupSite.site.name);
+    const remote = ref.requireOutput("resticServer") as pulumi.Output<{ host: string; port: number; caPem: string }>;
+    server = { host: remote.host, port: remote.port, caPem: remote.caPem, connection: ctx.root(remote.host) };
+    outputs.dataSource ??= ctx.refName(backupSite.site.name);
+  }
+  if (server) {
+    const ref = server;
+    outputs.backups = agents.map((p) => {
+      new ResticAgent(`${site.name}-${p.service}-backup`, { guest: ctx.guest(p.service), connection: ctx.root(p.address), plan: p, server: ref });
+      return { service: p.service, vmid: p.vmid, repoUser: p.repoUser, at: p.at };
+    });
+  }
+  return { outputs, primary };
+}

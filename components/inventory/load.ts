@@ -22,6 +22,7 @@ import {
 } from "./net";
 import { Host, Inventory, InventorySchema, Network, Port, Service, Template } from "./schema";
 import { DEFAULT_TEMPLATES } from "./templates";
+import { checkSiteApps } from "./org";
 
 /** A bad inventory: one line, no stack trace, names site, key path and value. */
 export class InventoryError extends Error {
@@ -114,7 +115,7 @@ export function loadInventory(site: string, raw: unknown, phase: number): Site {
     const path = ["inventory", ...issue.path];
     throw new InventoryError(site, pathText(path), valueAt({ inventory: raw }, path), issue.message);
   }
-  return crossCheck(site, { ...parsed.data, templates: { ...DEFAULT_TEMPLATES, ...parsed.data.templates } }, phase);
+  return checkSiteApps(crossCheck(site, { ...parsed.data, templates: { ...DEFAULT_TEMPLATES, ...parsed.data.templates } }, phase));
 }
 
 function firstIssue(error: z.ZodError): z.core.$ZodIssue {

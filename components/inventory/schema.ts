@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { isAddress, parsePrefix } from "./net";
+import { AppSchema } from "./apps";
 
 const address = z.string().refine(isAddress, { message: "not an IP address" });
 const ipv4Address = z.string().refine((s) => isAddress(s) && !s.includes(":"), { message: "not an IPv4 address" });
@@ -171,6 +172,8 @@ export const ServiceSchema = z.strictObject({
   ref: z.string().optional(),
   /** What it is. */
   description: z.string().min(1),
+  /** What runs in it: an app kind, or `{ kind, ...settings }` (components/inventory/apps.ts). Default: a bare guest. */
+  app: AppSchema.optional(),
   /** `lxc` | `vm` | `native` (address only) | `k8s` (workload on the site's cluster). */
   kind: z.enum(["lxc", "vm", "native", "k8s"]),
   /** Proxmox node (lxc/vm). */
@@ -245,6 +248,55 @@ export const TemplateSchema = z.strictObject({
   datastore: z.string().default("local"),
 });
 
+/** A phase gate: the feature exists when the stack's phase is at least this. */
+const phaseGate = z.number().int().min(0).max(9);
+
+/** The site's k3s cluster: its nodes are the bare-metal hosts, or the guests whose app is `k3s-server`/`k3s-agent`. */
+export const KubernetesSchema = z.strictObject({
+  /** Phase from which k3s is installed on the nodes. */
+  phase: phaseGate,
+  /** SSH login user on the nodes (overridable with config `homelab:sshUser`). Default `root`. */
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root"),
+  /** Cluster services and the phase they arrive at. Default: none. */
+  platform: z
+    .strictObject({
+      /** Phase of the cluster services. */
+      phase: phaseGate,
+      /** MetalLB in L2 mode on the first network's first load-balancer pool. Default false. */
+      metallb: z.boolean().default(false),
+      /** ingress-nginx on the pool's first address (needs `metallb`). Default false. */
+      ingress: z.boolean().default(false),
+      /** cert-manager with ACME staging/production issuers. Default false. */
+      certManager: z.boolean().default(false),
+      /**
+       * kube-prometheus-stack without an inventory service of its own, Grafana on a NodePort (a site
+       * without an ingress). Default: none (a `grafana` k8s service brings it with an ingress).
+       */
+      monitoring: z
+        .strictObject({
+          /** NodePort of Grafana. Default 30080. */
+          grafanaNodePort: z.number().int().min(30000).max(32767).default(30080),
+          /** Prometheus volume in GiB. Default 50. */
+          prometheusStorageGiB: z.number().int().positive().default(50),
+        })
+        .optional(),
+    })
+    .optional(),
+  /** NVIDIA device plugin on GPU hosts from this phase. Default: never. */
+  nvidiaPhase: phaseGate.optional(),
+  /** The agent platform (Backstage, the Vapor API, four agents; pinned images from config `homelab:workloadImages`). Default: none. */
+  agentWorkloads: z
+    .strictObject({
+      /** Phase it arrives at. */
+      phase: phaseGate,
+      /** Namespace of the workloads. */
+      namespace: dnsLabel,
+      /** NodePort of Backstage when the site has no ingress. Default: a ClusterIP service. */
+      backstageNodePort: z.number().int().min(30000).max(32767).optional(),
+    })
+    .optional(),
+});
+
 /** The whole site. */
 export const InventorySchema = z.strictObject({
   /** Organisation the site belongs to; sites of one organisation share a CA and a mesh. */
@@ -275,6 +327,8 @@ export const InventorySchema = z.strictObject({
   networks: z.array(NetworkSchema).min(1),
   /** Services. */
   services: z.array(ServiceSchema).default([]),
+  /** The site's Kubernetes cluster, if it has one. */
+  kubernetes: KubernetesSchema.optional(),
 });
 
 export type Datastore = z.infer<typeof DatastoreSchema>;
@@ -285,5 +339,6 @@ export type DataMount = z.infer<typeof DataMountSchema>;
 export type Backup = z.infer<typeof BackupSchema>;
 export type Service = z.infer<typeof ServiceSchema>;
 export type Template = z.infer<typeof TemplateSchema>;
+export type Kubernetes = z.infer<typeof KubernetesSchema>;
 export type InventoryInput = z.input<typeof InventorySchema>;
 export type Inventory = z.infer<typeof InventorySchema>;

@@ -1,7 +1,7 @@
 /**
- * The workloads of a site's K8sSitePlan: sector7's Heimdall, shared Postgres, n8n (GPU),
- * NocoDB (on the shared Postgres), AppFlowy and kube-prometheus-stack; orion's Backstage,
- * Vapor API and agents. Secrets are built from random Outputs into Secret stringData only.
+ * The workloads of a site's K8sSitePlan: Heimdall, a shared Postgres, n8n (GPU), NocoDB (on the
+ * shared Postgres), AppFlowy and kube-prometheus-stack by app kind; the agent platform (Backstage,
+ * the Vapor API and the agents). Secrets are built from random Outputs into Secret stringData only.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,7 +10,7 @@ import { heimdallManifests, n8nManifests, nocodbDbUrl, nocodbManifests, orionWor
 import { kubePrometheusStackValues } from "./render/ingress";
 import { CHARTS } from "./render/versions";
 import { K8sObject } from "./render/common";
-import { AppPlan, OrionImages, withBackupGroup } from "./sitePlan";
+import { AgentWorkloadsPlan, AppPlan, MonitoringPlan, withBackupGroup } from "./sitePlan";
 import { k8sObjects } from "./objects";
 import { releaseArgs } from "./metalLbIngress";
 import { AppFlowyStack } from "./appFlowyStack";
@@ -27,13 +27,15 @@ export interface SiteAppsArgs {
   adminEmail: string;
   /** Platform resources the apps wait for. */
   dependsOn: pulumi.Resource[];
-  /** kube-prometheus-stack without an inventory entry (orion): Grafana on NodePort. */
-  monitoring?: { grafanaNodePort: number; prometheusStorage: string };
-  orionWorkloads?: { images: OrionImages; namespace: string; backstageNodePort?: number };
+  /** kube-prometheus-stack without an inventory service: Grafana on a NodePort. Default: none. */
+  monitoring?: MonitoringPlan;
+  /** The agent platform (Backstage, the Vapor API, the agents). Default: none. */
+  agentWorkloads?: AgentWorkloadsPlan;
 }
 
 const MANAGED = { "app.kubernetes.io/managed-by": "homelab" };
-const SHARED_PG_HOST = "postgres.postgres.svc.cluster.local";
+/** The shared Postgres Service (sharedPostgresManifests names it "postgres") in its namespace. */
+const sharedPgHost = (namespace: string) => `postgres.${namespace}.svc.cluster.local`;
 
 /** Site workloads. */
 export class SiteApps extends pulumi.ComponentResource {
@@ -43,7 +45,6 @@ export class SiteApps extends pulumi.ComponentResource {
   constructor(name: string, args: SiteAppsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:k8s:SiteApps", name, {}, opts);
     const base = { parent: this, provider: args.provider };
-    const byName = new Map(args.apps.map((a) => [a.name, a]));
     // Protected: the database and n8n's stored credentials are encrypted or initialised with these; a new value would lock the data away.
     const pw = (n: string, length: number, protect = false) => new random.RandomPassword(`${name}-${n}`, { length, special: false }, { parent: this, protect });
     const namespace = (app: string, ns: string) =>
@@ -63,17 +64,17 @@ export class SiteApps extends pulumi.ComponentResource {
       k8sObjects(`${name}-${a.name}`, withBackupGroup(objs, a.backupGroup), { ...base, dependsOn: [...after, ...args.dependsOn] });
 
     let postgres: { password: pulumi.Output<string>; ready: pulumi.Resource[] } | undefined;
-    const pgPlan = byName.get("postgres");
+    const pgPlan = args.apps.find((a) => a.kind === "postgres");
     if (pgPlan) {
-      const ns = namespace("postgres", pgPlan.namespace);
-      const password = pulumi.secret(pw("postgres-password", 32, true).result);
-      const sec = secret("postgres", ns, { name: "postgres-credentials", namespace: pgPlan.namespace }, { POSTGRES_PASSWORD: password });
+      const ns = namespace(pgPlan.name, pgPlan.namespace);
+      const password = pulumi.secret(pw(`${pgPlan.name}-password`, 32, true).result);
+      const sec = secret(pgPlan.name, ns, { name: "postgres-credentials", namespace: pgPlan.namespace }, { POSTGRES_PASSWORD: password });
       const objs = deploy(pgPlan, sharedPostgresManifests({ namespace: pgPlan.namespace, storageClass: args.storageClass, size: pgPlan.storage, secretName: "postgres-credentials", database: "nocodb" }), [ns, sec]);
       postgres = { password, ready: objs };
     }
 
     for (const a of args.apps) {
-      switch (a.name) {
+      switch (a.kind) {
         case "postgres":
           break;
         case "heimdall": {
@@ -90,7 +91,7 @@ export class SiteApps extends pulumi.ComponentResource {
         case "nocodb": {
           if (!postgres) throw new Error(`${name}: nocodb runs on the shared postgres, which is not active`);
           const ns = namespace(a.name, a.namespace);
-          const dbUrl = postgres.password.apply((p) => nocodbDbUrl({ host: SHARED_PG_HOST, user: "postgres", password: p, database: "nocodb" }));
+          const dbUrl = postgres.password.apply((p) => nocodbDbUrl({ host: sharedPgHost(pgPlan!.namespace), user: "postgres", password: p, database: "nocodb" }));
           const sec = secret(a.name, ns, { name: "nocodb-secrets", namespace: a.namespace }, { NC_DB: dbUrl, NC_AUTH_JWT_SECRET: pw("nocodb-jwt-secret", 48).result });
           deploy(a, nocodbManifests({ namespace: a.namespace, storageClass: args.storageClass, size: a.storage, host: host(a), clusterIssuer: issuer(a), secretName: "nocodb-secrets" }), [ns, sec, ...postgres.ready]);
           break;
@@ -98,7 +99,7 @@ export class SiteApps extends pulumi.ComponentResource {
         case "appflowy": {
           const half = `${Math.floor(a.storageGiB / 2)}Gi`;
           const app = new AppFlowyStack(
-            `${name}-appflowy`,
+            `${name}-${a.name}`,
             {
               provider: args.provider,
               namespace: a.namespace,
@@ -142,9 +143,9 @@ export class SiteApps extends pulumi.ComponentResource {
       });
     }
 
-    if (args.orionWorkloads) {
-      const w = args.orionWorkloads;
-      const ns = namespace("orion", w.namespace);
+    if (args.agentWorkloads) {
+      const w = args.agentWorkloads;
+      const ns = namespace(w.namespace, w.namespace);
       const objs = orionWorkloadManifests({
         namespace: w.namespace,
         clusterIssuer: args.clusterIssuer ?? "none",
@@ -152,12 +153,12 @@ export class SiteApps extends pulumi.ComponentResource {
         vaporApi: { image: w.images.vaporApi },
         agents: w.images.agents,
       }).map((o) =>
-        // No ingress on orion: Backstage is reached on the NodePort the inventory opens.
+        // No ingress: Backstage is reached on the NodePort the inventory opens.
         o.kind === "Service" && o.metadata?.name === "backstage" && w.backstageNodePort
           ? { ...o, spec: { ...o.spec, type: "NodePort", ports: (o.spec?.ports ?? []).map((p) => ({ ...p, nodePort: w.backstageNodePort })) } }
           : o,
       );
-      k8sObjects(`${name}-orion`, objs, { ...base, dependsOn: [ns, ...args.dependsOn] });
+      k8sObjects(`${name}-${w.namespace}`, objs, { ...base, dependsOn: [ns, ...args.dependsOn] });
     }
     this.registerOutputs({});
   }

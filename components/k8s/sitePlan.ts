@@ -1,21 +1,19 @@
 /**
- * Pure: what the Kubernetes layer of a site deploys at the stack's phase. The stacks only
- * turn this plan into components; tests check it without any Pulumi runtime.
+ * Pure: what the Kubernetes layer of a site deploys at the stack's phase, from the inventory's
+ * `kubernetes` section and its k8s services' apps. The site program only turns this plan into
+ * components; tests check it without any Pulumi runtime.
  *
- * sector7 (seed 003 phases 0-6): cluster + MetalLB/ingress/cert-manager/Longhorn at 2, NVIDIA
- * device plugin at 3, apps at the phase each carries in the inventory (heimdall, postgres,
- * n8n, nocodb 4; appflowy 5; grafana = kube-prometheus-stack 6).
- * orion (seed 001): cluster as soon as its VMs exist (1); cluster services (Longhorn,
- * kube-prometheus-stack) and the user's workloads at 5.
+ * Nodes are the guests whose app is `k3s-server`/`k3s-agent` when the site has them, else its
+ * bare-metal hosts (the first is the server). The platform (MetalLB, ingress-nginx, cert-manager,
+ * Longhorn, a NodePort kube-prometheus-stack), the NVIDIA device plugin and the agent platform
+ * arrive at the phases the section names; each app at its service's phase.
  */
 import { ResolvedService, Site } from "../inventory/load";
+import { activeApp, activeWithApp } from "../inventory/org";
 import { GPU_NODE_LABEL, longhornRecurringJobs, RecurringJob } from "./render/ingress";
 import { K8sObject } from "./render/common";
-import { ORION_AGENTS, OrionAgent } from "./render/apps";
+import { ORION_AGENTS as AGENTS, OrionAgent as Agent } from "./render/apps";
 import { requirePinnedImage } from "./render/versions";
-
-export const SECTOR7_PHASES = { cluster: 2, platform: 2, nvidia: 3 } as const;
-export const ORION_PHASES = { cluster: 1, platform: 5, workloads: 5 } as const;
 
 /** A node to install k3s on. `vm` names the inventory service when the node is a VM. */
 export interface NodePlan {
@@ -41,12 +39,28 @@ export interface PlatformPlan {
   nvidia: boolean;
 }
 
-/** The apps the k8s layer knows how to build, by inventory service name. */
+/** kube-prometheus-stack without an inventory service: Grafana on a NodePort. */
+export interface MonitoringPlan {
+  grafanaNodePort: number;
+  prometheusStorage: string;
+}
+
+/** The agent platform's workloads. */
+export interface AgentWorkloadsPlan {
+  images: WorkloadImages;
+  namespace: string;
+  backstageNodePort?: number;
+}
+
+/** The apps the k8s layer knows how to build, by app kind. */
 export const KNOWN_APPS = ["heimdall", "postgres", "n8n", "nocodb", "appflowy", "grafana"] as const;
-export type AppName = (typeof KNOWN_APPS)[number];
+export type K8sAppKind = (typeof KNOWN_APPS)[number];
 
 export interface AppPlan {
-  name: AppName;
+  /** Service name (resource names). */
+  name: string;
+  /** What to build. */
+  kind: K8sAppKind;
   namespace: string;
   /** Inventory storage, e.g. "20Gi". */
   storage: string;
@@ -57,19 +71,20 @@ export interface AppPlan {
   backupGroup?: string;
 }
 
-export interface OrionImages {
+/** Pinned images of the agent platform (config `homelab:workloadImages`). */
+export interface WorkloadImages {
   backstage: string;
   vaporApi: string;
-  agents: Record<OrionAgent, string>;
+  agents: Record<Agent, string>;
 }
 
 export interface K8sSitePlan {
   cluster?: ClusterPlan;
   platform?: PlatformPlan;
   apps: AppPlan[];
-  /** kube-prometheus-stack without an inventory entry (orion). */
-  monitoring: boolean;
-  orionWorkloads?: OrionImages;
+  /** kube-prometheus-stack without an inventory service. */
+  monitoring?: MonitoringPlan;
+  agentWorkloads?: AgentWorkloadsPlan;
   /** Names to point at the ingress address. */
   dnsRecords: { name: string; address: string; service: string }[];
 }
@@ -98,12 +113,12 @@ export function backupJobs(services: readonly ResolvedService[], backupTarget: s
 }
 
 /**
- * Recurring-job group of a service's volumes. Helm-managed volumes (grafana = the
+ * Recurring-job group of a service's volumes. Helm-managed volumes (app grafana = the
  * kube-prometheus-stack chart) cannot be labelled here, so they use Longhorn's "default"
  * group, which covers every volume without recurring-job labels.
  */
 function groupFor(s: ResolvedService): string {
-  return s.name === "grafana" ? "default" : s.name;
+  return s.app?.kind === "grafana" ? "default" : s.name;
 }
 
 /** Longhorn labels that put a PVC's volume into a recurring-job group. */
@@ -132,104 +147,115 @@ export function withBackupGroup<T extends K8sObject>(objs: T[], group: string | 
 
 function appPlans(site: Site): AppPlan[] {
   return k8sServices(site).map((s) => {
-    if (!(KNOWN_APPS as readonly string[]).includes(s.name)) throw new Error(`site ${site.name}: no Kubernetes builder for service ${s.name} (known: ${KNOWN_APPS.join(", ")})`);
+    const kind = s.app?.kind;
+    if (!kind || !(KNOWN_APPS as readonly string[]).includes(kind)) {
+      throw new Error(`site ${site.name}: no Kubernetes builder for service ${s.name} (app ${kind ?? "not set"}; known: ${KNOWN_APPS.join(", ")})`);
+    }
     if (!s.namespace) throw new Error(`site ${site.name}: service ${s.name} needs a namespace`);
     if (!s.storageGiB || !Number.isInteger(s.storageGiB)) throw new Error(`site ${site.name}: service ${s.name} needs an integer storageGiB`);
     const hasBackup = !!s.backup && "longhorn" in s.backup;
     return {
-      name: s.name as AppName,
+      name: s.name,
+      kind: kind as K8sAppKind,
       namespace: s.namespace,
       storage: `${s.storageGiB}Gi`,
       storageGiB: s.storageGiB,
       ...(s.dnsName ? { host: s.dnsName } : {}),
       gpu: s.gpu,
-      ...(hasBackup && s.name !== "grafana" ? { backupGroup: s.name } : {}),
+      ...(hasBackup && kind !== "grafana" ? { backupGroup: s.name } : {}),
     };
   });
 }
 
-/** sector7: bare-metal nodes over SSH, MetalLB L2 pool, ingress on the pool's first address. */
-export function sector7Plan(site: Site, opts: { backupTarget?: string } = {}): K8sSitePlan {
-  const apps = appPlans(site);
-  const phase = site.phase;
-  const plan: K8sSitePlan = { apps, monitoring: false, dnsRecords: [] };
-  if (phase < SECTOR7_PHASES.cluster) {
-    if (apps.length) throw new Error(`site ${site.name}: apps ${apps.map((a) => a.name).join(", ")} are active before the cluster (phase ${SECTOR7_PHASES.cluster})`);
-    return plan;
+/** Parses and checks `homelab:workloadImages` (every image pinned). */
+export function parseWorkloadImages(raw: unknown): WorkloadImages {
+  const o = (raw ?? {}) as Partial<WorkloadImages>;
+  const agents = (o.agents ?? {}) as Partial<Record<Agent, string>>;
+  const missing = [...(o.backstage ? [] : ["backstage"]), ...(o.vaporApi ? [] : ["vaporApi"]), ...AGENTS.filter((a) => !agents[a]).map((a) => `agents.${a}`)];
+  if (missing.length) throw new Error(`homelab:workloadImages is missing ${missing.join(", ")}`);
+  requirePinnedImage(o.backstage!);
+  requirePinnedImage(o.vaporApi!);
+  for (const a of AGENTS) requirePinnedImage(agents[a]!);
+  return { backstage: o.backstage!, vaporApi: o.vaporApi!, agents: agents as Record<Agent, string> };
+}
+
+/** Deployment settings the plan reads from the stack config (not the inventory). */
+export interface K8sPlanOptions {
+  /** Longhorn backup target (config `homelab:longhornBackupTarget`). Default: snapshots only. */
+  backupTarget?: string;
+  /** Raw `homelab:workloadImages`, required once the agent platform is active. */
+  images?: unknown;
+}
+
+function nodesOf(site: Site): { server: NodePlan; agents: NodePlan[] } | undefined {
+  const server = activeApp(site, "k3s-server");
+  const guestNodes = [...site.services, ...site.deferred].some((s) => s.app?.kind === "k3s-server");
+  if (guestNodes) {
+    if (!server) return undefined;
+    const agents = activeWithApp(site, "k3s-agent").sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    const node = (s: ResolvedService): NodePlan => ({ name: s.name, address: s.ipv4!, labels: {}, vm: s.name });
+    return { server: node(server), agents: agents.map(node) };
   }
   const metal = site.hosts.filter((h) => h.kind === "baremetal");
-  if (metal.length === 0) throw new Error(`site ${site.name}: no bare-metal hosts for the k3s cluster`);
+  if (metal.length === 0) return undefined;
   const nodes = metal.map((h): NodePlan => {
     if (!h.address) throw new Error(`site ${site.name}: host ${h.name} has no address`);
     return { name: h.name, address: h.address, labels: h.gpu ? { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value } : {} };
   });
-  plan.cluster = { name: site.name, server: nodes[0], agents: nodes.slice(1), sshUser: "root" };
-
-  const lan = site.networks[0];
-  const pool = lan.loadBalancerPools[0];
-  if (!pool) throw new Error(`site ${site.name}: network ${lan.name} has no loadBalancerPools for MetalLB`);
-  const reserved = [...(lan.gateway ? [lan.gateway] : []), ...nodes.map((n) => n.address), ...lan.reserved.map((r) => r.address)];
-  const ingressAddress = pool.start;
-  plan.platform = {
-    metallb: { pool: pool.name, ranges: [`${pool.start}-${pool.end}`], reserved },
-    ingress: { address: ingressAddress },
-    certManager: true,
-    longhorn: { replicaCount: Math.min(nodes.length, 3), ...(opts.backupTarget ? { backupTarget: opts.backupTarget } : {}), recurringJobs: backupJobs(k8sServices(site), opts.backupTarget) },
-    nvidia: phase >= SECTOR7_PHASES.nvidia && site.hosts.some((h) => h.gpu),
-  };
-  plan.dnsRecords = apps
-    .filter((a) => a.host)
-    .map((a) => ({ name: a.host!, address: ingressAddress, service: a.name }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  return plan;
+  return { server: nodes[0], agents: nodes.slice(1) };
 }
 
-/** Parses and checks `homelab:orionImages` (every image pinned). */
-export function parseOrionImages(raw: unknown): OrionImages {
-  const o = (raw ?? {}) as Partial<OrionImages>;
-  const agents = (o.agents ?? {}) as Partial<Record<OrionAgent, string>>;
-  const missing = [
-    ...(o.backstage ? [] : ["backstage"]),
-    ...(o.vaporApi ? [] : ["vaporApi"]),
-    ...ORION_AGENTS.filter((a) => !agents[a]).map((a) => `agents.${a}`),
-  ];
-  if (missing.length) throw new Error(`homelab:orionImages is missing ${missing.join(", ")}`);
-  requirePinnedImage(o.backstage!);
-  requirePinnedImage(o.vaporApi!);
-  for (const a of ORION_AGENTS) requirePinnedImage(agents[a]!);
-  return { backstage: o.backstage!, vaporApi: o.vaporApi!, agents: agents as Record<OrionAgent, string> };
-}
-
-/** orion: k3s on the k3s-master / k3s-worker-N VMs; cluster services and workloads at phase 5. */
-export function orionPlan(site: Site, opts: { images?: unknown } = {}): K8sSitePlan {
-  const plan: K8sSitePlan = { apps: appPlans(site), monitoring: false, dnsRecords: [] };
-  const master = site.services.find((s) => s.kind === "vm" && s.name === "k3s-master");
-  const workers = site.services.filter((s) => s.kind === "vm" && /^k3s-worker-\d+$/.test(s.name)).sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-  if (site.phase < ORION_PHASES.cluster || !master) {
-    if (site.phase >= ORION_PHASES.workloads) throw new Error(`site ${site.name}: phase ${site.phase} needs the k3s-master VM`);
+/** The Kubernetes layer of `site` at its phase (empty without a `kubernetes` section). */
+export function k8sPlan(site: Site, opts: K8sPlanOptions = {}): K8sSitePlan {
+  const apps = appPlans(site);
+  const plan: K8sSitePlan = { apps, dnsRecords: [] };
+  const k = site.inventory.kubernetes;
+  if (!k) return plan;
+  const phase = site.phase;
+  const nodes = phase >= k.phase ? nodesOf(site) : undefined;
+  if (!nodes) {
+    if (apps.length) throw new Error(`site ${site.name}: apps ${apps.map((a) => a.name).join(", ")} are active before the cluster (phase ${k.phase})`);
     return plan;
   }
-  const node = (s: ResolvedService): NodePlan => {
-    if (!s.ipv4) throw new Error(`site ${site.name}: ${s.name} needs a static ipv4 for k3s`);
-    return { name: s.name, address: s.ipv4, labels: {}, vm: s.name };
-  };
-  plan.cluster = { name: site.name, server: node(master), agents: workers.map(node), sshUser: "debian" };
-  if (site.phase >= ORION_PHASES.platform) {
-    plan.platform = {
-      certManager: false,
-      longhorn: { replicaCount: Math.min(1 + workers.length, 3), recurringJobs: longhornRecurringJobs({ backups: false }) },
-      nvidia: false,
-    };
-    plan.monitoring = true;
+  plan.cluster = { name: site.name, server: nodes.server, agents: nodes.agents, sshUser: k.sshUser };
+  const p = k.platform;
+  if (!p || phase < p.phase) {
+    if (apps.length) throw new Error(`site ${site.name}: apps ${apps.map((a) => a.name).join(", ")} are active before the platform (phase ${p?.phase ?? "not set"})`);
+    return plan;
   }
-  if (site.phase >= ORION_PHASES.workloads) {
+  const all = [nodes.server, ...nodes.agents];
+  const lan = site.networks[0];
+  const pool = lan.loadBalancerPools[0];
+  const reserved = [...(lan.gateway ? [lan.gateway] : []), ...all.map((n) => n.address), ...lan.reserved.map((r) => r.address)];
+  const longhornServices = k8sServices(site).some((s) => s.backup && "longhorn" in s.backup);
+  plan.platform = {
+    ...(p.metallb ? { metallb: { pool: pool.name, ranges: [`${pool.start}-${pool.end}`], reserved } } : {}),
+    ...(p.ingress ? { ingress: { address: pool.start } } : {}),
+    certManager: p.certManager,
+    longhorn: {
+      replicaCount: Math.min(all.length, 3),
+      ...(opts.backupTarget ? { backupTarget: opts.backupTarget } : {}),
+      recurringJobs: longhornServices ? backupJobs(k8sServices(site), opts.backupTarget) : longhornRecurringJobs({ backups: !!opts.backupTarget }),
+    },
+    nvidia: k.nvidiaPhase !== undefined && phase >= k.nvidiaPhase && site.hosts.some((h) => h.gpu),
+  };
+  if (p.monitoring) plan.monitoring = { grafanaNodePort: p.monitoring.grafanaNodePort, prometheusStorage: `${p.monitoring.prometheusStorageGiB}Gi` };
+  const w = k.agentWorkloads;
+  if (w && phase >= w.phase) {
     if (opts.images === undefined) {
       throw new Error(
-        `site ${site.name}: phase ${site.phase} deploys Backstage, the Vapor API and four agents, but homelab:orionImages is not set; ` +
-          `set it to pinned image references {backstage, vaporApi, agents: {${ORION_AGENTS.join(", ")}}} or keep the phase below ${ORION_PHASES.workloads}`,
+        `site ${site.name}: phase ${phase} deploys Backstage, the Vapor API and four agents, but homelab:workloadImages is not set; ` +
+          `set it to pinned image references {backstage, vaporApi, agents: {${AGENTS.join(", ")}}} or keep the phase below ${w.phase}`,
       );
     }
-    plan.orionWorkloads = parseOrionImages(opts.images);
+    plan.agentWorkloads = { images: parseWorkloadImages(opts.images), namespace: w.namespace, ...(w.backstageNodePort ? { backstageNodePort: w.backstageNodePort } : {}) };
+  }
+  if (plan.platform.ingress) {
+    const address = plan.platform.ingress.address;
+    plan.dnsRecords = apps
+      .filter((a) => a.host)
+      .map((a) => ({ name: a.host!, address, service: a.name }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
   return plan;
 }

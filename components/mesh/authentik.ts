@@ -29,8 +29,8 @@ export interface AuthentikArgs {
   /** HTTPS port. Default 9443. */
   httpsPort?: number;
   ca: InternalCa;
-  /** Shared PostgreSQL (database and role `authentik`; created by the data tier). */
-  postgres: { host: string; port?: number; password: pulumi.Input<string> };
+  /** The organisation's PostgreSQL: host, port (default 5432), database and its owner role (default `authentik` each; created by the data tier), password. */
+  postgres: { host: string; port?: number; name?: string; user?: string; password: pulumi.Input<string> };
   bootstrapEmail: string;
   /** NetBird app: PKCE loopback URLs (from render/netbird pkceRedirectUrls) and optional dashboard origin. */
   netbird: { clientId?: string; cliRedirectUrls: string[]; dashboardOrigin?: string; serviceAccount?: string };
@@ -123,7 +123,7 @@ export class Authentik extends pulumi.ComponentResource {
     this.clientSecrets = pulumi.secret(pulumi.output(clientSecrets));
 
     const script = authentikInstallScript(
-      { postgres: { host: args.postgres.host, port: args.postgres.port }, bootstrapEmail: args.bootstrapEmail, imageDigest: args.imageDigest, tls: true },
+      { postgres: { host: args.postgres.host, port: args.postgres.port, name: args.postgres.name, user: args.postgres.user }, bootstrapEmail: args.bootstrapEmail, imageDigest: args.imageDigest, tls: true },
       blueprint,
     );
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script, secrets: env }, { parent: this, dependsOn: args.dependsOn });

@@ -1,32 +1,20 @@
 /**
- * Composition of the mesh tier from a site's inventory (issue 6). bo runs the
- * internal CA, authentik and the NetBird coordinator; bh/ep enrol a routing
- * peer with the setup key bo exports. The stacks call one function each and
- * spread the result into their outputs.
+ * The mesh tier of one site, from its apps and the organisation's: the site that runs the
+ * identity provider and the mesh coordinator (apps `identity-provider`, `mesh-coordinator`) runs
+ * authentik and NetBird; every other mesh site of the organisation enrols its routing peer
+ * (inventory `meshRouter`) with the setup key the coordinator's site exports.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
-import * as random from "@pulumi/random";
 import { ResolvedService, Site } from "../inventory/load";
-import { siblingSites } from "../site/stackFiles";
+import { activeApp, oidcClients, placementOf } from "../inventory/org";
+import { SiteContext } from "../site/context";
 import { gatewayRoutes, meshPlanFromSites } from "./render/meshPolicy";
-import { ProxmoxSite } from "../site/proxmoxSite";
 import { Authentik } from "./authentik";
 import { InternalCa } from "./internalCa";
 import { NetbirdCoordinator, NetbirdPeer, coordinatorServerArgs, netbirdCliRedirectUrls } from "./netbirdMesh";
 
-/** Stack config keys the mesh reads. */
-export const MESH_CONFIG = {
-  /** NetBird management PAT (secret). Unset: enrolment is skipped (bootstrap). */
-  pat: "netbirdPat",
-  /** Name/address peers use for the coordinator (bo's WAN name). Default: its LAN IP. */
-  publicHost: "netbirdPublicHost",
-  /** SSH private key (secret) for root on the mesh guests. Default: the guest's root password. */
-  sshPrivateKey: "sshPrivateKey",
-} as const;
-
-/** What bo exports under `mesh` (public; bh/ep read it through their StackReference). Secrets are under `meshSecrets`. */
-export interface BoMeshOutputs {
+/** What the coordinator's site exports under `mesh` (public; members read it through a StackReference). Secrets are under `meshSecrets`. */
+export interface CoordinatorMeshOutputs {
   managementUrl: string;
   caCertPem: string;
   authentikUrl: string;
@@ -42,108 +30,78 @@ function service(site: Site, name: string): ResolvedService {
   return s;
 }
 
-/** root@<guest> over SSH: key from config, else the container's random root password. */
-function connection(site: Site, s: ResolvedService, proxmox?: ProxmoxSite): pulumi.Output<command.types.input.remote.ConnectionArgs> {
-  const cfg = new pulumi.Config("homelab");
-  const key = cfg.getSecret(MESH_CONFIG.sshPrivateKey);
-  const password = proxmox?.containers[s.name]?.rootPassword ?? proxmox?.vms[s.name]?.password;
-  if (!key && !password) pulumi.log.warn(`mesh: no SSH credentials for ${site.name}/${s.name}: set homelab:${MESH_CONFIG.sshPrivateKey} or pass the ProxmoxSite`);
-  return pulumi.secret(pulumi.output({ host: s.ipv4!, user: "root", privateKey: key, password: key ? undefined : password }));
-}
-
-function guestDeps(s: ResolvedService, proxmox?: ProxmoxSite): pulumi.Resource[] {
-  const g = proxmox?.containers[s.name] ?? proxmox?.vms[s.name];
-  return g ? [g] : [];
-}
-
-function appUrl(site: Site, name: string): { baseUrl: string } | undefined {
-  const s = site.services.find((x) => x.name === name);
-  if (!s?.ipv4 || s.ports.length === 0) return undefined;
+/** Base URL of an app's web login: its first declared port on its address. */
+function appUrl(s: ResolvedService): { baseUrl: string } | undefined {
+  if (!s.ipv4 || s.ports.length === 0) return undefined;
   return { baseUrl: `http://${s.ipv4}:${s.ports[0].port}` };
 }
 
-/** Inputs bo's mesh takes from the rest of the stack. */
-export interface BoMeshDeps {
-  /** The site's guests (SSH password fallback and dependencies). */
-  proxmox?: ProxmoxSite;
-  /** Password of the `authentik` role on the shared PostgreSQL (data tier). Default: a RandomPassword exported as `mesh.authentikDbPassword`. */
-  authentikDbPassword?: pulumi.Input<string>;
-  /** The organisation's CA. Default: a new InternalCa owned by this site. */
-  ca?: InternalCa;
-  /** Resources Authentik must wait for (e.g. the PostgreSQL setup that creates its role). Default none. */
-  authentikDependsOn?: pulumi.Resource[];
-  /** The organisation's other sites, for the mesh plan. Default: the project's other stack files of the same organisation. */
-  members?: readonly Site[];
-  /** Service names. Defaults: authentik, netbird, routing peer = netbird. */
-  authentikService?: string;
-  netbirdService?: string;
-  routerService?: string;
-}
-
-/** bo: internal CA, authentik, NetBird coordinator (and, once enrolled, bo's routing peer). */
-export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown> } {
-  const cfg = new pulumi.Config("homelab");
-  const ak = service(site, deps.authentikService ?? "authentik");
-  const nb = service(site, deps.netbirdService ?? "netbird");
+/**
+ * The coordinator's site: authentik (its database on the organisation's primary), the NetBird
+ * coordinator with the plan derived from the organisation, and — once a PAT exists — the site's
+ * own routing peer.
+ */
+export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource } }): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown> } {
+  const { site, org, deployment } = ctx;
+  const ak = activeApp(site, "identity-provider");
+  const nb = activeApp(site, "mesh-coordinator")!;
+  if (!ak) throw new Error(`homelab: site "${site.name}": the mesh coordinator needs the identity provider active at phase ${site.phase}`);
   const domain = site.inventory.dns.domain;
-  const pg = site.services.find((s) => s.name === "postgres");
-
-  let dbPassword = deps.authentikDbPassword;
-  let generatedDbPassword: pulumi.Output<string> | undefined;
-  if (dbPassword === undefined) {
-    generatedDbPassword = pulumi.secret(new random.RandomPassword(`${site.name}-authentik-db-password`, { length: 40, special: false }).result);
-    dbPassword = generatedDbPassword;
-  }
-
-  const ca = deps.ca ?? new InternalCa(`${site.name}-ca`, { organisation: site.inventory.organisation });
-  const authentik = new Authentik(`${site.name}-authentik`, {
-    connection: connection(site, ak, deps.proxmox),
+  const pg = placementOf(org, "postgres-primary");
+  const dbName = ak.app.database;
+  if (!pg || !dbName) throw new Error(`homelab: site "${site.name}": authentik keeps its data in a database (app.database) on the organisation's active postgres-primary`);
+  const dbPassword: pulumi.Output<string> =
+    pg.site === site
+      ? deps.primary!.databases[dbName].password
+      : pulumi.secret(ctx.upstream(pg.site.name).requireOutput("postgresDatabases").apply((d: any) => d?.[dbName]?.password as string));
+  const apps = Object.fromEntries(oidcClients(org).map((c) => [c.kind, appUrl(c.service)]));
+  const authentik = new Authentik(`${site.name}-${ak.name}`, {
+    connection: ctx.root(ak.ipv4!),
     ip: ak.ipv4!,
     hostname: ak.name,
     domain,
-    ca,
-    postgres: { host: pg?.ipv4 ?? "192.168.9.20", password: dbPassword },
+    ca: deps.ca,
+    postgres: { host: pg.service.ipv4!, name: dbName, user: dbName, password: dbPassword },
     bootstrapEmail: `admin@${domain}`,
     netbird: { cliRedirectUrls: netbirdCliRedirectUrls() },
-    gitea: appUrl(site, "gitea"),
-    n8n: appUrl(site, "n8n"),
-    paperless: appUrl(site, "paperless"),
-    dependsOn: [...guestDeps(ak, deps.proxmox), ...(deps.authentikDependsOn ?? [])],
+    gitea: apps.gitea,
+    n8n: apps.n8n,
+    paperless: apps.paperless,
+    dependsOn: [...ctx.guestComponent(ak.name), ...(pg.site === site && deps.primary?.resource ? [deps.primary.resource] : [])],
   });
-  const publicHost = cfg.get(MESH_CONFIG.publicHost);
-  const pat = cfg.getSecret(MESH_CONFIG.pat);
-  const mesh = meshPlanFromSites([site, ...(deps.members ?? siblingSites(site))]);
+  const pat = deployment.netbirdPat;
+  const mesh = meshPlanFromSites(org);
   for (const problem of mesh.unroutable) pulumi.log.warn(`mesh: ${problem}`);
-  const coordinator = new NetbirdCoordinator(`${site.name}-netbird`, {
-    connection: connection(site, nb, deps.proxmox),
+  const coordinator = new NetbirdCoordinator(`${site.name}-${nb.name}`, {
+    connection: ctx.root(nb.ipv4!),
     ip: nb.ipv4!,
     hostname: nb.name,
     domain,
-    publicHost,
-    ca,
+    publicHost: deployment.netbirdPublicHost,
+    ca: deps.ca,
     issuer: authentik.netbirdIssuer,
     clientId: authentik.netbirdClientId,
     idpServiceAccount: authentik.netbirdServiceAccount,
     idpServiceAccountPassword: authentik.netbirdServiceAccountPassword,
     pat,
     plan: mesh.plan,
-    dependsOn: [authentik.install, ...guestDeps(nb, deps.proxmox)],
+    dependsOn: [authentik.install, ...ctx.guestComponent(nb.name)],
   });
-  if (pat !== undefined) {
-    const router = service(site, deps.routerService ?? site.inventory.meshRouter ?? nb.name);
+  if (pat !== undefined && site.inventory.meshRouter) {
+    const router = service(site, site.inventory.meshRouter);
     new NetbirdPeer(`${site.name}-mesh-router`, {
-      connection: connection(site, router, deps.proxmox),
+      connection: ctx.root(router.ipv4!),
       managementUrl: coordinator.managementUrl,
       setupKey: coordinator.setupKeys.apply((k) => k[`router-${site.name}`] ?? ""),
-      caCertPem: ca.certPem,
+      caCertPem: deps.ca.certPem,
       hostname: `${site.name}-${router.name}`,
-      dependsOn: [coordinator.install, ...guestDeps(router, deps.proxmox)],
+      dependsOn: [coordinator.install, ...ctx.guestComponent(router.name)],
     });
   }
   return {
     mesh: {
       managementUrl: coordinator.managementUrl,
-      caCertPem: ca.certPem,
+      caCertPem: deps.ca.certPem,
       routes: mesh.plan.routes.map((r) => ({ site: r.site, network: r.network, routingPeer: mesh.plan.sites.find((x) => x.id === r.site)?.router.ipv4, distributedTo: r.distributionGroups, masquerade: r.masquerade })),
       policies: mesh.plan.policies.map((p) => ({ name: p.name, sources: p.sources, destinations: p.destinations, protocol: p.protocol, ports: p.ports })),
       gatewayRoutes: gatewayRoutes(mesh.plan).filter((g) => g.site === site.name),
@@ -156,63 +114,62 @@ export function meshForBo(site: Site, deps: BoMeshDeps = {}): { mesh: Record<str
       setupKeys: coordinator.setupKeys,
       oidcClientSecrets: authentik.clientSecrets,
       authentikBootstrapPassword: authentik.bootstrapPassword,
-      ...(generatedDbPassword ? { authentikDbPassword: generatedDbPassword } : {}),
     }),
   };
 }
 
-/** bo's outputs as given to a member: the whole outputs object, or a getter (`ref.getOutput`). */
-export type BoOutputsSource = pulumi.Input<any> | ((name: string) => pulumi.Output<any>);
-
-/** Inputs a member site's mesh takes from the rest of the stack. */
-export interface MemberMeshDeps {
-  proxmox?: ProxmoxSite;
-  /** The organisation's other sites, for the gateway routes. Default: the project's other stack files of the same organisation. */
-  members?: readonly Site[];
-  /** The guest that becomes the site's routing peer. Default: `pg-replica` (it must be a peer anyway). */
-  routerService?: string;
-}
-
-/** bh/ep: enrol the site's routing peer against bo's coordinator. */
-export function meshForMember(site: Site, boOutputs: BoOutputsSource, deps: MemberMeshDeps = {}): { mesh: Record<string, unknown> } {
-  const read = (name: string): pulumi.Output<any> =>
-    typeof boOutputs === "function" ? (boOutputs as (n: string) => pulumi.Output<any>)(name) : pulumi.output(boOutputs).apply((o: any) => o?.[name]);
-  const mesh: pulumi.Output<Partial<BoMeshOutputs> | undefined> = read("mesh");
-  const secrets: pulumi.Output<{ setupKeys?: Record<string, string> } | undefined> = pulumi.secret(read("meshSecrets"));
-  const routerName = deps.routerService ?? site.inventory.meshRouter ?? "pg-replica";
+/** A member site: enrol its routing peer against the coordinator of another site of the organisation. */
+export function meshMember(ctx: SiteContext, coordinatorSite: string): { mesh: Record<string, unknown> } {
+  const { site, org } = ctx;
+  const routerName = site.inventory.meshRouter!;
   if (!site.services.some((s) => s.name === routerName && s.ipv4)) {
-    // The routing peer's guest is planned for a later phase (seed 000: sites enrol in phase 1).
+    // The routing peer's guest is planned for a later phase.
     return { mesh: { enrolment: `not enrolled: the routing peer "${routerName}" is not active at phase ${site.phase}` } };
   }
+  const ref = ctx.upstream(coordinatorSite);
+  const mesh: pulumi.Output<Partial<CoordinatorMeshOutputs> | undefined> = ref.getOutput("mesh");
+  const secrets: pulumi.Output<{ setupKeys?: Record<string, string> } | undefined> = pulumi.secret(ref.getOutput("meshSecrets"));
   const router = service(site, routerName);
   const keyName = `router-${site.name}`;
   const managementUrl = mesh.apply((m) => {
-    if (!m?.managementUrl) throw new Error(`homelab: site "${site.name}": bo exports no mesh.managementUrl (deploy bo's mesh first)`);
+    if (!m?.managementUrl) throw new Error(`homelab: site "${site.name}": ${coordinatorSite} exports no mesh.managementUrl (deploy ${coordinatorSite}'s mesh first)`);
     return m.managementUrl;
   });
   new NetbirdPeer(`${site.name}-mesh-router`, {
-    connection: connection(site, router, deps.proxmox),
+    connection: ctx.root(router.ipv4!),
     managementUrl,
     setupKey: pulumi.secret(secrets.apply((m) => m?.setupKeys?.[keyName] ?? "")),
     caCertPem: mesh.apply((m) => m?.caCertPem ?? ""),
     hostname: `${site.name}-${router.name}`,
-    dependsOn: guestDeps(router, deps.proxmox),
+    dependsOn: ctx.guestComponent(router.name),
   });
   return {
     mesh: {
       managementUrl,
       routingPeer: { service: router.name, ipv4: router.ipv4, advertises: site.networks[0]?.ipv4 },
-      // From bo's outputs: the routes and policies that involve this site.
+      // From the coordinator's outputs: the routes and policies that involve this site.
       routes: mesh.apply((m) => (m?.routes ?? []).filter((r) => r.site === site.name || r.distributedTo.includes(`routers-${site.name}`))),
       policies: mesh.apply((m) => (m?.policies ?? []).filter((p) => [...p.sources, ...p.destinations].includes(`routers-${site.name}`))),
       // Static routes this site's LAN gateway needs (other members' LANs via the routing peer).
-      gatewayRoutes: gatewayRoutes(meshPlanFromSites([site, ...(deps.members ?? siblingSites(site))]).plan).filter((g) => g.site === site.name),
+      gatewayRoutes: gatewayRoutes(meshPlanFromSites(org).plan).filter((g) => g.site === site.name),
       // Only whether the key exists is revealed, never the key.
       enrolment: pulumi.unsecret(
-        pulumi.all([mesh, secrets]).apply(([m, k]) => (k?.setupKeys?.[keyName] ? `enrolling with bo's setup key ${keyName}` : `waiting: bo has not exported setup key ${keyName} (${m?.enrolment ?? "no enrolment status"})`)),
+        pulumi.all([mesh, secrets]).apply(([m, k]) => (k?.setupKeys?.[keyName] ? `enrolling with ${coordinatorSite}'s setup key ${keyName}` : `waiting: ${coordinatorSite} has not exported setup key ${keyName} (${m?.enrolment ?? "no enrolment status"})`)),
       ),
     },
   };
+}
+
+/** The mesh tier of `ctx.site`: coordinator, member, or nothing (not a mesh site, no coordinator yet). */
+export function meshTier(ctx: SiteContext, deps: { ca?: InternalCa; primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource } }): Record<string, unknown> {
+  if (activeApp(ctx.site, "mesh-coordinator")) {
+    if (!deps.ca) throw new Error(`homelab: site "${ctx.site.name}": the mesh coordinator needs the site's internal CA`);
+    return meshCoordinator(ctx, { ca: deps.ca, primary: deps.primary });
+  }
+  if (!ctx.site.inventory.mesh) return {};
+  const coordinator = placementOf(ctx.org, "mesh-coordinator");
+  if (!coordinator || coordinator.site === ctx.site) return {};
+  return meshMember(ctx, coordinator.site.name);
 }
 
 export { coordinatorServerArgs };

@@ -1,26 +1,49 @@
 /**
- * Renders a site whose program reads another stack (bh/ep read bo through `homelab:dataSource`):
- * the source stack is rendered first from its own program and its (masked) outputs feed the
- * StackReference mock. Secret outputs arrive as the string "[secret]", which the consumers only
- * ever pass into secret inputs.
+ * Renders a site whose program reads other stacks (a replica reads the primary's site, a backup
+ * agent the backup server's, a mesh member the coordinator's): the sites it reads are derived
+ * from the organisation's inventories, rendered first from their own programs, and their
+ * (masked) outputs feed the StackReference mocks. Secret outputs arrive as the string
+ * "[secret]", which the consumers only ever pass into secret inputs.
  */
 import { readStackConfig, renderStack, RenderOptions, RenderResult, StrictMocks } from "./offline";
-import { DEFAULT_DATA_SOURCE } from "../../components/data/siteData";
+import { loadInventory, Site } from "../../components/inventory/load";
+import { organisationOf, placementOf } from "../../components/inventory/org";
+import { backupAgentPlan } from "../../components/data/plan";
+import { siblingSites } from "../../components/site/stackFiles";
 
-/** Sites that read the data source stack, and the site that is that source. */
-export const DATA_CONSUMERS: Readonly<Record<string, string>> = { bh: "bo", ep: "bo" };
+/** Sites whose outputs `site` reads, by the same rules the program follows (components/data, components/mesh). */
+export function upstreamSites(site: Site, siblings: readonly Site[]): string[] {
+  const org = organisationOf(site, siblings);
+  const out = new Set<string>();
+  const other = (kind: Parameters<typeof placementOf>[1]) => {
+    const p = placementOf(org, kind);
+    return p && p.site !== site ? p.site.name : undefined;
+  };
+  const active = (kind: string) => site.services.some((s) => s.app?.kind === kind);
+  const add = (name: string | undefined) => name && out.add(name);
+  if (active("postgres-replica")) add(other("postgres-primary"));
+  if (backupAgentPlan(site).length > 0) add(other("restic-server"));
+  if (active("identity-provider") && active("mesh-coordinator")) add(other("postgres-primary"));
+  if (site.inventory.mesh && !active("mesh-coordinator") && site.inventory.meshRouter && site.services.some((s) => s.name === site.inventory.meshRouter)) add(other("mesh-coordinator"));
+  return [...out].sort();
+}
 
-/** Upstream renders by site: always of the committed stack, deterministic, so rendered once per process. */
+/** Renders by site: always of the committed stack, deterministic, so rendered once per process. */
 const upstreamRenders = new Map<string, Promise<RenderResult>>();
 
-/** Render `site`, first rendering the stack it depends on (if any). */
+/** Render `site`, first rendering (once per process) the committed stacks it reads. */
 export async function renderWithDependencies(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
-  const source = DATA_CONSUMERS[site];
-  if (!source) return renderStack(site, opts);
-  let pending = upstreamRenders.get(source);
-  if (!pending) upstreamRenders.set(source, (pending = renderStack(source)));
-  const upstream = await pending;
   const config = { ...readStackConfig(site, opts.root), ...(opts.config ?? {}) };
-  const refName = config["homelab:dataSource"] ?? DEFAULT_DATA_SOURCE;
-  return renderStack(site, opts, new StrictMocks({ [refName]: upstream.outputs }));
+  const loaded = loadInventory(site, JSON.parse(config["homelab:inventory"] ?? "null"), Number(config["homelab:phase"] ?? 0));
+  const upstream = upstreamSites(loaded, siblingSites(loaded, opts.root));
+  if (upstream.length === 0) return renderStack(site, opts);
+  const stackOrg = config["homelab:stackOrganization"] ?? "organization";
+  const outputs: Record<string, Record<string, unknown>> = {};
+  for (const name of upstream) {
+    const key = `${opts.root ?? ""}\0${name}`;
+    let pending = upstreamRenders.get(key);
+    if (!pending) upstreamRenders.set(key, (pending = renderWithDependencies(name, { root: opts.root })));
+    outputs[`${stackOrg}/homelab/${name}`] = (await pending).outputs;
+  }
+  return renderStack(site, opts, new StrictMocks(outputs));
 }

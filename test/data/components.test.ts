@@ -2,6 +2,7 @@ import { renderStack, RenderResult } from "../../scripts/lib/offline";
 import { renderWithDependencies } from "../../scripts/lib/crossSite";
 import { backupAgentPlan, postgresPrimaryPlan } from "../../components/data/plan";
 import { wrapScript } from "../../components/remote/script";
+import { activeApp, organisationOf, primaryDatabases, replicasOf } from "../../components/inventory/org";
 import { renderSite } from "../helpers/render";
 
 let bo: RenderResult;
@@ -24,13 +25,16 @@ describe("plan (pure)", () => {
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
     expect(backupAgentPlan(ep.site).map((p) => p.repoUser)).toEqual(["ep-konstanze", "ep-odoo"]);
   });
-  test("primary plan: databases, clients from 5432 sources, replicas checked", () => {
-    const p = postgresPrimaryPlan(bo.site, "postgres", [{ name: "bh", address: "192.168.50.22" }, { name: "ep", address: "192.168.30.22" }]);
+  test("primary plan: databases and clients derived from the organisation, replicas from its postgres-replica apps", () => {
+    const org = organisationOf(bo.site, [bh.site, ep.site]);
+    const primary = activeApp(bo.site, "postgres-primary")!;
+    const replicas = replicasOf(org).map((r) => ({ name: r.name, address: r.address }));
+    expect(replicas).toEqual([{ name: "bh", address: "192.168.50.22" }, { name: "ep", address: "192.168.30.22" }]);
+    const p = postgresPrimaryPlan(primary, primaryDatabases(org, primary), replicas);
     expect(p.databases.map((d) => d.name)).toEqual(["authentik", "iron_honeycomb", "odoo_bo", "gitea", "n8n", "paperless"]);
     expect(p.databases.find((d) => d.name === "gitea")!.clients).toEqual(["192.168.9.40/32"]);
     expect(p.databasesWithoutClients).toEqual(["iron_honeycomb", "odoo_bo"]);
     expect(p.unmatchedSources).toEqual(["192.168.9.31/32"]);
-    expect(() => postgresPrimaryPlan(bo.site, "postgres", [{ name: "x", address: "10.0.0.1" }])).toThrow(/not an allowed source/);
   });
   test("wrapper keeps secrets out of the text", () => {
     const w = wrapScript("echo hi\n", ["A_B"]);

@@ -242,7 +242,7 @@ describe("orion", () => {
   test("phase 5 with pinned images: Longhorn, kube-prometheus-stack, Backstage, Vapor API, four agents", async () => {
     const img = (n: string) => `registry.test.invalid/luci/${n}:0.0.1-test`;
     const images = { backstage: img("backstage"), vaporApi: img("vapor"), agents: { infrastructure: img("a1"), network: img("a2"), security: img("a3"), devops: img("a4") } };
-    const r = await render("orion", { phase: 5, config: { "homelab:orionImages": JSON.stringify(images) } });
+    const r = await render("orion", { phase: 5, config: { "homelab:workloadImages": JSON.stringify(images) } });
     expect(releasesOf(r.resources).map((x) => x.chart).sort()).toEqual(["kube-prometheus-stack", "longhorn"]);
     const objs = manifestsOf(r.resources, true);
     const deps = objs.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort();

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory } from "../../components/inventory/load";
-import { backupJobs, orionPlan, parseOrionImages, sector7Plan, withBackupGroup } from "../../components/k8s/sitePlan";
+import { backupJobs, k8sPlan, parseWorkloadImages, withBackupGroup } from "../../components/k8s/sitePlan";
 import { pvc } from "../../components/k8s/render/common";
 
 const inventory = (site: string) => YAML.parse(fs.readFileSync(path.join(__dirname, "../..", `Pulumi.${site}.yaml`), "utf8")).config["homelab:inventory"];
@@ -10,12 +10,12 @@ const site = (name: string, phase: number) => loadInventory(name, inventory(name
 const img = (n: string) => `registry.test.invalid/luci/${n}:0.0.1-test`;
 const images = { backstage: img("b"), vaporApi: img("v"), agents: { infrastructure: img("1"), network: img("2"), security: img("3"), devops: img("4") } };
 
-describe("sector7Plan", () => {
+describe("k8sPlan: bare-metal nodes (sector7)", () => {
   test("phase 0-1: nothing", () => {
-    expect(sector7Plan(site("sector7", 1))).toEqual({ apps: [], monitoring: false, dnsRecords: [] });
+    expect(k8sPlan(site("sector7", 1))).toEqual({ apps: [], dnsRecords: [] });
   });
   test("phase 2: aurora server (GPU label), optiplex agent, pool, ingress on the first pool address", () => {
-    const p = sector7Plan(site("sector7", 2));
+    const p = k8sPlan(site("sector7", 2));
     expect(p.cluster).toEqual({
       name: "sector7",
       server: { name: "aurora", address: "192.168.2.159", labels: { "nvidia.com/gpu.present": "true" } },
@@ -32,18 +32,28 @@ describe("sector7Plan", () => {
     expect(p.apps).toEqual([]);
   });
   test("phase 3 NVIDIA; phase 4 four apps; 5 appflowy; 6 grafana", () => {
-    expect(sector7Plan(site("sector7", 3)).platform!.nvidia).toBe(true);
-    expect(sector7Plan(site("sector7", 4)).apps.map((a) => a.name)).toEqual(["heimdall", "postgres", "n8n", "nocodb"]);
-    expect(sector7Plan(site("sector7", 5)).apps.map((a) => a.name)).toContain("appflowy");
-    const p6 = sector7Plan(site("sector7", 6));
+    expect(k8sPlan(site("sector7", 3)).platform!.nvidia).toBe(true);
+    expect(k8sPlan(site("sector7", 4)).apps.map((a) => a.name)).toEqual(["heimdall", "postgres", "n8n", "nocodb"]);
+    expect(k8sPlan(site("sector7", 5)).apps.map((a) => a.name)).toContain("appflowy");
+    const p6 = k8sPlan(site("sector7", 6));
     expect(p6.apps.find((a) => a.name === "n8n")).toMatchObject({ gpu: true, storage: "20Gi", host: "n8n.sector7.helloworlddao.com", backupGroup: "n8n" });
     expect(p6.apps.find((a) => a.name === "grafana")!.backupGroup).toBeUndefined();
     expect(p6.dnsRecords.map((d) => d.address)).toEqual(Array(5).fill("192.168.2.200"));
   });
-  test("unknown k8s service names are refused", () => {
+  test("k8s services without a Kubernetes builder are refused", () => {
     const inv = inventory("sector7");
     inv.services.push({ name: "mystery", description: "x", kind: "k8s", namespace: "m", storageGiB: 1, phase: 4 });
-    expect(() => sector7Plan(loadInventory("sector7", inv, 6))).toThrow(/no Kubernetes builder for service mystery/);
+    expect(() => k8sPlan(loadInventory("sector7", inv, 6))).toThrow(/no Kubernetes builder for service mystery \(app not set/);
+    inv.services[inv.services.length - 1].app = "wikijs";
+    expect(() => k8sPlan(loadInventory("sector7", inv, 6))).toThrow(/no Kubernetes builder for service mystery \(app wikijs/);
+  });
+  test("builders follow the app, not the service name", () => {
+    const inv = inventory("sector7");
+    const heimdall = inv.services.find((s: any) => s.name === "heimdall");
+    heimdall.name = "start-page";
+    heimdall.dnsName = "start.sector7.helloworlddao.com";
+    const p = k8sPlan(loadInventory("sector7", inv, 4));
+    expect(p.apps.find((a) => a.name === "start-page")).toMatchObject({ kind: "heimdall", namespace: "heimdall" });
   });
 });
 
@@ -61,27 +71,27 @@ describe("longhorn backups", () => {
   });
 });
 
-describe("orionPlan", () => {
+describe("k8sPlan: k3s-server/k3s-agent guests (orion)", () => {
   test("phase 1-4: cluster on the k3s VMs only", () => {
-    const p = orionPlan(site("orion", 2));
+    const p = k8sPlan(site("orion", 2));
     expect(p.cluster!.server).toEqual({ name: "k3s-master", address: "192.168.100.60", labels: {}, vm: "k3s-master" });
     expect(p.cluster!.agents.map((a) => a.address)).toEqual(["192.168.100.61", "192.168.100.62", "192.168.100.63"]);
     expect(p.platform).toBeUndefined();
-    expect(p.orionWorkloads).toBeUndefined();
+    expect(p.agentWorkloads).toBeUndefined();
   });
-  test("phase 5 needs homelab:orionImages, every image pinned", () => {
-    expect(() => orionPlan(site("orion", 5))).toThrow(/homelab:orionImages is not set/);
-    expect(() => orionPlan(site("orion", 5), { images: { backstage: img("b") } })).toThrow(/missing vaporApi, agents.infrastructure/);
-    expect(() => parseOrionImages({ ...images, vaporApi: "luci/vapor" })).toThrow(/no tag or digest/);
-    expect(() => parseOrionImages({ ...images, backstage: "luci/backstage:latest" })).toThrow(/latest/);
-    const p = orionPlan(site("orion", 5), { images });
-    expect(p.orionWorkloads).toEqual(images);
-    expect(p.monitoring).toBe(true);
+  test("phase 5 needs homelab:workloadImages, every image pinned", () => {
+    expect(() => k8sPlan(site("orion", 5))).toThrow(/homelab:workloadImages is not set/);
+    expect(() => k8sPlan(site("orion", 5), { images: { backstage: img("b") } })).toThrow(/missing vaporApi, agents.infrastructure/);
+    expect(() => parseWorkloadImages({ ...images, vaporApi: "luci/vapor" })).toThrow(/no tag or digest/);
+    expect(() => parseWorkloadImages({ ...images, backstage: "luci/backstage:latest" })).toThrow(/latest/);
+    const p = k8sPlan(site("orion", 5), { images });
+    expect(p.agentWorkloads).toEqual({ images, namespace: "orion", backstageNodePort: 30000 });
+    expect(p.monitoring).toEqual({ grafanaNodePort: 30080, prometheusStorage: "50Gi" });
     expect(p.platform!.longhorn.replicaCount).toBe(3);
   });
-  test("committed config has no orionImages (no placeholder images in committed files)", () => {
+  test("committed config has no workloadImages (no placeholder images in committed files)", () => {
     const cfg = YAML.parse(fs.readFileSync(path.join(__dirname, "../..", "Pulumi.orion.yaml"), "utf8")).config;
-    expect(cfg["homelab:orionImages"]).toBeUndefined();
+    expect(cfg["homelab:workloadImages"]).toBeUndefined();
     expect(cfg["homelab:phase"]).toBeLessThan(5);
   });
 });

@@ -50,10 +50,17 @@ describe("mesh components under mocks (bo)", () => {
   beforeAll(async () => {
     await pulumi.runtime.setMocks(mocks, "homelab", "bo", false);
     pulumi.runtime.setAllConfig({ "homelab:netbirdPat": PAT }, ["homelab:netbirdPat"]);
-    const { meshForBo } = await import("../../components/mesh/siteMesh");
+    const { meshCoordinator } = await import("../../components/mesh/siteMesh");
+    const { SiteContext } = await import("../../components/site/context");
+    const { deploymentFromConfig } = await import("../../components/site/deployment");
+    const { InternalCa } = await import("../../components/mesh/internalCa");
+    const { organisationOf } = await import("../../components/inventory/org");
+    const { siblingSites } = await import("../../components/site/stackFiles");
     const c = readStackConfig("bo");
     const site = loadInventory("bo", JSON.parse(c["homelab:inventory"]), 2);
-    const r = meshForBo(site, { authentikDbPassword: pulumi.secret("pg-P4ssw0rd-xyz") });
+    const ctx = new SiteContext(site, organisationOf(site, siblingSites(site)), undefined, deploymentFromConfig("bo"));
+    const ca = new InternalCa("bo-ca", { organisation: site.inventory.organisation });
+    const r = meshCoordinator(ctx, { ca, primary: { databases: { authentik: { password: pulumi.secret("pg-P4ssw0rd-xyz") } } } });
     secrets = r.meshSecrets;
     out = { ...r.mesh, setupKeys: secrets.apply((x: any) => x.setupKeys), oidcClientSecrets: secrets.apply((x: any) => x.oidcClientSecrets), authentikBootstrapPassword: secrets.apply((x: any) => x.authentikBootstrapPassword) };
     await value(pulumi.all([out.setupKeys, out.caCertPem, out.oidcClientSecrets]));

@@ -1,0 +1,108 @@
+/**
+ * What runs in a service: its app, as inventory data. The site program composes a site from
+ * these (which guest is the PostgreSQL primary, which holds the backup repositories, which one
+ * coordinates the mesh), and the organisation's relations — replicas, backup targets, database
+ * consumers, OIDC clients — are derived from them across the organisation's inventories
+ * (components/inventory/org.ts), never written in code.
+ *
+ * In YAML an app is either its kind alone (`app: gitea`) or the kind with its settings
+ * (`app: { kind: postgres-primary, databases: [odoo_bo] }`).
+ */
+import { z } from "zod";
+
+const dbName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)");
+
+/** Settings every app that keeps its data in the organisation's PostgreSQL primary may carry. */
+const databaseClient = {
+  /**
+   * Database on the organisation's PostgreSQL primary that this service owns (created with an
+   * owner role of the same name, reachable from this service's addresses only). Default: none.
+   */
+  database: dbName.optional(),
+};
+
+/** Settings of apps that log in through the organisation's identity provider (OIDC). */
+const oidcClient = {
+  /** Whether the identity provider gets an OIDC client for this service. Default true. */
+  sso: z.boolean().default(true),
+};
+
+const app = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ kind: z.literal(kind), ...shape });
+
+/** Every app kind the library knows, with its typed settings. */
+export const APP_SCHEMAS = [
+  // The organisation's data tier.
+  app("postgres-primary", {
+    /**
+     * Databases that no declared service owns yet (an app outside the inventory, a later phase).
+     * The primary's databases are these plus every `database` an app of the organisation declares.
+     * Default none.
+     */
+    databases: z.array(dbName).default([]),
+  }),
+  app("postgres-replica", {}),
+  app("restic-server", {}),
+  app("object-store", {}),
+  // Identity and mesh.
+  app("identity-provider", { ...databaseClient }),
+  app("mesh-coordinator", {}),
+  // Kubernetes nodes that are guests of the site (bare-metal nodes are hosts of kind `baremetal`).
+  app("k3s-server", {}),
+  app("k3s-agent", {}),
+  // Apps with an OIDC login.
+  app("gitea", { ...databaseClient, ...oidcClient }),
+  app("n8n", { ...databaseClient, ...oidcClient }),
+  app("paperless", { ...databaseClient, ...oidcClient }),
+  // Apps the catalogue describes; guests only until their modules land.
+  ...(
+    [
+      "adguard-home",
+      "ai-coordinator",
+      "appflowy",
+      "coolify",
+      "docker-host",
+      "flowise",
+      "grafana",
+      "heimdall",
+      "home-assistant",
+      "home-assistant-os",
+      "litellm",
+      "loki",
+      "mongodb",
+      "netbox",
+      "nocodb",
+      "odoo",
+      "ollama",
+      "open-webui",
+      "postgres",
+      "prometheus",
+      "redis",
+      "reverse-proxy",
+      "router",
+      "traefik",
+      "uptime-kuma",
+      "vaultwarden",
+      "wazuh",
+      "wikijs",
+      "wireguard",
+      "xpenology",
+    ] as const
+  ).map((k) => app(k, { ...databaseClient })),
+] as const;
+
+/** An app as the inventory states it. */
+export const AppSchema = z.preprocess((v) => (typeof v === "string" ? { kind: v } : v), z.discriminatedUnion("kind", APP_SCHEMAS));
+
+export type App = z.infer<typeof AppSchema>;
+export type AppKind = App["kind"];
+/** The settings of the app of kind `K`. */
+export type AppOf<K extends AppKind> = Extract<App, { kind: K }>;
+
+/** Every known app kind (for messages and the docs). */
+export const APP_KINDS: readonly AppKind[] = APP_SCHEMAS.map((s) => s.shape.kind.value as AppKind);
+
+/** Apps the identity provider issues OIDC clients for. */
+export const OIDC_APPS = ["gitea", "n8n", "paperless"] as const satisfies readonly AppKind[];
+
+/** Apps that serve TLS with a certificate of the organisation's internal CA. */
+export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator"] as const satisfies readonly AppKind[];

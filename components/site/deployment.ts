@@ -1,0 +1,83 @@
+/**
+ * Deployment configuration: everything the program reads from the stack config besides the
+ * inventory and the phase (components/site/config.ts). Read here and nowhere else, so that every
+ * component receives its settings as arguments and the one SSH rule below holds everywhere.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DownloadsSchema, Downloads } from "../data/downloads";
+import type { GuestConnection } from "../remote/script";
+
+/** The stack config keys under `homelab:` that this module reads (the README's configuration reference). */
+export const DEPLOYMENT_KEYS = {
+  sshPrivateKey: "sshPrivateKey",
+  sshUser: "sshUser",
+  netbirdPat: "netbirdPat",
+  netbirdPublicHost: "netbirdPublicHost",
+  downloads: "downloads",
+  longhornBackupTarget: "longhornBackupTarget",
+  workloadImages: "workloadImages",
+  adminEmail: "adminEmail",
+  acmeEmail: "acmeEmail",
+  stackOrganization: "stackOrganization",
+} as const;
+
+/** What the stack config says about this deployment (all optional; defaults documented per field). */
+export interface Deployment {
+  /** SSH private key (secret) for root on guests and for k3s nodes. Unset: the SSH agent of `pulumi up`. */
+  sshPrivateKey?: pulumi.Output<string>;
+  /** SSH user on k3s nodes. Default: the inventory's `kubernetes.sshUser`. */
+  sshUser?: string;
+  /** NetBird management PAT (secret). Unset: mesh enrolment is skipped (bootstrap). */
+  netbirdPat?: pulumi.Output<string>;
+  /** Name or address peers use for the NetBird coordinator. Default: its LAN address. */
+  netbirdPublicHost?: string;
+  /** Pinned upstream binaries (rest-server, MinIO, mc). Default: none (the scripts require them present). */
+  downloads: Downloads;
+  /** Longhorn backup target (NFS/S3 URL). Default: snapshots only. */
+  longhornBackupTarget?: string;
+  /** Raw pinned images of the agent platform; checked by the Kubernetes plan when it is active. */
+  workloadImages?: unknown;
+  /** Admin e-mail of apps that need one. Default `admin@<the site's DNS domain>`. */
+  adminEmail?: string;
+  /** ACME account e-mail of cert-manager's issuers. Default: cert-manager's issuers without an e-mail. */
+  acmeEmail?: string;
+  /** Pulumi organisation of the StackReferences to sibling sites (`<org>/homelab/<site>`). Default `organization` (the self-managed backends' literal). */
+  stackOrganization: string;
+}
+
+/** Reads the deployment configuration of the current stack; a malformed value stops with one line naming `site`. */
+export function deploymentFromConfig(site: string): Deployment {
+  const cfg = new pulumi.Config("homelab");
+  const k = DEPLOYMENT_KEYS;
+  const rawDownloads = cfg.getObject<unknown>(k.downloads);
+  let downloads: Downloads = {};
+  if (rawDownloads !== undefined) {
+    const parsed = DownloadsSchema.safeParse(rawDownloads);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new pulumi.RunError(`homelab: site "${site}": homelab:${k.downloads}.${issue.path.join(".")}: ${issue.message}`);
+    }
+    downloads = parsed.data;
+  }
+  return {
+    sshPrivateKey: cfg.getSecret(k.sshPrivateKey),
+    sshUser: cfg.get(k.sshUser),
+    netbirdPat: cfg.getSecret(k.netbirdPat),
+    netbirdPublicHost: cfg.get(k.netbirdPublicHost),
+    downloads,
+    longhornBackupTarget: cfg.get(k.longhornBackupTarget),
+    workloadImages: cfg.getObject<unknown>(k.workloadImages),
+    adminEmail: cfg.get(k.adminEmail),
+    acmeEmail: cfg.get(k.acmeEmail),
+    stackOrganization: cfg.get(k.stackOrganization) ?? "organization",
+  };
+}
+
+/**
+ * The one SSH rule for every remote command: `user` (root on guests) at `host`, authenticated by
+ * the configured private key, else by the SSH agent of the machine running `pulumi up`. Never a
+ * password.
+ */
+export function sshConnection(d: Deployment, host: pulumi.Input<string>, user = "root"): GuestConnection {
+  return d.sshPrivateKey === undefined ? { host, user } : { host, user, privateKey: d.sshPrivateKey };
+}
