@@ -58,6 +58,8 @@ export const APP_SCHEMAS = [
     [
       "adguard-home",
       "ai-coordinator",
+      "ai-orchestrator",
+      "ai-worker",
       "appflowy",
       "coolify",
       "docker-host",
@@ -74,12 +76,15 @@ export const APP_SCHEMAS = [
       "odoo",
       "ollama",
       "open-webui",
+      "opnsense",
       "postgres",
+      "postgres-restore",
       "prometheus",
       "redis",
       "reverse-proxy",
       "router",
       "traefik",
+      "unraid-nas",
       "uptime-kuma",
       "vaultwarden",
       "wazuh",
@@ -91,7 +96,12 @@ export const APP_SCHEMAS = [
 ] as const;
 
 /** An app as the inventory states it. */
-export const AppSchema = z.preprocess((v) => (typeof v === "string" ? { kind: v } : v), z.discriminatedUnion("kind", APP_SCHEMAS));
+export const AppSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { kind: v } : v),
+  z.discriminatedUnion("kind", APP_SCHEMAS, {
+    error: (iss) => `unknown app kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind ?? null)} (see components/inventory/apps.ts for the kinds)`,
+  }),
+);
 
 export type App = z.infer<typeof AppSchema>;
 export type AppKind = App["kind"];

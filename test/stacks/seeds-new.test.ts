@@ -11,11 +11,9 @@
  * reserve, disk per datastore ≤ capacity) — the numbers `plan` prints in its Hosts table.
  * Where a number differs from the seed, docs/decisions.md says why (marked "decision").
  */
-import * as fs from "fs";
-import * as path from "path";
 import { InventoryError, loadInventory, ResolvedService, Site } from "../../components/inventory/load";
 import { contains, parsePrefix } from "../../components/inventory/net";
-import { PROJECT_ROOT, readStackConfig } from "../../components/site/stackFiles";
+import { readStackConfig } from "../../components/site/stackFiles";
 
 type Kind = "lxc" | "vm" | "native";
 /** name, kind, host, vmid, ipv4, cores, memory MiB, total disk GiB (root + data mounts), phase, app kind. */
@@ -45,7 +43,7 @@ const SEEDS: Record<string, Row[]> = {
   "hx310-db": [
     ["opnsense", "native", null, null, "192.168.200.1", null, null, null, 0, "opnsense"],
     ["unraid-nas", "native", null, null, "192.168.130.10", null, null, null, 0, "unraid-nas"],
-    ["postgres", "lxc", "hx310-db", 11010, "192.168.110.10", 2, 4 * GiB, 50, 3, "postgres-primary"],
+    ["postgres", "lxc", "hx310-db", 11010, "192.168.110.10", 2, 4 * GiB, 50, 3, "postgres"],
     ["vaultwarden", "lxc", "hx310-db", 10010, "192.168.100.10", 1, 1 * GiB, 12, 3, "vaultwarden"],
     ["wikijs", "lxc", "hx310-db", 10011, "192.168.100.11", 1, 1 * GiB, 12, 3, "wikijs"],
     ["gitea", "lxc", "hx310-db", 10012, "192.168.100.12", 2, 2 * GiB, 50, 3, "gitea"],
@@ -99,15 +97,6 @@ function isGuest(s: ResolvedService): boolean {
   return s.kind === "lxc" || s.kind === "vm";
 }
 
-/** `# app: <kind>` comments on the services' name lines, by service name, in file order. */
-function appComments(site: string): Map<string, string | undefined> {
-  const text = fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8");
-  const services = text.slice(text.indexOf("\n    services:\n"));
-  const out = new Map<string, string | undefined>();
-  for (const m of services.matchAll(/^ {6}- name: ([a-z0-9-]+)(.*)$/gm)) out.set(m[1], /#\s*app:\s*(\S+)\s*$/.exec(m[2])?.[1]);
-  return out;
-}
-
 /** What `plan` prints per host: the same sums as policy/budget.ts over the guests of the phase. */
 function hostRows(site: Site) {
   return site.hosts
@@ -150,17 +139,14 @@ describe.each(Object.keys(SEEDS))("site %s", (name) => {
 
   it("has exactly the seed's services with their host, VMID, address, cores, memory, disk, phase and app kind", () => {
     const site = loadInventory(name, raw, last);
-    const apps = appComments(name);
     const actual = site.services
-      .map((s): Row => [s.name, s.kind as Kind, s.host ?? null, s.vmid ?? null, s.ipv4!, s.cores ?? null, s.memoryMiB ?? null, isGuest(s) ? s.totalDiskGiB : null, s.phase, apps.get(s.name) ?? "(none)"])
+      .map((s): Row => [s.name, s.kind as Kind, s.host ?? null, s.vmid ?? null, s.ipv4!, s.cores ?? null, s.memoryMiB ?? null, isGuest(s) ? s.totalDiskGiB : null, s.phase, s.app?.kind ?? "(none)"])
       .sort((a, b) => a[0].localeCompare(b[0]));
     expect(actual).toEqual([...SEEDS[name]].sort((a, b) => a[0].localeCompare(b[0])));
   });
 
-  it("notes an `# app: <kind>` comment (kebab-case) on every service's name line", () => {
-    const apps = appComments(name);
-    expect([...apps.keys()].sort()).toEqual(raw.services.map((s: any) => s.name).sort());
-    for (const [service, app] of apps) expect({ service, app }).toEqual({ service, app: expect.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/) });
+  it("states what runs in every service (app)", () => {
+    for (const s of loadInventory(name, raw, last).services) expect({ service: s.name, app: s.app?.kind }).toEqual({ service: s.name, app: expect.any(String) });
   });
 
   it("fits every host's budget at every phase, as plan's Hosts table counts it", () => {
