@@ -8,7 +8,7 @@
  * Longhorn, a NodePort kube-prometheus-stack), the NVIDIA device plugin and the agent platform
  * arrive at the phases the section names; each app at its service's phase.
  */
-import { ResolvedService, Site } from "../inventory/load";
+import { InventoryError, ResolvedService, Site } from "../inventory/load";
 import { activeApp, activeWithApp } from "../inventory/org";
 import { GPU_NODE_LABEL, longhornRecurringJobs, RecurringJob } from "./render/ingress";
 import { K8sObject } from "./render/common";
@@ -243,12 +243,20 @@ export function k8sPlan(site: Site, opts: K8sPlanOptions = {}): K8sSitePlan {
   const w = k.agentWorkloads;
   if (w && phase >= w.phase) {
     if (opts.images === undefined) {
-      throw new Error(
-        `site ${site.name}: phase ${phase} deploys Backstage, the Vapor API and four agents, but homelab:workloadImages is not set; ` +
-          `set it to pinned image references {backstage, vaporApi, agents: {${AGENTS.join(", ")}}} or keep the phase below ${w.phase}`,
+      throw new InventoryError(
+        site.name,
+        "homelab:workloadImages",
+        undefined,
+        `phase ${phase} deploys Backstage, the Vapor API and four agents: set pinned image references {backstage, vaporApi, agents: {${AGENTS.join(", ")}}} or keep the phase below ${w.phase}`,
       );
     }
-    plan.agentWorkloads = { images: parseWorkloadImages(opts.images), namespace: w.namespace, ...(w.backstageNodePort ? { backstageNodePort: w.backstageNodePort } : {}) };
+    let images: WorkloadImages;
+    try {
+      images = parseWorkloadImages(opts.images);
+    } catch (e) {
+      throw new InventoryError(site.name, "homelab:workloadImages", opts.images, (e as Error).message.replace(/^homelab:workloadImages /, ""));
+    }
+    plan.agentWorkloads = { images, namespace: w.namespace, ...(w.backstageNodePort ? { backstageNodePort: w.backstageNodePort } : {}) };
   }
   if (plan.platform.ingress) {
     const address = plan.platform.ingress.address;

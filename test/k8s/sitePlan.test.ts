@@ -80,7 +80,7 @@ describe("k8sPlan: k3s-server/k3s-agent guests (orion)", () => {
     expect(p.agentWorkloads).toBeUndefined();
   });
   test("phase 5 needs homelab:workloadImages, every image pinned", () => {
-    expect(() => k8sPlan(site("orion", 5))).toThrow(/homelab:workloadImages is not set/);
+    expect(() => k8sPlan(site("orion", 5))).toThrow('homelab: site "orion": homelab:workloadImages = (missing): phase 5 deploys Backstage');
     expect(() => k8sPlan(site("orion", 5), { images: { backstage: img("b") } })).toThrow(/missing vaporApi, agents.infrastructure/);
     expect(() => parseWorkloadImages({ ...images, vaporApi: "luci/vapor" })).toThrow(/no tag or digest/);
     expect(() => parseWorkloadImages({ ...images, backstage: "luci/backstage:latest" })).toThrow(/latest/);
