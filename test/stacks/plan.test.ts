@@ -48,6 +48,6 @@ describe("npm run plan", () => {
   it("an unknown site names the sites that exist", () => {
     const r = plan(["nowhere"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^homelab: no stack file Pulumi\.nowhere\.yaml \(sites: bh, bo, ep, orion, sector7\)/);
+    expect(r.stderr).toMatch(/^homelab: no stack file Pulumi\.nowhere\.yaml \(sites: bh, bo, ep, hx310-db, orion, ryzen9, sector7\)/);
   });
 });
