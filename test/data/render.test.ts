@@ -85,10 +85,10 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
   });
 
   test("pgbackrest.conf: S3 on MinIO with path style, no credentials", () => {
-    const c = renderPgBackRestConf({});
+    const c = renderPgBackRestConf({ repo: { type: "s3", endpoint: "192.0.2.21" } });
     expect(c).toContain("repo1-type=s3");
     expect(c).toContain("repo1-s3-bucket=pg-wal");
-    expect(c).toContain("repo1-s3-endpoint=192.168.9.21");
+    expect(c).toContain("repo1-s3-endpoint=192.0.2.21");
     expect(c).toContain("repo1-storage-port=9000");
     expect(c).toContain("repo1-s3-uri-style=path");
     expect(c).toContain("[main]\npg1-path=/var/lib/postgresql/15/main");
@@ -98,16 +98,17 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
   test("replica setup: pg_basebackup -R -S slot -X stream, guarded by PG_VERSION", () => {
     const s = renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.50.22" }, replica: replicas[0], primaryHost: "192.168.9.20" });
     expect(s).toMatch(/pg_basebackup" -h "\$PRIMARY_HOST" .* -w \\\n\s+-D "\$DATA_DIR" -R -S "\$SLOT" -X stream/);
-    expect(s).toContain("SLOT='replica_bh'");
+    expect(s).toContain("SLOT=replica_bh");
     expect(s).toContain('if [ -f "$DATA_DIR/PG_VERSION" ]; then');
     expect(s).not.toMatch(/standby_mode/);
   });
 
   test("primary setup uses pg_reload_conf() and production service control by default", () => {
-    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas });
+    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } });
     expect(s).toContain("SELECT pg_reload_conf();");
     expect(s).toContain("pg_restart() { systemctl restart postgresql@15-main; }");
-    expect(s).toContain("--stanza=main stanza-create");
+    expect(s).toContain('--stanza="$STANZA" stanza-create');
+    expect(s).toContain("STANZA=main");
     expect(s).toContain('"$PGBACKREST_REPO1_S3_KEY" "$PGBACKREST_REPO1_S3_KEY_SECRET"');
   });
 
@@ -192,8 +193,8 @@ describe("secrets never render, output is deterministic", () => {
     renderPostgresConf({ serviceAddress: "192.168.9.20" }),
     renderPgHba({ databases: dbs, replicas }),
     renderPgInitSql({ databases: dbs, replicas }),
-    renderPgBackRestConf({}),
-    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas }),
+    renderPgBackRestConf({ repo: { type: "s3", endpoint: "192.0.2.21" } }),
+    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
     renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.50.22" }, replica: replicas[0], primaryHost: "192.168.9.20" }),
     renderResticEnv({ repository: resticRestRepository({ user: "bh", host: "192.0.2.22" }) }),
     renderResticAgentScript({ hostTag: "bh", paths: ["/etc"] }),

@@ -20,7 +20,7 @@ const replicas = [
 ];
 
 const scripts: Record<string, string> = {
-  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas }),
+  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
   "pg-primary-setup-posix.sh": renderPostgresPrimarySetup({
     conf: { serviceAddress: "127.0.0.1", port: 55432 },
     databases: dbs,
