@@ -45,7 +45,7 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
     "install -d -m 0700 /root/.mc/certs/CAs",
     "install -m 0644 /etc/minio/certs/public.crt /root/.mc/certs/CAs/homelab-minio.crt",
     ENSURE_CURL,
-    `for i in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shq(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
+    `for _ in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shq(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
     "",
     "# buckets (idempotent)",
     ...minioBucketLines({ buckets: a.buckets ?? DEFAULT_MINIO_BUCKETS, url }),

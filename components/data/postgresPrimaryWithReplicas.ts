@@ -24,9 +24,9 @@ export function renderPgInstall(a: { noMainCluster: boolean; pgbackrest: boolean
             "grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf 2>/dev/null || echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf",
           ]
         : []),
-      "missing=0",
-      `for p in "\${PKGS[@]}"; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1; done`,
-      'if [ "$missing" = 1 ]; then',
+      "need_install=0",
+      `for p in "\${PKGS[@]}"; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_install=1; done`,
+      'if [ "$need_install" = 1 ]; then',
       "  apt-get update -qq",
       '  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PKGS[@]}"',
       "fi",
