@@ -70,7 +70,7 @@ export interface MinioArgs {
   guest: pulumi.Resource;
   /** SSH connection to the guest. */
   connection: GuestConnection;
-  /** Service address (bo: 192.168.9.21). */
+  /** Service address (e.g. 192.0.2.21). */
   address: string;
   /** Data volume (the inventory's data mount). */
   volume: string;
