@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { shellQuote } from "./render/postgres";
+import { shq as shellQuote } from "../shell";
 import { ENSURE_CURL } from "../remote/packages";
 
 /** One pinned upstream artefact. */
@@ -68,7 +68,7 @@ export function installPinnedBinary(dest: string, pin: PinnedDownload | undefine
     `  echo ${shellQuote(pin.sha256)} >${shellQuote(`${dest}.sha256`)}`,
     '  rm -rf "$dl"',
     `  log ${shellQuote(`installed ${dest}`)}`,
-    "  CHANGED=1",
+    "  mark_changed",
     "fi",
   ];
 }

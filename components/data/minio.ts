@@ -5,10 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DEFAULT_MINIO_BUCKETS, MinioBucket, renderMinioBucketsScript, renderMinioEnv, renderMinioUnit } from "./render/minio";
-import { shellQuote } from "./render/postgres";
+import { DEFAULT_MINIO_BUCKETS, MinioBucket, minioBucketLines, renderMinioEnv, renderMinioUnit } from "./render/minio";
 import { GuestConnection, remoteScript } from "../remote/script";
-import { putEnv, putText, setupPreamble } from "./shell";
+import { putEnv, putText, shellScript, shq } from "../shell";
 import { serviceTls, TlsPair } from "./tlsCert";
 import { Downloads, installPinnedBinary } from "./downloads";
 import { ENSURE_CURL } from "../remote/packages";
@@ -29,31 +28,27 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
     null,
     2,
   );
-  return [
-    ...setupPreamble("MinIO server, TLS, buckets and the pgbackrest user"),
+  const body = [
     "require_env MINIO_ROOT_USER MINIO_ROOT_PASSWORD MINIO_TLS_CERT MINIO_TLS_KEY PGBACKREST_S3_KEY PGBACKREST_S3_KEY_SECRET",
     ...installPinnedBinary("/usr/local/bin/minio", a.downloads?.minio, "install the pinned upstream MinIO server binary"),
     ...installPinnedBinary("/usr/local/bin/mc", a.downloads?.mc, "install the pinned upstream MinIO client (Debian mc is Midnight Commander)"),
     "id -u minio-user >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin minio-user",
-    `install -d -o minio-user -g minio-user -m 0750 ${shellQuote(a.volume)} /etc/minio/certs`,
+    `install -d -o minio-user -g minio-user -m 0750 ${shq(a.volume)} /etc/minio/certs`,
     ...putText("/etc/default/minio", "0644", "root:root", renderMinioEnv({ volumes: a.volume, address: `${a.address}:${port}`, consoleAddress: `${a.address}:${a.consolePort ?? 9001}`, certsDir: "/etc/minio/certs" })),
-    "printf 'MINIO_ROOT_USER=%s\\nMINIO_ROOT_PASSWORD=%s\\n' \"$MINIO_ROOT_USER\" \"$MINIO_ROOT_PASSWORD\" | put /etc/minio/credentials.env 0600 root:root",
+    "put_env_file /etc/minio/credentials.env MINIO_ROOT_USER MINIO_ROOT_PASSWORD",
     putEnv("/etc/minio/certs/public.crt", "0644", "minio-user:minio-user", "MINIO_TLS_CERT"),
     putEnv("/etc/minio/certs/private.key", "0600", "minio-user:minio-user", "MINIO_TLS_KEY"),
     ...putText("/etc/systemd/system/minio.service", "0644", "root:root", renderMinioUnit({ envFile: "/etc/default/minio", credentialsEnvFile: "/etc/minio/credentials.env" })),
     "systemctl daemon-reload",
-    "systemctl enable minio.service >/dev/null",
-    'if [ "$CHANGED" = 1 ]; then systemctl restart minio.service; else systemctl start minio.service; fi',
+    "converge_units minio.service",
     "# mc trusts the server certificate through its CA directory",
     "install -d -m 0700 /root/.mc/certs/CAs",
     "install -m 0644 /etc/minio/certs/public.crt /root/.mc/certs/CAs/homelab-minio.crt",
     ENSURE_CURL,
-    `for i in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shellQuote(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
+    `for _ in $(seq 1 60); do curl -fsS --cacert /etc/minio/certs/public.crt ${shq(`${url}/minio/health/live`)} >/dev/null 2>&1 && break; sleep 2; done`,
     "",
     "# buckets (idempotent)",
-    "bash -s <<'HOMELAB_BUCKETS'",
-    renderMinioBucketsScript({ buckets: a.buckets ?? DEFAULT_MINIO_BUCKETS, url }).trimEnd(),
-    "HOMELAB_BUCKETS",
+    ...minioBucketLines({ buckets: a.buckets ?? DEFAULT_MINIO_BUCKETS, url }),
     "",
     `# least-privilege pgBackRest user (${bucket} only)`,
     "policy_file=\"$(mktemp)\"",
@@ -65,8 +60,8 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
     "/usr/local/bin/mc admin policy attach homelab pgbackrest-wal --user \"$PGBACKREST_S3_KEY\" >/dev/null 2>&1 || /usr/local/bin/mc admin user info homelab \"$PGBACKREST_S3_KEY\" | grep -q pgbackrest-wal",
     'rm -f "$policy_file"',
     'log "minio converged"',
-    "",
-  ].join("\n");
+  ];
+  return shellScript({ title: "MinIO server, TLS, buckets and the pgbackrest user", source: "components/data/minio.ts", body });
 }
 
 /** Arguments of {@link Minio}. */
@@ -75,7 +70,7 @@ export interface MinioArgs {
   guest: pulumi.Resource;
   /** SSH connection to the guest. */
   connection: GuestConnection;
-  /** Service address (bo: 192.168.9.21). */
+  /** Service address (e.g. 192.0.2.21). */
   address: string;
   /** Data volume (the inventory's data mount). */
   volume: string;

@@ -7,30 +7,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PgDatabase, PgReplica, renderPostgresPrimarySetup, renderPostgresReplicaSetup } from "./render/postgres";
 import { GuestConnection, remoteScript } from "../remote/script";
+import { shellScript } from "../shell";
 
 const PGBACKREST_CA = "/etc/pgbackrest/minio-ca.pem";
 
 /** Install PostgreSQL 15 (+ pgBackRest) from Debian when missing; `noMainCluster` stops Debian creating 15/main (replicas). */
 export function renderPgInstall(a: { noMainCluster: boolean; pgbackrest: boolean }): string {
-  const pkgs = ["postgresql-15", ...(a.pgbackrest ? ["pgbackrest"] : [])].join(" ");
-  return [
-    "#!/usr/bin/env bash",
-    "# PostgreSQL packages. Managed by homelab (components/data/postgresPrimaryWithReplicas.ts). Idempotent.",
-    "set -euo pipefail",
-    ...(a.noMainCluster
-      ? [
-          "install -d /etc/postgresql-common",
-          "grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf 2>/dev/null || echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf",
-        ]
-      : []),
-    "missing=0",
-    `for p in ${pkgs}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1; done`,
-    'if [ "$missing" = 1 ]; then',
-    "  apt-get update -qq",
-    `  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs}`,
-    "fi",
-    "",
-  ].join("\n");
+  return shellScript({
+    title: "PostgreSQL packages",
+    source: "components/data/postgresPrimaryWithReplicas.ts",
+    env: { PKGS: ["postgresql-15", ...(a.pgbackrest ? ["pgbackrest"] : [])] },
+    body: [
+      ...(a.noMainCluster
+        ? [
+            "install -d /etc/postgresql-common",
+            "grep -qx 'create_main_cluster = false' /etc/postgresql-common/createcluster.conf 2>/dev/null || echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf",
+          ]
+        : []),
+      "need_install=0",
+      `for p in "\${PKGS[@]}"; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_install=1; done`,
+      'if [ "$need_install" = 1 ]; then',
+      "  apt-get update -qq",
+      '  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PKGS[@]}"',
+      "fi",
+    ],
+  });
 }
 
 /** Database connection info handed to consumers. */
@@ -48,7 +49,7 @@ export interface PostgresPrimaryWithReplicasArgs {
   guest: pulumi.Resource;
   /** SSH connection to the primary. */
   connection: GuestConnection;
-  /** Primary address (bo: 192.168.9.20). */
+  /** Primary address (e.g. 192.0.2.20). */
   address: string;
   /** Port. Default 5432. */
   port?: number;
@@ -92,18 +93,14 @@ export class PostgresPrimaryWithReplicas extends pulumi.ComponentResource {
       this.databases[d.name] = { host: args.address, port, database: d.name, user: owner, password: pulumi.secret(secrets[env]) };
     }
     const install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: false, pgbackrest: true }) }, { parent: this, dependsOn: [args.guest] });
-    const script = [
-      renderPostgresPrimarySetup({
-        conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize },
-        databases: args.databases,
-        replicas: args.replicas,
-        replicationUser: this.replicationUser,
-        pgbackrest: { repo: { type: "s3", endpoint: args.minio.address, port: args.minio.port, bucket: args.minio.bucket, caFile: PGBACKREST_CA } },
-      }).replace(
-        "set -euo pipefail\n",
-        `set -euo pipefail\n# MinIO's CA for pgBackRest (public; arrives with the secrets)\ninstall -d -m 0755 /etc/pgbackrest\nprintf '%s\\n' "$PGBACKREST_CA_PEM" >${PGBACKREST_CA}\nchmod 0644 ${PGBACKREST_CA}\n`,
-      ),
-    ].join("");
+    const script = renderPostgresPrimarySetup({
+      conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize },
+      databases: args.databases,
+      replicas: args.replicas,
+      replicationUser: this.replicationUser,
+      // MinIO's CA (public) arrives with the secrets and is written before pgBackRest runs.
+      pgbackrest: { repo: { type: "s3", endpoint: args.minio.address, port: args.minio.port, bucket: args.minio.bucket, caFile: PGBACKREST_CA }, caPemEnv: "PGBACKREST_CA_PEM" },
+    });
     this.setup = remoteScript(`${name}-setup`, { connection: args.connection, script, secrets }, { parent: this, dependsOn: [args.guest, install, ...(args.minio.setup ? [args.minio.setup] : [])] });
     this.registerOutputs({ endpoint: this.endpoint, replicationUser: this.replicationUser, replicationPassword: this.replicationPassword });
   }

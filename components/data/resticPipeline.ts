@@ -12,12 +12,12 @@ import {
   renderResticEnv,
   renderResticServiceUnit,
   renderResticTimerUnit,
-  renderRestServerSetup,
   renderRestServerUnit,
+  restServerSetupLines,
   resticRestRepository,
 } from "./render/restic";
 import { GuestConnection, remoteScript } from "../remote/script";
-import { putEnv, putText, setupPreamble } from "./shell";
+import { putEnv, putText, shellScript } from "../shell";
 import { serviceTls, TlsPair } from "./tlsCert";
 import { installPinnedBinary, PinnedDownload } from "./downloads";
 
@@ -26,66 +26,68 @@ const TLS_DIR = "/etc/rest-server/tls";
 /** Pure: rest-server install/config script (reads REST_TLS_CERT / REST_TLS_KEY). */
 export function renderResticServerSetup(a: { address: string; port: number; dataDir: string; download?: PinnedDownload }): string {
   const tls = { cert: `${TLS_DIR}/server.crt`, key: `${TLS_DIR}/server.key` };
-  return [
-    ...setupPreamble("restic rest-server"),
-    "require_env REST_TLS_CERT REST_TLS_KEY",
-    ...installPinnedBinary("/usr/local/bin/rest-server", a.download, "install the pinned upstream rest-server release (not packaged in Debian 12)"),
-    "[ -x /usr/bin/htpasswd ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils; }",
-    "bash -s <<'HOMELAB_REST_SETUP'",
-    renderRestServerSetup({ users: [], listen: `${a.address}:${a.port}`, dataDir: a.dataDir, tls }).trimEnd(),
-    "HOMELAB_REST_SETUP",
-    `install -d -o root -g rest-server -m 0750 ${TLS_DIR}`,
-    putEnv(tls.cert, "0644", "root:rest-server", "REST_TLS_CERT"),
-    putEnv(tls.key, "0640", "root:rest-server", "REST_TLS_KEY"),
-    ...putText("/etc/systemd/system/rest-server.service", "0644", "root:root", renderRestServerUnit({ listen: `${a.address}:${a.port}`, dataDir: a.dataDir, tls })),
-    "systemctl daemon-reload",
-    "systemctl enable rest-server.service >/dev/null",
-    'if [ "$CHANGED" = 1 ]; then systemctl restart rest-server.service; else systemctl start rest-server.service; fi',
-    'log "rest-server converged"',
-    "",
-  ].join("\n");
+  return shellScript({
+    title: "restic rest-server",
+    source: "components/data/resticPipeline.ts",
+    body: [
+      "require_env REST_TLS_CERT REST_TLS_KEY",
+      ...installPinnedBinary("/usr/local/bin/rest-server", a.download, "install the pinned upstream rest-server release (not packaged in Debian 12)"),
+      "[ -x /usr/bin/htpasswd ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils; }",
+      "# system user, data dir, htpasswd file (users register themselves: renderResticUserRegistration)",
+      ...restServerSetupLines({ users: [], dataDir: a.dataDir }),
+      `install -d -o root -g rest-server -m 0750 ${TLS_DIR}`,
+      putEnv(tls.cert, "0644", "root:rest-server", "REST_TLS_CERT"),
+      putEnv(tls.key, "0640", "root:rest-server", "REST_TLS_KEY"),
+      ...putText("/etc/systemd/system/rest-server.service", "0644", "root:root", renderRestServerUnit({ listen: `${a.address}:${a.port}`, dataDir: a.dataDir, tls })),
+      "systemctl daemon-reload",
+      "converge_units rest-server.service",
+      'log "rest-server converged"',
+    ],
+  });
 }
 
 /** Pure: register one rest-server user (password from REST_USER_PASSWORD), restarting rest-server only when htpasswd changed. */
 export function renderResticUserRegistration(user: string): string {
-  return [
-    ...setupPreamble(`rest-server user ${user}`),
-    "require_env REST_USER_PASSWORD",
-    "before=\"$(sha256sum /etc/rest-server/htpasswd 2>/dev/null || true)\"",
-    putEnv(`/etc/rest-server/passwords/${user}.password`, "0600", "root:root", "REST_USER_PASSWORD"),
-    "bash -s <<'HOMELAB_REST_USER'",
-    renderRestServerSetup({ users: [user] }).trimEnd(),
-    "HOMELAB_REST_USER",
-    'if [ "$before" != "$(sha256sum /etc/rest-server/htpasswd)" ]; then systemctl try-restart rest-server.service; fi',
-    "",
-  ].join("\n");
+  return shellScript({
+    title: `rest-server user ${user}`,
+    source: "components/data/resticPipeline.ts",
+    body: [
+      "require_env REST_USER_PASSWORD",
+      "before=\"$(sha256sum /etc/rest-server/htpasswd 2>/dev/null || true)\"",
+      putEnv(`/etc/rest-server/passwords/${user}.password`, "0600", "root:root", "REST_USER_PASSWORD"),
+      ...restServerSetupLines({ users: [user] }),
+      'if [ "$before" != "$(sha256sum /etc/rest-server/htpasswd)" ]; then systemctl try-restart rest-server.service; fi',
+    ],
+  });
 }
 
 /** Pure: agent install script on the guest (reads RESTIC_REPO_PASSWORD, REST_USER_PASSWORD, RESTIC_CA_PEM). */
 export function renderResticAgentSetup(p: BackupAgentPlan, server: { host: string; port: number }): string {
   const repository = resticRestRepository({ user: p.repoUser, host: server.host, port: server.port, scheme: "https" });
-  return [
-    ...setupPreamble(`restic agent ${p.hostTag}`),
-    "require_env RESTIC_REPO_PASSWORD REST_USER_PASSWORD RESTIC_CA_PEM",
-    "[ -x /usr/bin/restic ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq restic; }",
-    putEnv("/etc/restic/repo.password", "0600", "root:root", "RESTIC_REPO_PASSWORD"),
-    putEnv("/etc/restic/rest-server.password", "0600", "root:root", "REST_USER_PASSWORD"),
-    putEnv("/etc/restic/rest-server-ca.pem", "0644", "root:root", "RESTIC_CA_PEM"),
-    ...putText("/etc/restic/restic.env", "0600", "root:root", renderResticEnv({ repository, caCert: "/etc/restic/rest-server-ca.pem" })),
-    ...putText(
-      "/usr/local/sbin/homelab-restic-backup",
-      "0700",
-      "root:root",
-      renderResticAgentScript({ hostTag: p.hostTag, paths: p.paths, pgDump: p.databases.length ? { databases: p.databases, dumpDir: p.dumpDir } : undefined }),
-    ),
-    ...putText("/etc/systemd/system/homelab-restic-backup.service", "0644", "root:root", renderResticServiceUnit({ after: p.databases.length ? ["postgresql.service"] : [] })),
-    ...putText("/etc/systemd/system/homelab-restic-backup.timer", "0644", "root:root", renderResticTimerUnit({ time: p.at, timeZone: p.timeZone })),
-    "install -d -m 0700 /var/cache/restic",
-    "systemctl daemon-reload",
-    "systemctl enable --now homelab-restic-backup.timer >/dev/null",
-    `log "restic agent ${p.hostTag} converged"`,
-    "",
-  ].join("\n");
+  return shellScript({
+    title: `restic agent ${p.hostTag}`,
+    source: "components/data/resticPipeline.ts",
+    body: [
+      "require_env RESTIC_REPO_PASSWORD REST_USER_PASSWORD RESTIC_CA_PEM",
+      "[ -x /usr/bin/restic ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq restic; }",
+      putEnv("/etc/restic/repo.password", "0600", "root:root", "RESTIC_REPO_PASSWORD"),
+      putEnv("/etc/restic/rest-server.password", "0600", "root:root", "REST_USER_PASSWORD"),
+      putEnv("/etc/restic/rest-server-ca.pem", "0644", "root:root", "RESTIC_CA_PEM"),
+      ...putText("/etc/restic/restic.env", "0600", "root:root", renderResticEnv({ repository, caCert: "/etc/restic/rest-server-ca.pem" })),
+      ...putText(
+        "/usr/local/sbin/homelab-restic-backup",
+        "0700",
+        "root:root",
+        renderResticAgentScript({ hostTag: p.hostTag, paths: p.paths, pgDump: p.databases.length ? { databases: p.databases, dumpDir: p.dumpDir } : undefined }),
+      ),
+      ...putText("/etc/systemd/system/homelab-restic-backup.service", "0644", "root:root", renderResticServiceUnit({ after: p.databases.length ? ["postgresql.service"] : [] })),
+      ...putText("/etc/systemd/system/homelab-restic-backup.timer", "0644", "root:root", renderResticTimerUnit({ time: p.at, timeZone: p.timeZone })),
+      "install -d -m 0700 /var/cache/restic",
+      "systemctl daemon-reload",
+      "systemctl enable --now homelab-restic-backup.timer >/dev/null",
+      `log "restic agent ${p.hostTag} converged"`,
+    ],
+  });
 }
 
 /** What an agent needs to know about the server (bo exports it for bh/ep). */
@@ -104,7 +106,7 @@ export interface ResticServerRef {
 export interface ResticServerArgs {
   guest: pulumi.Resource;
   connection: GuestConnection;
-  /** bo: 192.168.9.22. */
+  /** Service address the rest-server listens on (e.g. 192.0.2.22). */
   address: string;
   /** Default 8000. */
   port?: number;

@@ -13,7 +13,7 @@ import { remoteScript } from "../remote/script";
 
 /** An OIDC client app (confidential) registered by the blueprint. */
 export interface OidcClientApp {
-  /** Base URL of the app, e.g. http://192.168.9.40:3000 */
+  /** Base URL of the app, e.g. http://192.0.2.40:3000 */
   baseUrl: string;
 }
 
@@ -54,7 +54,7 @@ const secretRandom = (name: string, parent: pulumi.Resource, length = 48, protec
  * (components/remote/script.ts; exported to the script as environment variables).
  */
 export class Authentik extends pulumi.ComponentResource {
-  /** Base URL, e.g. https://192.168.9.30:9443 */
+  /** Base URL, e.g. https://192.0.2.30:9443 */
   public readonly url: string;
   /** NetBird's OIDC issuer (per-provider, ends with /). */
   public readonly netbirdIssuer: string;

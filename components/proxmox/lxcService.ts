@@ -9,7 +9,7 @@ export interface GuestNetwork {
   bridge: string;
   /** VLAN tag on the bridge. Default: untagged. */
   vlanId?: number;
-  /** Static IPv4 address with prefix length, e.g. `192.168.9.30/24`. */
+  /** Static IPv4 address with prefix length, e.g. `192.0.2.30/24`. */
   ipv4Cidr?: string;
   /** IPv4 default gateway. Default: none. */
   ipv4Gateway?: string;

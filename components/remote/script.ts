@@ -30,6 +30,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { heredoc } from "../shell";
 
 /** SSH connection to a host. `privateKey` unset: the provider uses the SSH agent (SSH_AUTH_SOCK) at `pulumi up` time. */
 export type GuestConnection = command.types.input.remote.ConnectionArgs;
@@ -45,14 +46,6 @@ const ENV_RE = /^[A-Z_][A-Z0-9_]*$/;
 /** sha256 of a rendered text (used as the Command's trigger). */
 export function textHash(text: string): string {
   return crypto.createHash("sha256").update(text).digest("hex");
-}
-
-/** Quoted heredoc opener and body+terminator, with a delimiter that does not occur in the body. */
-function heredoc(body: string, tag: string): { open: string; body: string } {
-  let t = tag;
-  let i = 0;
-  while (body.split("\n").includes(t)) t = `${tag}_${++i}`;
-  return { open: `<<'${t}'`, body: `${body.endsWith("\n") ? body : body + "\n"}${t}` };
 }
 
 /** Validated, de-duplicated, sorted secret names. */

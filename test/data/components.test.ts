@@ -93,8 +93,8 @@ describe("bh/ep plans", () => {
   test("replicas get bo's endpoint from bo's own render", () => {
     for (const [r, name] of [[bh, "bh"], [ep, "ep"]] as const) {
       const setup = byName(r, `${name}-pg-replica-setup`).inputs;
-      expect(setup.create).toContain("PRIMARY_HOST='192.168.9.20'");
-      expect(setup.create).toContain(`SLOT='replica_${name}'`);
+      expect(setup.create).toContain("PRIMARY_HOST=192.168.9.20");
+      expect(setup.create).toContain(`SLOT=replica_${name}`);
       expect(setup.stdin).toBe("[secret]");
       expect(byName(r, `${name}-odoo-backup-setup`).inputs.create).toContain(`RESTIC_REPOSITORY=rest:https://${name}-odoo@192.168.9.22:8000/${name}-odoo/`);
       expect(byName(r, `${name}-odoo-backup-register`).inputs.connection).toMatchObject({ host: "192.168.9.22", user: "root" });

@@ -85,10 +85,10 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
   });
 
   test("pgbackrest.conf: S3 on MinIO with path style, no credentials", () => {
-    const c = renderPgBackRestConf({});
+    const c = renderPgBackRestConf({ repo: { type: "s3", endpoint: "192.0.2.21" } });
     expect(c).toContain("repo1-type=s3");
     expect(c).toContain("repo1-s3-bucket=pg-wal");
-    expect(c).toContain("repo1-s3-endpoint=192.168.9.21");
+    expect(c).toContain("repo1-s3-endpoint=192.0.2.21");
     expect(c).toContain("repo1-storage-port=9000");
     expect(c).toContain("repo1-s3-uri-style=path");
     expect(c).toContain("[main]\npg1-path=/var/lib/postgresql/15/main");
@@ -98,16 +98,17 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
   test("replica setup: pg_basebackup -R -S slot -X stream, guarded by PG_VERSION", () => {
     const s = renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.50.22" }, replica: replicas[0], primaryHost: "192.168.9.20" });
     expect(s).toMatch(/pg_basebackup" -h "\$PRIMARY_HOST" .* -w \\\n\s+-D "\$DATA_DIR" -R -S "\$SLOT" -X stream/);
-    expect(s).toContain("SLOT='replica_bh'");
+    expect(s).toContain("SLOT=replica_bh");
     expect(s).toContain('if [ -f "$DATA_DIR/PG_VERSION" ]; then');
     expect(s).not.toMatch(/standby_mode/);
   });
 
   test("primary setup uses pg_reload_conf() and production service control by default", () => {
-    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas });
+    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } });
     expect(s).toContain("SELECT pg_reload_conf();");
     expect(s).toContain("pg_restart() { systemctl restart postgresql@15-main; }");
-    expect(s).toContain("--stanza=main stanza-create");
+    expect(s).toContain('--stanza="$STANZA" stanza-create');
+    expect(s).toContain("STANZA=main");
     expect(s).toContain('"$PGBACKREST_REPO1_S3_KEY" "$PGBACKREST_REPO1_S3_KEY_SECRET"');
   });
 
@@ -119,13 +120,13 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
 
 describe("restic renderers", () => {
   test("private repo URL starts with the user", () => {
-    expect(resticRestRepository({ user: "bh" })).toBe("rest:https://bh@192.168.9.22:8000/bh/");
+    expect(resticRestRepository({ user: "bh", host: "192.0.2.22" })).toBe("rest:https://bh@192.0.2.22:8000/bh/");
   });
 
   test("env file has paths only and refuses embedded passwords", () => {
-    expect(renderResticEnv({ repository: resticRestRepository({ user: "ep" }) })).toMatchInlineSnapshot(`
+    expect(renderResticEnv({ repository: resticRestRepository({ user: "ep", host: "192.0.2.22" }) })).toMatchInlineSnapshot(`
 "# Managed by homelab (components/data/render/restic.ts). No secrets here: only file paths.
-RESTIC_REPOSITORY=rest:https://ep@192.168.9.22:8000/ep/
+RESTIC_REPOSITORY=rest:https://ep@192.0.2.22:8000/ep/
 RESTIC_PASSWORD_FILE=/etc/restic/repo.password
 HOMELAB_REST_PASSWORD_FILE=/etc/restic/rest-server.password
 RESTIC_CACHE_DIR=/var/cache/restic
@@ -139,18 +140,19 @@ RESTIC_CACHE_DIR=/var/cache/restic
     expect(s).toContain('if "$RESTIC" cat config >/dev/null 2>&1; then');
     expect(s).toContain('"$RESTIC" init');
     expect(s).toContain('backup --host "$HOST_TAG" --tag homelab --tag "$HOST_TAG"');
-    expect(s).toContain('forget --host "$HOST_TAG" --keep-daily 30 --keep-weekly 12 --keep-monthly 12 --prune');
-    expect(s).toContain("BACKUP_PATHS=('/srv/gitea' '/var/backups/postgres')");
+    expect(s).toContain('forget --host "$HOST_TAG" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune');
+    expect(s).toContain("KEEP_DAILY=30\nKEEP_WEEKLY=12\nKEEP_MONTHLY=12\n");
+    expect(s).toContain("BACKUP_PATHS=(/srv/gitea /var/backups/postgres)");
     expect(s.indexOf("pg_dump_cmd --format=custom")).toBeLessThan(s.indexOf('"$RESTIC" backup'));
     expect(s).not.toMatch(/RESTC_/);
   });
 
   test("timer: zone-qualified OnCalendar, Persistent, RandomizedDelaySec", () => {
-    const t = renderResticTimerUnit({ time: "02:00" });
-    expect(t).toContain("OnCalendar=*-*-* 02:00:00 America/Chicago");
+    const t = renderResticTimerUnit({ time: "02:00", timeZone: "Europe/Berlin" });
+    expect(t).toContain("OnCalendar=*-*-* 02:00:00 Europe/Berlin");
     expect(t).toContain("Persistent=true");
     expect(t).toContain("RandomizedDelaySec=15min");
-    expect(() => renderResticTimerUnit({ time: "25:00" })).toThrow();
+    expect(() => renderResticTimerUnit({ time: "25:00", timeZone: "Europe/Berlin" })).toThrow();
   });
 
   test("service unit is a oneshot with an EnvironmentFile", () => {
@@ -160,8 +162,8 @@ RESTIC_CACHE_DIR=/var/cache/restic
   });
 
   test("rest-server unit + setup: private repos, prometheus, bcrypt htpasswd", () => {
-    const u = renderRestServerUnit();
-    expect(u).toContain("ExecStart=/usr/local/bin/rest-server --path /srv/restic --listen 192.168.9.22:8000 --htpasswd-file /etc/rest-server/htpasswd --private-repos --prometheus");
+    const u = renderRestServerUnit({ listen: "192.0.2.22:8000" });
+    expect(u).toContain("ExecStart=/usr/local/bin/rest-server --path /srv/restic --listen 192.0.2.22:8000 --htpasswd-file /etc/rest-server/htpasswd --private-repos --prometheus");
     const s = renderRestServerSetup({ users: ["bh", "ep", "bo"] });
     expect(s).toContain('"$HTPASSWD" -B -C "$COST" -i "$HTPASSWD_FILE" "$user" <"$pwfile"');
     expect(renderResticExporterUnit()).toContain("--collector.textfile.directory=/var/lib/prometheus/node-exporter");
@@ -170,7 +172,7 @@ RESTIC_CACHE_DIR=/var/cache/restic
 
 describe("minio renderers", () => {
   test("bucket script: alias from env, mb --ignore-existing, versioning where asked", () => {
-    const s = renderMinioBucketsScript();
+    const s = renderMinioBucketsScript({ url: "https://192.0.2.21:9000" });
     expect(s).toContain('"$MC" alias set "$ALIAS" "$URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"');
     for (const b of ["backups", "archives", "media", "pg-wal"]) expect(s).toContain(`"$MC" mb --ignore-existing "$ALIAS/${b}"`);
     expect(s).toContain('"$MC" version enable "$ALIAS/backups"');
@@ -179,7 +181,7 @@ describe("minio renderers", () => {
   });
   test("unit + env carry no credentials", () => {
     expect(renderMinioUnit()).toContain("ExecStart=/usr/local/bin/minio server $MINIO_OPTS $MINIO_VOLUMES");
-    expect(renderMinioEnv()).toContain('MINIO_OPTS="--address 192.168.9.21:9000');
+    expect(renderMinioEnv({ address: "192.0.2.21:9000", consoleAddress: "192.0.2.21:9001" })).toContain('MINIO_OPTS="--address 192.0.2.21:9000');
   });
 });
 
@@ -191,19 +193,19 @@ describe("secrets never render, output is deterministic", () => {
     renderPostgresConf({ serviceAddress: "192.168.9.20" }),
     renderPgHba({ databases: dbs, replicas }),
     renderPgInitSql({ databases: dbs, replicas }),
-    renderPgBackRestConf({}),
-    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas }),
+    renderPgBackRestConf({ repo: { type: "s3", endpoint: "192.0.2.21" } }),
+    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
     renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.50.22" }, replica: replicas[0], primaryHost: "192.168.9.20" }),
-    renderResticEnv({ repository: resticRestRepository({ user: "bh" }) }),
+    renderResticEnv({ repository: resticRestRepository({ user: "bh", host: "192.0.2.22" }) }),
     renderResticAgentScript({ hostTag: "bh", paths: ["/etc"] }),
     renderResticServiceUnit(),
-    renderResticTimerUnit(),
-    renderRestServerUnit(),
+    renderResticTimerUnit({ timeZone: "Europe/Berlin" }),
+    renderRestServerUnit({ listen: "192.0.2.22:8000" }),
     renderRestServerSetup({ users: ["bh"] }),
     renderResticExporterUnit(),
-    renderMinioEnv(),
+    renderMinioEnv({ address: "192.0.2.21:9000", consoleAddress: "192.0.2.21:9001" }),
     renderMinioUnit(),
-    renderMinioBucketsScript(),
+    renderMinioBucketsScript({ url: "https://192.0.2.21:9000" }),
   ];
   test("no secret-looking values; secrets from env only", () => {
     const prev = { ...process.env };

@@ -88,8 +88,8 @@ describe("authentik runtime", () => {
   it("install script checks every secret key, and leaks none", () => {
     const s = authentikInstallScript(authentikArgs, blueprintArgs);
     for (const k of authentikRequiredSecretKeys(blueprintArgs)) expect(s).toContain(k);
-    expect(s).toContain(`write_env_file /etc/authentik/secrets.env ${authentikRequiredSecretKeys(blueprintArgs).join(" ")}`);
-    expect(s).toContain("write_from_env HOMELAB_TLS_KEY /var/lib/authentik/certs/authentik.key 0600");
+    expect(s).toContain(`put_env_file /etc/authentik/secrets.env ${authentikRequiredSecretKeys(blueprintArgs).join(" ")}`);
+    expect(s).toContain("put_env HOMELAB_TLS_KEY /var/lib/authentik/certs/authentik.key 0600 root:root");
     for (const f of FAKE_SECRETS) expect(s).not.toContain(f);
     expect(authentikRequiredSecretKeys(blueprintArgs)).toEqual(
       expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "AUTHENTIK_POSTGRESQL__PASSWORD", "GITEA_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]),

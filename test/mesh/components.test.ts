@@ -148,7 +148,7 @@ describe("mesh components under mocks (bo)", () => {
 
   it("the blueprint parses and registers every redirect URI", () => {
     const script = String(one("command:remote:Command", "bo-authentik-install").inputs.create);
-    const m = /cat >"\$tmp" <<'(\w+)'\n(# yaml-language-server[\s\S]*?)\n\1\n/.exec(script);
+    const m = /<<'(\w+)'\n(# yaml-language-server[\s\S]*?)\n\1\n/.exec(script);
     expect(m).not.toBeNull();
     const doc = YAML.parse(m![2], { customTags: tagged });
     const uris = (n: string) => doc.entries.find((e: any) => e.identifiers?.name === n).attrs.redirect_uris.map((u: any) => u.url);
@@ -160,7 +160,7 @@ describe("mesh components under mocks (bo)", () => {
 
   it("NetBird config carries the right URLs, ports and OIDC endpoints", async () => {
     const script = String(one("command:remote:Command", "bo-netbird-install").inputs.create);
-    const m = /cat >"\$tmp" <<'(\w+)'\n(\{[\s\S]*?\})\n\1\n/.exec(script);
+    const m = /management\.json 0640 root:root <<'(\w+)'\n(\{[\s\S]*?\})\n\1\n/.exec(script);
     const cfg = JSON.parse(m![2]);
     expect(cfg.HttpConfig.AuthIssuer).toBe("https://192.168.9.30:9443/application/o/netbird/");
     expect(cfg.HttpConfig.OIDCConfigEndpoint).toBe("https://192.168.9.30:9443/application/o/netbird/.well-known/openid-configuration");

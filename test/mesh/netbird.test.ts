@@ -104,12 +104,12 @@ describe("scripts", () => {
 
   it("install pulls the pinned images, writes secrets from the environment and embeds the config", () => {
     expect(install).toContain(`podman pull "$image"`);
-    expect(install).toMatch(/for p in podman ca-certificates curl jq; do dpkg -s/); // the API setup script runs here and needs jq
+    expect(install).toContain("ensure_packages podman ca-certificates curl jq"); // the API setup script runs here and needs jq
     expect(install).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION}`);
     expect(install).not.toMatch(/ghcr\.io\/v2|blobs|layerDigest/);
     expect(install).toContain('"Engine": "sqlite"');
-    expect(install).toContain("write_env_file /etc/netbird/secrets.env NB_AUTH_SECRET NB_DATASTORE_ENC_KEY NB_IDP_SA_PASSWORD");
-    expect(install).toContain("write_from_env HOMELAB_TLS_KEY /etc/netbird/tls/key.pem 0600");
+    expect(install).toContain("put_env_file /etc/netbird/secrets.env NB_AUTH_SECRET NB_DATASTORE_ENC_KEY NB_IDP_SA_PASSWORD");
+    expect(install).toContain("put_env HOMELAB_TLS_KEY /etc/netbird/tls/key.pem 0600 root:root");
   });
 
   it("setup script uses Token auth from a file and creates everything idempotently", () => {
@@ -132,7 +132,7 @@ describe("scripts", () => {
 
   it("enrol script uses --setup-key-file and the pinned client (tarball or apt)", () => {
     expect(enrol).toContain('--setup-key-file "$SETUP_KEY_FILE"');
-    expect(enrol).toContain('write_from_env NB_SETUP_KEY "$SETUP_KEY_FILE" 0600');
+    expect(enrol).toContain('put_env NB_SETUP_KEY "$SETUP_KEY_FILE" 0600 root:root');
     expect(enrolApt).toContain('apt-get install -y -q --allow-downgrades "netbird=${NETBIRD_VERSION}"');
     expect(enrolApt).toContain(`NETBIRD_VERSION=${NETBIRD_VERSION}`);
     expect(() => netbirdPeerEnrolScript({ managementUrl: "https://api.netbird.io", setupKeyFile: "/k", hostname: "h" })).toThrow(/public/);

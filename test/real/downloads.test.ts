@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installPinnedBinary } from "../../components/data/downloads";
-import { setupPreamble } from "../../components/data/shell";
+import { shellScript } from "../../components/shell";
 
 describe("installPinnedBinary, executed", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinned-"));
@@ -22,7 +22,7 @@ describe("installPinnedBinary, executed", () => {
   // curl shim: serve the local tarball for any URL and count downloads.
   fs.writeFileSync(path.join(shim, "curl"), `#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2;; *) shift;; esac; done\necho x >>"${dir}/downloads"\ncp "${tarball}" "$out"\n`, { mode: 0o755 });
   const dest = path.join(bin, "rest-server");
-  const script = (pinSha: string) => [...setupPreamble("test"), ...installPinnedBinary(dest, { url: "https://example.invalid/rest-server_0.13.0_linux_amd64.tar.gz", sha256: pinSha }, "x"), 'echo "changed=$CHANGED"', ""].join("\n");
+  const script = (pinSha: string) => shellScript({ title: "test", source: "test/real/downloads.test.ts", body: [...installPinnedBinary(dest, { url: "https://example.invalid/rest-server_0.13.0_linux_amd64.tar.gz", sha256: pinSha }, "x"), 'echo "changed=$CHANGED"'] });
   const run = (text: string) => spawnSync("bash", ["-c", text], { encoding: "utf8", env: { ...process.env, PATH: `${shim}:${process.env.PATH}` } });
   const downloads = () => (fs.existsSync(path.join(dir, "downloads")) ? fs.readFileSync(path.join(dir, "downloads"), "utf8").split("\n").filter(Boolean).length : 0);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

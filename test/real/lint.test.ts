@@ -20,7 +20,7 @@ const replicas = [
 ];
 
 const scripts: Record<string, string> = {
-  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas }),
+  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
   "pg-primary-setup-posix.sh": renderPostgresPrimarySetup({
     conf: { serviceAddress: "127.0.0.1", port: 55432 },
     databases: dbs,
@@ -38,13 +38,13 @@ const scripts: Record<string, string> = {
   "restic-agent-bo.sh": renderResticAgentScript({ hostTag: "bo", paths: ["/srv/paperless", "/srv/gitea"], excludes: ["*.tmp"], pgDump: { databases: ["n8n", "paperless", "gitea"] } }),
   "restic-agent-bh.sh": renderResticAgentScript({ hostTag: "bh", paths: ["/etc", "/srv"], textfileDir: null }),
   "rest-server-setup.sh": renderRestServerSetup({ users: ["bh", "ep", "bo"] }),
-  "minio-buckets.sh": renderMinioBucketsScript(),
+  "minio-buckets.sh": renderMinioBucketsScript({ url: "https://192.0.2.21:9000" }),
 };
 
 const units: Record<string, string> = {
   "homelab-restic-backup.service": renderResticServiceUnit({ scriptPath: "/usr/bin/restic", after: ["postgresql.service"] }),
-  "homelab-restic-backup.timer": renderResticTimerUnit({ time: "02:00" }),
-  "rest-server.service": renderRestServerUnit({ binPath: "/usr/bin/restic", tls: { cert: "/etc/rest-server/cert.pem", key: "/etc/rest-server/key.pem" } }),
+  "homelab-restic-backup.timer": renderResticTimerUnit({ time: "02:00", timeZone: "America/Chicago" }),
+  "rest-server.service": renderRestServerUnit({ listen: "192.0.2.22:8000", binPath: "/usr/bin/restic", tls: { cert: "/etc/rest-server/cert.pem", key: "/etc/rest-server/key.pem" } }),
   "restic-exporter.service": renderResticExporterUnit({ binPath: "/bin/true" }),
   "minio.service": renderMinioUnit({ binPath: "/bin/true" }),
 };

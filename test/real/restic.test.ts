@@ -114,14 +114,14 @@ describe("generated restic agent against a real restic repository", () => {
       const restPw = "p@ss:w/rd %x";
       fs.writeFileSync(path.join(stubDir, "rest.pw"), restPw);
       const s = renderResticAgentScript({ hostTag: "ep", paths: [src], resticBin: stub, textfileDir: null });
-      const e = renderResticEnv({ repository: resticRestRepository({ user: "ep" }), passwordFile: pwFile, restPasswordFile: path.join(stubDir, "rest.pw") });
-      expect(e).toContain("RESTIC_REPOSITORY=rest:https://ep@192.168.9.22:8000/ep/");
+      const e = renderResticEnv({ repository: resticRestRepository({ user: "ep", host: "192.0.2.22" }), passwordFile: pwFile, restPasswordFile: path.join(stubDir, "rest.pw") });
+      expect(e).toContain("RESTIC_REPOSITORY=rest:https://ep@192.0.2.22:8000/ep/");
       expect(s + e).not.toContain(restPw);
       fs.writeFileSync(path.join(stubDir, "agent.sh"), s);
       const r = run("bash", [path.join(stubDir, "agent.sh")], { env: { ...process.env, ...parseEnvFile(e) } });
       expect(r.status).toBe(0);
       const urls = [...new Set(fs.readFileSync(seen, "utf8").trim().split("\n"))];
-      expect(urls).toEqual(["rest:https://ep:p%40ss%3Aw%2Frd%20%25x@192.168.9.22:8000/ep/"]);
+      expect(urls).toEqual(["rest:https://ep:p%40ss%3Aw%2Frd%20%25x@192.0.2.22:8000/ep/"]);
     } finally {
       fs.rmSync(stubDir, { recursive: true, force: true });
     }

@@ -4,24 +4,24 @@
  * (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD); nothing rendered here contains them.
  * MinIO and its client are upstream binaries (Debian's `mc` package is Midnight Commander).
  */
-import { lines, shellQuote } from "./postgres";
+import { lines, shellScript, shq } from "../../shell";
 
 export interface MinioEnvArgs {
   /** MINIO_VOLUMES. Default: `/srv/minio/data`. */
   volumes?: string;
-  /** --address. Default: `192.168.9.21:9000`. */
-  address?: string;
-  /** --console-address. Default: `192.168.9.21:9001`. */
-  consoleAddress?: string;
+  /** --address, `<service address>:<S3 port>` (e.g. `192.0.2.21:9000`). Required: it differs per site. */
+  address: string;
+  /** --console-address, `<service address>:<console port>` (e.g. `192.0.2.21:9001`). Required: it differs per site. */
+  consoleAddress: string;
   /** --certs-dir (public.crt/private.key → HTTPS; pgBackRest's S3 driver only speaks HTTPS). Default: `/etc/minio/certs`. */
   certsDir?: string;
 }
 
 /** /etc/default/minio: volumes and server options, no credentials. */
-export function renderMinioEnv(a: MinioEnvArgs = {}): string {
+export function renderMinioEnv(a: MinioEnvArgs): string {
   const opts = [
-    `--address ${a.address ?? "192.168.9.21:9000"}`,
-    `--console-address ${a.consoleAddress ?? "192.168.9.21:9001"}`,
+    `--address ${a.address}`,
+    `--console-address ${a.consoleAddress}`,
     `--certs-dir ${a.certsDir ?? "/etc/minio/certs"}`,
   ].join(" ");
   return lines(
@@ -82,8 +82,8 @@ export interface MinioBucketsArgs {
   buckets?: MinioBucket[];
   /** mc alias. Default: `homelab`. */
   alias?: string;
-  /** MinIO endpoint URL. Default: `https://192.168.9.21:9000`. */
-  url?: string;
+  /** MinIO endpoint URL, e.g. `https://192.0.2.21:9000`. Required: it differs per site. */
+  url: string;
   /** MinIO client binary. Default: `/usr/local/bin/mc`. */
   mcBin?: string;
   /** Env var holding the access key. Default: `MINIO_ROOT_USER`. */
@@ -99,8 +99,11 @@ export const DEFAULT_MINIO_BUCKETS: MinioBucket[] = [
   { name: "pg-wal" },
 ];
 
-/** Idempotent bucket setup: `mc alias set` from env, `mc mb --ignore-existing`, `mc version enable` where asked. */
-export function renderMinioBucketsScript(a: MinioBucketsArgs = {}): string {
+/**
+ * Bucket setup lines (bash, after the toolkit preamble): `mc alias set` from env, `mc mb --ignore-existing`,
+ * `mc version enable` where asked. Composed into the MinIO setup script and {@link renderMinioBucketsScript}.
+ */
+export function minioBucketLines(a: MinioBucketsArgs): string[] {
   const buckets = a.buckets ?? DEFAULT_MINIO_BUCKETS;
   const alias = a.alias ?? "homelab";
   const userEnv = a.userEnv ?? "MINIO_ROOT_USER";
@@ -109,13 +112,9 @@ export function renderMinioBucketsScript(a: MinioBucketsArgs = {}): string {
   if (!/^[a-z0-9_-]+$/.test(alias)) throw new Error(`bad alias ${alias}`);
   for (const b of buckets) if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.name)) throw new Error(`bad bucket name ${b.name}`);
   const out: string[] = [
-    "#!/usr/bin/env bash",
-    "# MinIO bucket setup. Managed by homelab (components/data/render/minio.ts). Idempotent.",
-    "set -euo pipefail",
-    "umask 077",
-    `MC=${shellQuote(a.mcBin ?? "/usr/local/bin/mc")}`,
-    `ALIAS=${shellQuote(alias)}`,
-    `URL=${shellQuote(a.url ?? "https://192.168.9.21:9000")}`,
+    `MC=${shq(a.mcBin ?? "/usr/local/bin/mc")}`,
+    `ALIAS=${shq(alias)}`,
+    `URL=${shq(a.url)}`,
     `: "\${${userEnv}:?${userEnv} must be set}"`,
     `: "\${${pwEnv}:?${pwEnv} must be set}"`,
     "",
@@ -125,5 +124,10 @@ export function renderMinioBucketsScript(a: MinioBucketsArgs = {}): string {
     out.push(`"$MC" mb --ignore-existing "$ALIAS/${b.name}"`);
     if (b.versioning) out.push(`"$MC" version enable "$ALIAS/${b.name}"`);
   }
-  return out.join("\n") + "\n";
+  return out;
+}
+
+/** Idempotent bucket setup as a standalone script (see {@link minioBucketLines}). */
+export function renderMinioBucketsScript(a: MinioBucketsArgs): string {
+  return shellScript({ title: "MinIO bucket setup", source: "components/data/render/minio.ts", body: minioBucketLines(a) });
 }

@@ -7,7 +7,7 @@
  *  - every mesh site has a routing peer (inventory `meshRouter`) in the peer
  *    group `routers-<site>`; it advertises the site's LAN as a network route
  *    with masquerade OFF, distributed to the other sites' routing peers, so a
- *    packet from 192.168.50.22 still arrives at bo as 192.168.50.22;
+ *    packet from 192.0.2.22 still arrives at the other site as 192.0.2.22;
  *  - policies connect the routing-peer groups of sites that have flows between
  *    them; NetBird cannot filter individual source devices without masquerade,
  *    so per-host, per-port control stays with each guest's own firewall and
@@ -27,7 +27,7 @@ export type MeshProtocol = "tcp" | "udp" | "icmp" | "all";
 
 /** A mesh member: its LAN and its routing peer. */
 export interface MeshSite {
-  /** Site (stack) name, e.g. "bo". */
+  /** Site (stack) name, e.g. "site-a". */
   id: string;
   /** LAN prefix advertised by the routing peer. */
   lan: string;

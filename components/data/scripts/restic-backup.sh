@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# restic backup agent: dumps -> idempotent init -> backup -> forget --prune -> metrics.
+# Rendered by components/data/render/resticAgent.ts, which prepends the toolkit preamble and:
+#   RESTIC            restic binary
+#   HOST_TAG          --host and --tag on backup; scopes forget
+#   BACKUP_PATHS=()   paths to back up (the dump dir included when dumps are configured)
+#   EXCLUDES=()       --exclude patterns
+#   TEXTFILE_DIR      node_exporter textfile-collector dir ("" = no metrics)
+#   KEEP_DAILY KEEP_WEEKLY KEEP_MONTHLY   retention of restic forget --prune
+#   DUMP_DIR          dump directory ("" = no database dumps)
+#   DUMP_DATABASES=() databases dumped with pg_dump_cmd --format=custom
+#   DUMP_GLOBALS      1: pg_dumpall_cmd --globals-only (roles) as well
+#   pg_dump_cmd / pg_dumpall_cmd   functions defined by the renderer when dumps are configured
+# Secrets come from files named in the environment (RESTIC_PASSWORD_FILE,
+# HOMELAB_REST_PASSWORD_FILE; systemd EnvironmentFile), never from this script.
+export LC_ALL=C
+
+: "${RESTIC_REPOSITORY:?RESTIC_REPOSITORY must be set (EnvironmentFile)}"
+: "${RESTIC_PASSWORD_FILE:?RESTIC_PASSWORD_FILE must be set (EnvironmentFile)}"
+
+START_TS=$(date +%s)
+BACKUP_RC=-1
+STATUS=1
+write_metrics() {
+  [ -n "$TEXTFILE_DIR" ] || return 0
+  local f="$TEXTFILE_DIR/restic_backup.prom" now
+  now=$(date +%s)
+  mkdir -p "$TEXTFILE_DIR"
+  {
+    echo '# HELP restic_backup_last_run_timestamp_seconds End of the last agent run.'
+    echo '# TYPE restic_backup_last_run_timestamp_seconds gauge'
+    echo "restic_backup_last_run_timestamp_seconds{host=\"$HOST_TAG\"} $now"
+    echo '# HELP restic_backup_success 1 if the last agent run succeeded.'
+    echo '# TYPE restic_backup_success gauge'
+    echo "restic_backup_success{host=\"$HOST_TAG\"} $(( STATUS == 0 ? 1 : 0 ))"
+    echo '# HELP restic_backup_exit_code Exit code of the last restic backup (-1 = not reached).'
+    echo '# TYPE restic_backup_exit_code gauge'
+    echo "restic_backup_exit_code{host=\"$HOST_TAG\"} $BACKUP_RC"
+    echo '# HELP restic_backup_duration_seconds Duration of the last agent run.'
+    echo '# TYPE restic_backup_duration_seconds gauge'
+    echo "restic_backup_duration_seconds{host=\"$HOST_TAG\"} $(( now - START_TS ))"
+    if [ -n "${SNAPSHOTS:-}" ]; then
+      echo '# HELP restic_snapshots_total Snapshots of this host in the repository after forget.'
+      echo '# TYPE restic_snapshots_total gauge'
+      echo "restic_snapshots_total{host=\"$HOST_TAG\"} $SNAPSHOTS"
+    fi
+    if [ "$STATUS" = 0 ]; then
+      echo '# HELP restic_backup_last_success_timestamp_seconds End of the last successful run.'
+      echo '# TYPE restic_backup_last_success_timestamp_seconds gauge'
+      echo "restic_backup_last_success_timestamp_seconds{host=\"$HOST_TAG\"} $now"
+    fi
+  } >"$f.$$"
+  chmod 0644 "$f.$$"
+  mv -f "$f.$$" "$f"
+}
+on_exit() { STATUS=$?; write_metrics || true; exit "$STATUS"; }
+trap on_exit EXIT
+
+# rest-server credentials: splice user:password into the rest: URL at run time (URL-encoded).
+urlencode() {
+  local s="$1" out="" c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c="${s:i:1}"
+    case "$c" in
+      [a-zA-Z0-9.~_-]) out+="$c" ;;
+      *) out+=$(printf '%%%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:(https?)://([^/:@]+)@(.*)$ ]]; then
+  REST_PW="$(cat "$HOMELAB_REST_PASSWORD_FILE")"
+  RESTIC_REPOSITORY="rest:${BASH_REMATCH[1]}://${BASH_REMATCH[2]}:$(urlencode "$REST_PW")@${BASH_REMATCH[3]}"
+  unset REST_PW
+  export RESTIC_REPOSITORY
+fi
+
+# 1. database dumps (written atomically; the dump dir is part of BACKUP_PATHS)
+if [ -n "$DUMP_DIR" ]; then
+  install -d -m 0700 "$DUMP_DIR"
+  for db in "${DUMP_DATABASES[@]}"; do
+    log "pg_dump $db"
+    pg_dump_cmd --format=custom --dbname="$db" >"$DUMP_DIR/$db.dump.tmp"
+    mv -f "$DUMP_DIR/$db.dump.tmp" "$DUMP_DIR/$db.dump"
+  done
+  if [ "$DUMP_GLOBALS" = 1 ]; then
+    pg_dumpall_cmd --globals-only >"$DUMP_DIR/globals.sql.tmp"
+    mv -f "$DUMP_DIR/globals.sql.tmp" "$DUMP_DIR/globals.sql"
+  fi
+fi
+
+# 2. repository init only when it does not exist yet
+if "$RESTIC" cat config >/dev/null 2>&1; then
+  log "repository exists"
+else
+  log "initialising repository"
+  "$RESTIC" init
+fi
+
+# 3. backup (exit 3 = snapshot created but some files unreadable: keep going, fail at the end)
+EXCLUDE_ARGS=()
+for e in "${EXCLUDES[@]}"; do EXCLUDE_ARGS+=(--exclude "$e"); done
+BACKUP_RC=0
+"$RESTIC" backup --host "$HOST_TAG" --tag homelab --tag "$HOST_TAG" "${EXCLUDE_ARGS[@]}" "${BACKUP_PATHS[@]}" || BACKUP_RC=$?
+if [ "$BACKUP_RC" != 0 ] && [ "$BACKUP_RC" != 3 ]; then log "restic backup failed ($BACKUP_RC)"; exit "$BACKUP_RC"; fi
+
+# 4. retention
+"$RESTIC" forget --host "$HOST_TAG" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune
+SNAPSHOTS="$("$RESTIC" snapshots --host "$HOST_TAG" --json | { grep -o '"short_id"' || true; } | wc -l)"
+
+if [ "$BACKUP_RC" = 3 ]; then log "backup incomplete: some files could not be read"; exit 3; fi
+log "done"

@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# homelab shell library: inlined by components/shell (shellScript) into every generated setup
+# script, right after `set -euo pipefail`. Functions only, plus the change flags they maintain.
+# Secrets reach a script only in its environment (the Command's stdin), never in its text: the
+# functions below take variable *names* and read values with ${!name}, never through argv.
+
+CHANGED=0
+PUT_CHANGED=0
+
+# log MESSAGE...: one line on stderr, prefixed with [$LOG_TAG] (default "homelab").
+log() { printf '[%s] %s\n' "${LOG_TAG:-homelab}" "$*" >&2; }
+
+# die MESSAGE...: log the message and exit 1.
+die() {
+  log "$*"
+  exit 1
+}
+
+# changed: true when a put (or mark_changed) changed something in this run.
+changed() { [ "$CHANGED" = 1 ]; }
+
+# mark_changed: record a change made outside put (a package, an image, a binary).
+mark_changed() { CHANGED=1; }
+
+# put_changed: true when the last put changed its file.
+put_changed() { [ "$PUT_CHANGED" = 1 ]; }
+
+# put DEST MODE OWNER: install stdin as DEST (mode MODE, owner user:group OWNER) only when the
+# content differs. On a change sets CHANGED=1 and PUT_CHANGED=1; otherwise PUT_CHANGED=0.
+# Always returns 0. Run it in the current shell (stdin from a heredoc or a here-string, not as
+# the right side of a pipe) so that the flags survive.
+put() {
+  local dest="$1" mode="$2" owner="$3" tmp
+  tmp="$(umask 077 && mktemp)"
+  cat >"$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    PUT_CHANGED=0
+    return 0
+  fi
+  install -D -o "${owner%%:*}" -g "${owner##*:}" -m "$mode" "$tmp" "$dest"
+  rm -f "$tmp"
+  log "updated $dest"
+  PUT_CHANGED=1
+  CHANGED=1
+}
+
+# require_env VAR...: exit 1 unless every named variable is set and non-empty.
+require_env() {
+  local v
+  for v in "$@"; do
+    if [ -z "${!v:-}" ]; then die "missing $v (it arrives on the command's stdin)"; fi
+  done
+}
+
+# put_env VAR DEST MODE OWNER: put the value of $VAR (plus a newline) as DEST.
+put_env() {
+  require_env "$1"
+  put "$2" "$3" "$4" <<<"${!1}"
+}
+
+# put_env_file DEST VAR...: root-only KEY=VALUE file (systemd EnvironmentFile / podman --env-file)
+# from the named variables; refuses values with a newline, a double quote or a backslash.
+put_env_file() {
+  local dest="$1" var content=""
+  shift
+  for var in "$@"; do
+    require_env "$var"
+    case "${!var}" in
+      *$'\n'* | *'"'* | *\\*) die "$var contains a newline, quote or backslash" ;;
+    esac
+    content+="$var=${!var}"$'\n'
+  done
+  put "$dest" 0600 root:root <<<"${content%$'\n'}"
+}
+
+# require_bin PATH HINT: exit 1 with HINT unless PATH is an executable.
+require_bin() {
+  if [ ! -x "$1" ]; then die "missing $1: $2"; fi
+}
+
+# trust_ca VAR: install the PEM in $VAR (when set) as the homelab CA in the system trust store.
+trust_ca() {
+  if [ -z "${!1:-}" ]; then return 0; fi
+  put /usr/local/share/ca-certificates/homelab-ca.crt 0644 root:root <<<"${!1}"
+  if put_changed; then update-ca-certificates >/dev/null; fi
+}
+
+# ensure_packages PKG...: apt-get install the packages dpkg does not list as installed.
+ensure_packages() {
+  local p missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  fi
+}
+
+# converge_units UNIT...: enable each unit; restart it when something changed, else start it.
+converge_units() {
+  local u
+  for u in "$@"; do
+    systemctl enable "$u" >/dev/null
+    if changed; then systemctl restart "$u"; else systemctl start "$u"; fi
+  done
+}
