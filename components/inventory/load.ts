@@ -63,7 +63,7 @@ export interface ResolvedService extends Service {
   readonly index: number;
   readonly network: string;
   readonly resolvedNetwork: ResolvedNetwork;
-  /** `192.168.9.30/24`, the form Proxmox wants, if static. */
+  /** `192.0.2.30/24`, the form Proxmox wants, if static. */
   readonly ipv4Cidr?: string;
   readonly ipv6Cidr?: string;
   readonly datastore?: string;

@@ -15,7 +15,7 @@ export interface Prefix {
   readonly first: bigint;
   readonly last: bigint;
   readonly length: number;
-  /** Canonical text, e.g. `192.168.9.0/24` or `2602:f674:0:1000::/64`. */
+  /** Canonical text, e.g. `192.0.2.0/24` or `2001:db8:0:1000::/64`. */
   readonly text: string;
 }
 
@@ -128,7 +128,7 @@ export function inRange(range: Range, address: string): boolean {
   return a.family === range.family && a.value >= range.first && a.value <= range.last;
 }
 
-/** `192.168.9.30` in `192.168.9.0/24` → `192.168.9.30/24`, the form Proxmox wants. */
+/** `192.0.2.30` in `192.0.2.0/24` → `192.0.2.30/24`, the form Proxmox wants. */
 export function withPrefixLength(address: string, prefix: Prefix): string {
   return `${canonicalAddress(address)}/${prefix.length}`;
 }

@@ -66,7 +66,7 @@ export const HostSchema = z.strictObject({
 export const ReservationSchema = z.strictObject({
   /** The reserved address. */
   address,
-  /** Short name, e.g. `bravo-pos`. */
+  /** Short name, e.g. `pos-terminal`. */
   name: dnsLabel,
   /** Why it is reserved. */
   purpose: z.string().min(1),

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { heimdallManifests, n8nManifests, nocodbDbUrl, nocodbManifests, orionWorkloadManifests, sharedPostgresManifests } from "./render/apps";
+import { heimdallManifests, n8nManifests, nocodbDbUrl, nocodbManifests, agentWorkloadManifests, sharedPostgresManifests } from "./render/apps";
 import { kubePrometheusStackValues } from "./render/ingress";
 import { CHARTS } from "./render/versions";
 import { K8sObject } from "./render/common";
@@ -146,7 +146,7 @@ export class SiteApps extends pulumi.ComponentResource {
     if (args.agentWorkloads) {
       const w = args.agentWorkloads;
       const ns = namespace(w.namespace, w.namespace);
-      const objs = orionWorkloadManifests({
+      const objs = agentWorkloadManifests({
         namespace: w.namespace,
         clusterIssuer: args.clusterIssuer ?? "none",
         backstage: { image: w.images.backstage },

@@ -12,7 +12,7 @@ import { InventoryError, ResolvedService, Site } from "../inventory/load";
 import { activeApp, activeWithApp } from "../inventory/org";
 import { GPU_NODE_LABEL, longhornRecurringJobs, RecurringJob } from "./render/ingress";
 import { K8sObject } from "./render/common";
-import { ORION_AGENTS as AGENTS, OrionAgent as Agent } from "./render/apps";
+import { AGENT_NAMES as AGENTS, AgentName as Agent } from "./render/apps";
 import { requirePinnedImage } from "./render/versions";
 
 /** A node to install k3s on. `vm` names the inventory service when the node is a VM. */

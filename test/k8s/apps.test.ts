@@ -4,7 +4,7 @@ import {
   n8nManifests,
   nocodbDbUrl,
   nocodbManifests,
-  orionWorkloadManifests,
+  agentWorkloadManifests,
   sharedPostgresManifests,
 } from "../../components/k8s/render/apps";
 import { failures, imagesOf } from "./validate";
@@ -25,7 +25,7 @@ const sector7 = [
   ...n8nManifests({ ...common, host: `n8n.${D}`, secretName: "n8n-secrets" }),
   ...nocodbManifests({ ...common, host: `nocodb.${D}`, secretName: "nocodb-secrets" }),
 ];
-const orion = orionWorkloadManifests({
+const orion = agentWorkloadManifests({
   namespace: "orion",
   clusterIssuer: "letsencrypt-prod",
   backstage: { image: "ghcr.io/hwdao/backstage:1.0.0", host: "backstage.orion.example.com" },
@@ -206,9 +206,9 @@ describe("orion", () => {
       vaporApi: { image: "ghcr.io/hwdao/vapor-api:0.3.1" },
       agents: { infrastructure: "a:1", network: "b:1", security: "c:1", devops: "d:1" },
     };
-    expect(() => orionWorkloadManifests(base)).not.toThrow();
-    expect(() => orionWorkloadManifests({ ...base, vaporApi: { image: "ghcr.io/hwdao/vapor-api" } })).toThrow();
-    expect(() => orionWorkloadManifests({ ...base, agents: { ...base.agents, devops: "d:latest" } })).toThrow();
-    expect(() => orionWorkloadManifests({ ...base, agents: { ...base.agents, network: "localhost:5000/net" } })).toThrow();
+    expect(() => agentWorkloadManifests(base)).not.toThrow();
+    expect(() => agentWorkloadManifests({ ...base, vaporApi: { image: "ghcr.io/hwdao/vapor-api" } })).toThrow();
+    expect(() => agentWorkloadManifests({ ...base, agents: { ...base.agents, devops: "d:latest" } })).toThrow();
+    expect(() => agentWorkloadManifests({ ...base, agents: { ...base.agents, network: "localhost:5000/net" } })).toThrow();
   });
 });

@@ -60,7 +60,7 @@ export interface PgDatabase {
 
 /** One streaming replica of the primary. */
 export interface PgReplica {
-  /** Short name, e.g. `bh`. */
+  /** Short name: the replica's site. */
   name: string;
   /** The replica's own address; pg_hba allows replication from this /32 only. */
   address: string;

@@ -24,7 +24,7 @@ export interface ResticRetention {
 }
 
 export interface ResticAgentArgs {
-  /** Host tag: used as `--host` and `--tag` on backup and to scope `forget`. Required (e.g. `bh`). */
+  /** Host tag: used as `--host` and `--tag` on backup and to scope `forget`. Required (`<site>-<service>`). */
   hostTag: string;
   /** Paths to back up. The dump dir is added automatically when dumps are configured. */
   paths: string[];

@@ -246,28 +246,28 @@ export function n8nManifests(
   ];
 }
 
-export const ORION_AGENTS = ["infrastructure", "network", "security", "devops"] as const;
-export type OrionAgent = (typeof ORION_AGENTS)[number];
+export const AGENT_NAMES = ["infrastructure", "network", "security", "devops"] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
 
-export interface OrionArgs {
+export interface AgentWorkloadArgs {
   namespace: string;
   clusterIssuer: string;
-  /** Secret whose keys become env of every orion workload (optional). */
+  /** Secret whose keys become env of every agent-platform workload (optional). */
   envSecretName?: string;
   backstage: { image: string; host?: string; port?: number };
   vaporApi: { image: string; host?: string; port?: number };
   /** One image per agent; each must carry a tag or digest (not :latest). */
-  agents: Record<OrionAgent, string>;
+  agents: Record<AgentName, string>;
 }
 
-/** orion workloads: the user's own images, all required to be pinned. */
-export function orionWorkloadManifests(args: OrionArgs): K8sObject[] {
+/** The agent platform (Backstage, the Vapor API, the agents; part-of = the namespace): the user's own images, all required to be pinned. */
+export function agentWorkloadManifests(args: AgentWorkloadArgs): K8sObject[] {
   const ns = checkName(args.namespace, "namespace");
-  for (const a of ORION_AGENTS) if (!args.agents[a]) throw new Error(`orion agent ${a} has no image`);
+  for (const a of AGENT_NAMES) if (!args.agents[a]) throw new Error(`agent ${a} has no image`);
   const envFrom = args.envSecretName ? [{ secretRef: { name: checkName(args.envSecretName, "secret name") } }] : undefined;
   const objs: K8sObject[] = [];
   const web = (name: string, image: string, port: number, host: string | undefined, probePath: string) => {
-    const L = labelsFor(name, "server", "orion");
+    const L = labelsFor(name, "server", ns);
     const sel = selectorFor(name, "server");
     objs.push(
       deployment({
@@ -306,9 +306,9 @@ export function orionWorkloadManifests(args: OrionArgs): K8sObject[] {
   };
   web("backstage", args.backstage.image, args.backstage.port ?? 7007, args.backstage.host, "/healthcheck");
   web("vapor-api", args.vaporApi.image, args.vaporApi.port ?? 8080, args.vaporApi.host, "/");
-  for (const a of ORION_AGENTS) {
+  for (const a of AGENT_NAMES) {
     const name = `${a}-agent`;
-    const L = labelsFor(name, "agent", "orion");
+    const L = labelsFor(name, "agent", ns);
     objs.push(
       deployment({
         name,
