@@ -14,15 +14,21 @@ import {
   inRange,
   isAddress,
   isNetworkOrBroadcast,
+  overlaps,
   parsePrefix,
   parseRange,
   hostPrefix,
   Prefix,
   Range,
+  rangeInPrefix,
+  rangeTouchesNetworkOrBroadcast,
 } from "./net";
 import { Host, Inventory, InventorySchema, Network, Port, Service, Template } from "./schema";
 import { DEFAULT_TEMPLATES } from "./templates";
 import { checkSiteApps } from "./org";
+
+/** The VM that is a site's k3s server when its cluster runs on Proxmox VMs (orion). */
+export const K3S_SERVER_VM = "k3s-master";
 
 /** A bad inventory: one line, no stack trace, names site, key path and value. */
 export class InventoryError extends Error {
@@ -109,6 +115,9 @@ export function loadInventory(site: string, raw: unknown, phase: number): Site {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(site)) throw new InventoryError(site, "stack", site, "stack names must be lower-case DNS labels");
   if (!Number.isInteger(phase) || phase < 0 || phase > 9) throw new InventoryError(site, "homelab:phase", phase, "must be an integer from 0 to 9");
   if (raw === undefined || raw === null) throw new InventoryError(site, "homelab:inventory", raw, "the stack config has no inventory");
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InventoryError(site, "homelab:inventory", raw, `must be a mapping of inventory keys (organisation, hosts, networks, services, ...), not ${Array.isArray(raw) ? "a list" : `a ${typeof raw}`}`);
+  }
   const parsed = InventorySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = firstIssue(parsed.error);
@@ -169,12 +178,21 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     let dhcpRange: Range | undefined;
     if (n.dhcp) {
       dhcpRange = rangeOrFail(`${p}.dhcp`, n.dhcp.start, n.dhcp.end);
-      if (!v4 || !contains(v4, n.dhcp.start) || !contains(v4, n.dhcp.end)) fail(`${p}.dhcp`, n.dhcp, `outside the network's prefix ${v4?.text ?? "(none)"}`);
+      if (!v4 || !rangeInPrefix(dhcpRange, v4)) fail(`${p}.dhcp`, n.dhcp, `outside the network's prefix ${v4?.text ?? "(none)"}`);
     }
     const pools = n.loadBalancerPools.map((pool, j) => {
-      const r = rangeOrFail(`${p}.loadBalancerPools[${j}]`, pool.start, pool.end);
-      if (!v4 || !contains(v4, pool.start) || !contains(v4, pool.end)) fail(`${p}.loadBalancerPools[${j}]`, pool, `outside the network's prefix ${v4?.text ?? "(none)"}`);
-      if (dhcpRange && r.first <= dhcpRange.last && dhcpRange.first <= r.last) fail(`${p}.loadBalancerPools[${j}]`, pool, `overlaps the DHCP range ${dhcpRange.text}`);
+      const pp = `${p}.loadBalancerPools[${j}]`;
+      const r = rangeOrFail(pp, pool.start, pool.end);
+      if (!v4 || !rangeInPrefix(r, v4)) fail(pp, pool, `outside the network's prefix ${v4?.text ?? "(none)"}`);
+      if (dhcpRange && overlaps(r, dhcpRange)) fail(pp, pool, `overlaps the DHCP range ${dhcpRange.text}`);
+      if (rangeTouchesNetworkOrBroadcast(r, v4!)) fail(pp, pool, `pool "${pool.name}" contains the network or broadcast address of ${v4!.text}`);
+      if (n.gateway && inRange(r, n.gateway)) fail(pp, pool, `pool "${pool.name}" contains the gateway ${n.gateway} of "${n.name}"`);
+      inv.hosts.forEach((h) => {
+        if (h.address && inRange(r, h.address)) fail(pp, pool, `pool "${pool.name}" contains the address ${h.address} of host "${h.name}"`);
+      });
+      n.reserved.forEach((res) => {
+        if (inRange(r, res.address)) fail(pp, pool, `pool "${pool.name}" contains reservation "${res.name}" ${res.address}`);
+      });
       return { ...r, name: pool.name };
     });
     for (const [a, b] of findOverlaps(pools)) fail(`${p}.loadBalancerPools`, [a.text, b.text], `pools "${a.name}" and "${b.name}" overlap`);
@@ -188,6 +206,25 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     networks.set(n.name, { ...n, ipv4Prefix: v4, ipv6Prefix: v6, dhcpRange, pools });
   });
   const firstNetwork = inv.networks[0].name;
+
+  // A host's management address is static: never one the DHCP server may hand out.
+  inv.hosts.forEach((h, i) => {
+    if (!h.address) return;
+    for (const n of networks.values()) {
+      if (n.dhcpRange && inRange(n.dhcpRange, h.address)) fail(`hosts[${i}].address`, h.address, `inside the DHCP range ${n.dhcpRange.text} of "${n.name}" (host "${h.name}")`);
+    }
+  });
+
+  // An IPv6 resolver is only reachable from a site that has IPv6.
+  inv.dns.servers.forEach((server, i) => {
+    if (server.includes(":") && ![...networks.values()].some((n) => n.ipv6Prefix)) fail(`dns.servers[${i}]`, server, "an IPv6 DNS server, but no network of the site has an IPv6 prefix");
+  });
+
+  // What the site can host: Proxmox guests need a Proxmox node; k8s workloads need a cluster —
+  // bare-metal machines joined into k3s (sector7), or a "k3s-master" VM (orion).
+  const proxmoxHosts = inv.hosts.filter((h) => h.kind === "proxmox");
+  const clusterVm = inv.services.find((s) => s.kind === "vm" && s.name === K3S_SERVER_VM);
+  const hasBareMetal = inv.hosts.some((h) => h.kind === "baremetal");
 
   function rangeOrFail(path: string, start: string, end: string): Range {
     try {
@@ -219,6 +256,13 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     if (names.has(s.name)) fail(`${p}.name`, s.name, "service name used twice (hostnames must be unique)");
     names.add(s.name);
     const guest = s.kind === "lxc" || s.kind === "vm";
+    if (guest && proxmoxHosts.length === 0) {
+      fail(`${p}.kind`, s.kind, `site has no Proxmox host to run ${who} (hosts: ${inv.hosts.map((h) => `${h.name} (${h.kind})`).join(", ")})`);
+    }
+    if (s.kind === "k8s" && !hasBareMetal) {
+      if (!clusterVm) fail(`${p}.kind`, s.kind, `site has no Kubernetes cluster for ${who} (a cluster is bare-metal hosts joined into k3s, or a "${K3S_SERVER_VM}" VM)`);
+      else if (clusterVm.phase > s.phase) fail(`${p}.phase`, s.phase, `${who} runs on the cluster of VM "${K3S_SERVER_VM}", which only exists from phase ${clusterVm.phase}`);
+    }
 
     let datastore: string | undefined;
     let template: string | undefined;
@@ -235,7 +279,12 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
       for (const field of ["cores", "memoryMiB", "diskGiB"] as const) if (s[field] === undefined) fail(`${p}.${field}`, undefined, `${who} is a ${s.kind} and needs ${field}`);
       datastore = s.datastore ?? host!.datastores[0]?.id;
       if (!datastore || !host!.datastores.some((d) => d.id === datastore)) fail(`${p}.datastore`, s.datastore, `host "${s.host}" has no such datastore (has: ${host!.datastores.map((d) => d.id).join(", ") || "none"})`);
+      const mountPaths = new Map<string, number>();
       s.dataMounts.forEach((m, j) => {
+        const key = m.path.replace(/\/+$/, "");
+        const prior = mountPaths.get(key);
+        if (prior !== undefined) fail(`${p}.dataMounts[${j}].path`, m.path, `${who} already mounts ${key} (dataMounts[${prior}])`);
+        mountPaths.set(key, j);
         const ds = m.datastore ?? datastore;
         if (!host!.datastores.some((d) => d.id === ds)) fail(`${p}.dataMounts[${j}].datastore`, m.datastore, `host "${s.host}" has no such datastore`);
       });

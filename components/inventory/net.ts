@@ -42,6 +42,23 @@ export function isAddress(text: string): boolean {
   return ipaddr.isValid(text) && (ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text));
 }
 
+/** The family of a valid address, or undefined when `text` is not an address. */
+export function familyOf(text: string): Family | undefined {
+  if (!isAddress(text)) return undefined;
+  return text.includes(":") ? "ipv6" : "ipv4";
+}
+
+/**
+ * Why `text` does not fit a field of `family` (undefined when it does): not an
+ * address at all, or an address of the other family.
+ */
+export function addressFamilyProblem(text: string, family: Family): string | undefined {
+  const actual = familyOf(text);
+  if (!actual) return "not an IP address";
+  if (actual !== family) return actual === "ipv6" ? "an IPv6 address in an IPv4 field" : "an IPv4 address in an IPv6 field";
+  return undefined;
+}
+
 /** Parse a bare address into its family and integer value. */
 export function parseAddress(text: string): { family: Family; value: bigint } {
   if (!isAddress(text)) throw new Error(`"${text}" is not an IP address`);
@@ -122,6 +139,18 @@ export function parseRange(start: string, end: string): Range {
   return { family: a.family, first: a.value, last: b.value, text: `${canonicalAddress(start)}-${canonicalAddress(end)}` };
 }
 
+/** Whether every address of `range` lies inside `prefix` (same family required). */
+export function rangeInPrefix(range: { family: Family; first: bigint; last: bigint }, prefix: Prefix): boolean {
+  return range.family === prefix.family && range.first >= prefix.first && range.last <= prefix.last;
+}
+
+/** Whether `range` includes the network or broadcast address of `prefix` (IPv6: the subnet-router anycast). */
+export function rangeTouchesNetworkOrBroadcast(range: { family: Family; first: bigint; last: bigint }, prefix: Prefix): boolean {
+  if (range.family !== prefix.family) return false;
+  const reserved = prefix.family === "ipv4" ? (prefix.length < 31 ? [prefix.first, prefix.last] : []) : prefix.length < 127 ? [prefix.first] : [];
+  return reserved.some((v) => v >= range.first && v <= range.last);
+}
+
 /** Whether `address` lies inside `range`. */
 export function inRange(range: Range, address: string): boolean {
   const a = parseAddress(address);
@@ -142,6 +171,37 @@ export function rangeSize(range: { first: bigint; last: bigint }): bigint {
 export function hostPrefix(address: string): string {
   const { family } = parseAddress(address);
   return `${canonicalAddress(address)}/${bitsOf(family)}`;
+}
+
+/** Whether a prefix text is a single host: `/32` (IPv4) or `/128` (IPv6). */
+export function isHostPrefix(text: string): boolean {
+  try {
+    const p = parsePrefix(text, true);
+    return p.length === bitsOf(p.family);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A firewall source as a prefix: an address becomes its host prefix, a prefix may have host bits
+ * (Proxmox accepts `10.0.0.5/24`). Undefined for anything else (an IP set, an alias, a name).
+ */
+export function sourcePrefix(text: string): Prefix | undefined {
+  const [addr, len, ...rest] = text.split("/");
+  if (rest.length > 0 || !isAddress(addr)) return undefined;
+  try {
+    return parsePrefix(`${addr}/${len ?? bitsOf(familyOf(addr)!)}`, true);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A firewall source in canonical text: `10.0.0.5` → `10.0.0.5/32`; anything that is not an address or prefix unchanged. */
+export function canonicalSource(text: string): string {
+  const [addr, len] = text.split("/");
+  if (!isAddress(addr)) return text;
+  return `${canonicalAddress(addr)}/${len ?? bitsOf(familyOf(addr)!)}`;
 }
 
 /**

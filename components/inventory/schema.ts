@@ -7,11 +7,18 @@
  * unit), disks in GiB. The seeds' "GB" figures are read as GiB (decisions.md).
  */
 import { z } from "zod";
-import { isAddress, parsePrefix } from "./net";
+import { addressFamilyProblem, isAddress, parsePrefix } from "./net";
 import { AppSchema } from "./apps";
 
 const address = z.string().refine(isAddress, { message: "not an IP address" });
-const ipv4Address = z.string().refine((s) => isAddress(s) && !s.includes(":"), { message: "not an IPv4 address" });
+/** A string whose problem, if any, `problem` names (one message per failure, the field's own words). */
+const checked = (problem: (s: string) => string | undefined) =>
+  z.string().superRefine((s, ctx) => {
+    const message = problem(s);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+const ipv4Address = checked((s) => addressFamilyProblem(s, "ipv4"));
+const ipv6Address = checked((s) => addressFamilyProblem(s, "ipv6"));
 const prefix = z.string().refine(
   (s) => {
     try {
@@ -25,6 +32,87 @@ const prefix = z.string().refine(
 );
 const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lower-case DNS label (a-z, 0-9, -)");
 const sha = z.string().regex(/^[0-9a-f]{64}$|^[0-9a-f]{128}$/, "must be a hex sha256 or sha512 digest");
+
+/**
+ * Why `name` is not an RFC 1123 host/domain name (undefined when it is): dot-separated labels of
+ * 1-63 letters, digits and hyphens, not starting or ending with a hyphen, 253 characters at most.
+ */
+export function dnsNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "not an RFC 1123 DNS name: empty";
+  if (name.length > 253) return `not an RFC 1123 DNS name: ${name.length} characters (at most 253)`;
+  for (const label of name.split(".")) {
+    if (label.length === 0) return "not an RFC 1123 DNS name: empty label (two dots, or a leading or trailing dot)";
+    if (label.length > 63) return `not an RFC 1123 DNS name: label "${label.slice(0, 20)}..." is ${label.length} characters (at most 63)`;
+    if (!/^[A-Za-z0-9-]+$/.test(label)) return `not an RFC 1123 DNS name: label "${label}" has characters other than a-z, 0-9 and -`;
+    if (label.startsWith("-") || label.endsWith("-")) return `not an RFC 1123 DNS name: label "${label}" starts or ends with a hyphen`;
+  }
+  return undefined;
+}
+
+let zoneNames: Set<string> | undefined;
+
+/**
+ * Why `zone` is not an IANA time zone (undefined when it is). Canonical names come from
+ * `Intl.supportedValuesOf`, plus `UTC` and the IANA aliases ICU accepts (e.g. `US/Eastern`),
+ * spelled as IANA spells them.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+  zoneNames ??= new Set([...Intl.supportedValuesOf("timeZone"), "UTC"]);
+  if (zoneNames.has(zone)) return undefined;
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return "not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC)";
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return "not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC)";
+  if (resolved.toLowerCase() === zone.toLowerCase() && resolved !== zone) return `not an IANA time zone as spelled (did you mean ${resolved}?)`;
+  return undefined;
+}
+
+const CRON_FIELDS = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day-of-month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
+  { name: "day-of-week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
+] as const;
+
+/**
+ * Why `expr` is not a standard 5-field cron expression (undefined when it is): minute hour
+ * day-of-month month day-of-week, each `*`, a value, a range `a-b`, either with `/step`, or a
+ * comma-separated list of those; months and weekdays also by English three-letter name.
+ */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== 5) return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this has ${fields.length}`;
+  for (let i = 0; i < 5; i++) {
+    const spec = CRON_FIELDS[i];
+    const names: readonly string[] = "names" in spec ? spec.names : [];
+    const value = (text: string): number | undefined => {
+      if (/^\d+$/.test(text)) return Number(text);
+      const k = names.indexOf(text.toLowerCase());
+      return k < 0 ? undefined : k + (spec.name === "month" ? 1 : 0);
+    };
+    for (const part of fields[i].split(",")) {
+      const m = /^([^/]+)(?:\/(.+))?$/.exec(part);
+      const bad = `${spec.name} field "${fields[i]}"`;
+      if (!m) return `${bad} is not a value, range or step`;
+      const [, base, step] = m;
+      if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > spec.max)) return `${bad} has step "${step}" (1-${spec.max})`;
+      if (base === "*") continue;
+      const [lo, hi, ...more] = base.split("-");
+      const a = value(lo);
+      const b = hi === undefined ? a : value(hi);
+      if (more.length > 0 || a === undefined || b === undefined) return `${bad} is not a value, range or step`;
+      for (const v of [a, b]) if (v < spec.min || v > spec.max) return `${bad}: ${v} is outside ${spec.min}-${spec.max}`;
+      if (a > b) return `${bad}: range ${lo}-${hi} runs backwards`;
+    }
+  }
+  return undefined;
+}
+
+const dnsName = checked(dnsNameProblem);
 
 /** A datastore on a Proxmox node and how much of it the plan may allocate. */
 export const DatastoreSchema = z.strictObject({
@@ -64,8 +152,8 @@ export const HostSchema = z.strictObject({
 
 /** An address reserved for something the program does not manage (a POS terminal, a workstation). */
 export const ReservationSchema = z.strictObject({
-  /** The reserved address. */
-  address,
+  /** The reserved (IPv4) address. */
+  address: ipv4Address,
   /** Short name, e.g. `pos-terminal`. */
   name: dnsLabel,
   /** Why it is reserved. */
@@ -95,13 +183,13 @@ export const NetworkSchema = z.strictObject({
   /** Default gateway for the IPv4 prefix. */
   gateway: ipv4Address.optional(),
   /** IPv6 prefix and gateway, if the network is dual-stack. */
-  ipv6: z.strictObject({ prefix, gateway: address.optional() }).optional(),
-  /** DHCP scope the router hands out; no static address may fall in it. */
-  dhcp: z.strictObject({ start: address, end: address }).optional(),
+  ipv6: z.strictObject({ prefix, gateway: ipv6Address.optional() }).optional(),
+  /** DHCP (IPv4) scope the router hands out; no static address may fall in it. */
+  dhcp: z.strictObject({ start: ipv4Address, end: ipv4Address }).optional(),
   /** Addresses held for unmanaged devices. */
   reserved: z.array(ReservationSchema).default([]),
   /** MetalLB or similar pools: inside the prefix, disjoint, and clear of statics and DHCP. */
-  loadBalancerPools: z.array(z.strictObject({ name: dnsLabel, start: address, end: address })).default([]),
+  loadBalancerPools: z.array(z.strictObject({ name: dnsLabel, start: ipv4Address, end: ipv4Address })).default([]),
   /** Seed 004: the /24 segments this flat network will be split into without renumbering. */
   futureVlans: z.array(FutureVlanSchema).default([]),
 });
@@ -124,7 +212,10 @@ export const PortSchema = z.strictObject({
 /** A volume mounted into a guest for its data. */
 export const DataMountSchema = z.strictObject({
   /** Path inside the guest. */
-  path: z.string().regex(/^\/[^\s]*$/, "must be an absolute path"),
+  path: z
+    .string()
+    .regex(/^\/[^\s]*$/, "must be an absolute path")
+    .refine((p) => p.replace(/\/+$/, "") !== "", { message: 'the root filesystem is the service\'s disk (diskGiB): a data mount cannot be "/"' }),
   /** Size in GiB. */
   sizeGiB: z.number().int().positive(),
   /** Datastore; defaults to the service's datastore. */
@@ -144,8 +235,8 @@ export const BackupSchema = z.union([
   z.strictObject({
     /** Kubernetes volumes: Longhorn recurring backups of the workload's PVCs. */
     longhorn: z.strictObject({
-      /** Cron schedule (cluster time zone). */
-      cron: z.string().min(9),
+      /** Cron schedule, 5 fields (cluster time zone). */
+      cron: checked(cronProblem),
       /** Backups kept. */
       retain: z.number().int().min(1),
     }),
@@ -160,8 +251,8 @@ export const BackupSchema = z.union([
 export const NicSchema = z.strictObject({
   /** Network name. */
   network: dnsLabel,
-  /** Static address, or `dhcp`. */
-  ipv4: z.union([address, z.literal("dhcp")]),
+  /** Static IPv4 address, or `dhcp`. */
+  ipv4: checked((s) => (s === "dhcp" ? undefined : addressFamilyProblem(s, "ipv4"))),
 });
 
 /** One service: a container, a VM, a native app holding an address, or a Kubernetes workload. */
@@ -183,9 +274,9 @@ export const ServiceSchema = z.strictObject({
   /** Network of the primary NIC. Default: the site's first network. */
   network: z.string().optional(),
   /** Static IPv4 address of the primary NIC. */
-  ipv4: address.optional(),
+  ipv4: ipv4Address.optional(),
   /** Static IPv6 address of the primary NIC. */
-  ipv6: address.optional(),
+  ipv6: ipv6Address.optional(),
   /** Further NICs (VMs only). */
   extraNics: z.array(NicSchema).default([]),
   /** Whether this guest is the router of its networks (may hold a gateway address). Default false. */
@@ -226,8 +317,8 @@ export const ServiceSchema = z.strictObject({
   namespace: dnsLabel.optional(),
   /** Persistent storage in GiB (k8s). */
   storageGiB: z.number().positive().optional(),
-  /** Public DNS name (k8s ingress). */
-  dnsName: z.string().optional(),
+  /** Public DNS name (k8s ingress), an RFC 1123 name. */
+  dnsName: dnsName.optional(),
   /** Needs a GPU (k8s: scheduled on a GPU node). Default false. */
   gpu: z.boolean().default(false),
 });
@@ -306,9 +397,9 @@ export const InventorySchema = z.strictObject({
   /** What the site is. */
   description: z.string().min(1),
   /** IANA time zone of the site (backup schedules are local). */
-  timezone: z.string().min(1),
-  /** DNS servers and search domain given to guests. */
-  dns: z.strictObject({ servers: z.array(address).min(1), domain: z.string().min(1) }),
+  timezone: checked(timeZoneProblem),
+  /** DNS servers and search domain (an RFC 1123 name) given to guests. */
+  dns: z.strictObject({ servers: z.array(address).min(1), domain: dnsName }),
   /** The site's delegated IPv6 prefix; every IPv6 subnet must sit inside it. */
   ipv6Prefix: prefix.optional(),
   /** Whether the site joins the organisation's mesh (routed prefixes must be disjoint). Default false. */
