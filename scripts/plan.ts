@@ -1,12 +1,17 @@
 /**
- * `npm run plan -- <site> [--json] [--phase N]`
+ * `npm run plan -- <site> [--json] [--phase N] [--root DIR]`
  *
  * Evaluates the real stack program offline (Pulumi mock runtime, no CLI, no
  * credentials) and prints what the site will contain: resources, a per-host
  * budget table, the address plan and policy violations. `--json` prints one
  * JSON object on stdout. Exit 1 on a bad inventory or a mandatory violation.
+ * `--root DIR` reads the stack files from DIR instead of the project root
+ * (the same as HOMELAB_STACK_DIR=DIR).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { InventoryError, listSites, RenderResult } from "./lib/offline";
+import { loadStackSite, parsePhaseArgument, siblingSites, STACK_DIR_ENV } from "../components/site/stackFiles";
 import { renderWithDependencies } from "./lib/crossSite";
 import { hostTable, addressPlan, HostRow } from "./lib/report";
 import { runPolicies, Violation } from "./lib/policies";
@@ -22,15 +27,24 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") args.json = true;
-    else if (a === "--phase") args.phase = Number(argv[++i]);
-    else if (a.startsWith("--phase=")) args.phase = Number(a.slice(8));
+    else if (a === "--phase") args.phase = parsePhaseArgument(argv[++i]);
+    else if (a.startsWith("--phase=")) args.phase = parsePhaseArgument(a.slice(8), "--phase=");
+    else if (a === "--root" || a.startsWith("--root=")) useStackDir(a === "--root" ? argv[++i] : a.slice(7), a === "--root" ? "--root " : "--root=");
     else if (a === "-h" || a === "--help") {
-      process.stdout.write(`usage: npm run plan -- <site> [--json] [--phase N]\nsites: ${listSites().join(", ")}\n`);
+      process.stdout.write(`${USAGE}\nsites: ${listSites().join(", ")}\n`);
       process.exit(0);
     } else if (!args.site) args.site = a;
     else throw new InventoryError(args.site, "argv", a, "unexpected argument");
   }
   return args;
+}
+
+const USAGE = "usage: npm run plan -- <site> [--json] [--phase N] [--root DIR]";
+
+/** `--root DIR`: read the stack files from DIR (every reader, siblings included, follows HOMELAB_STACK_DIR). */
+function useStackDir(dir: string | undefined, typed: string): void {
+  if (!dir || !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`homelab: ${typed}${dir ?? "(no value)"}: not a directory`);
+  process.env[STACK_DIR_ENV] = path.resolve(dir);
 }
 
 function pad(text: string, width: number): string {
@@ -70,9 +84,11 @@ function printText(result: RenderResult, hosts: HostRow[], violations: Violation
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.site) {
-    process.stderr.write(`usage: npm run plan -- <site> [--json] [--phase N]\nsites: ${listSites().join(", ")}\n`);
+    process.stderr.write(`${USAGE}\nsites: ${listSites().join(", ")}\n`);
     return 2;
   }
+  // Every inventory check first, this site's and then its siblings' (one line each, before any render).
+  siblingSites(loadStackSite(args.site, undefined, args.phase));
   const result = await renderWithDependencies(args.site, { phase: args.phase });
   for (const line of result.logs) process.stderr.write(`${line}\n`);
   const hosts = hostTable(result);

@@ -13,24 +13,25 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { loadInventory, Site } from "../components/inventory/load";
 import { allPolicies } from "../policy/all";
 import { packConfigFor, SiteConfig, siteConfigFromInventory } from "../policy/config";
-import { InventoryError, listSites, PROJECT_ROOT, readStackConfig } from "./lib/offline";
-import { siblingSites } from "../components/site/stackFiles";
+import * as path from "path";
+import { InventoryError, listSites, readStackConfig } from "./lib/offline";
+import { parsePhaseArgument, siblingSites, STACK_DIR_ENV, stackDir } from "../components/site/stackFiles";
+import { inventoryFromConfig, phaseFromConfig } from "../components/site/config";
 
 /** The site section of the pack config for a loaded site. */
-export function siteConfigFor(site: Site, root = PROJECT_ROOT): SiteConfig {
+export function siteConfigFor(site: Site, root = stackDir()): SiteConfig {
   return siteConfigFromInventory(site, siblingSites(site, root));
 }
 
 /** The whole `--policy-pack-config` document for a loaded site. */
-export function policyPackConfigFor(site: Site, root = PROJECT_ROOT): PolicyPackConfig {
+export function policyPackConfigFor(site: Site, root = stackDir()): PolicyPackConfig {
   return packConfigFor(siteConfigFor(site, root), allPolicies);
 }
 
 /** Load `Pulumi.<site>.yaml` and render its pack config. */
-export function policyPackConfigForStack(siteName: string, phase?: number, root = PROJECT_ROOT): PolicyPackConfig {
+export function policyPackConfigForStack(siteName: string, phase?: number, root = stackDir()): PolicyPackConfig {
   const config = readStackConfig(siteName, root);
-  const raw = config["homelab:inventory"];
-  const site = loadInventory(siteName, raw === undefined ? undefined : JSON.parse(raw), phase ?? Number(config["homelab:phase"] ?? 0));
+  const site = loadInventory(siteName, inventoryFromConfig(config["homelab:inventory"]), phase ?? phaseFromConfig(siteName, config["homelab:phase"]));
   return policyPackConfigFor(site, root);
 }
 
@@ -38,14 +39,16 @@ function main(argv: string[]): number {
   let site: string | undefined;
   let phase: number | undefined;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--phase") phase = Number(argv[++i]);
+    if (argv[i] === "--phase") phase = parsePhaseArgument(argv[++i]);
+    else if (argv[i].startsWith("--phase=")) phase = parsePhaseArgument(argv[i].slice(8), "--phase=");
+    else if (argv[i] === "--root") process.env[STACK_DIR_ENV] = path.resolve(argv[++i] ?? ".");
     else if (argv[i] === "-h" || argv[i] === "--help") {
-      process.stdout.write(`usage: npm run -s policy-config -- <site> [--phase N]\nsites: ${listSites().join(", ")}\n`);
+      process.stdout.write(`usage: npm run -s policy-config -- <site> [--phase N] [--root DIR]\nsites: ${listSites().join(", ")}\n`);
       return 0;
     } else site = argv[i];
   }
   if (!site) {
-    process.stderr.write(`usage: npm run -s policy-config -- <site> [--phase N]\nsites: ${listSites().join(", ")}\n`);
+    process.stderr.write(`usage: npm run -s policy-config -- <site> [--phase N] [--root DIR]\nsites: ${listSites().join(", ")}\n`);
     return 2;
   }
   process.stdout.write(JSON.stringify(policyPackConfigForStack(site, phase), null, 2) + "\n");
