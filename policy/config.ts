@@ -18,6 +18,7 @@
 import { z } from "zod";
 import type { PolicyConfigSchema, PolicyPackConfig, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Site } from "../components/inventory/load";
+import { isHostPrefix } from "../components/inventory/net";
 import { meshPlanFromSites, type MeshPlan } from "../components/mesh/render/meshPolicy";
 
 /** Port(s) treated as database ports on guests tagged `database`. */
@@ -164,7 +165,6 @@ function meshPlanOf(site: Site, peers: readonly Site[]): MeshPlan | null {
 export function siteConfigFromInventory(site: Site, peers: readonly Site[]): SiteConfig {
   const inv = site.inventory;
   const all = [...site.services, ...site.deferred];
-  const isHostPrefix = (p: string) => p.endsWith("/32") || p.endsWith("/128");
   return {
     site: site.name,
     organisation: inv.organisation,

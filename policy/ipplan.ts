@@ -11,6 +11,7 @@ import {
   canonicalAddress,
   contains,
   containsPrefix,
+  familyOf,
   findOverlaps,
   inRange,
   isAddress,
@@ -19,6 +20,8 @@ import {
   parseRange,
   Prefix,
   Range,
+  rangeInPrefix,
+  rangeTouchesNetworkOrBroadcast,
 } from "../components/inventory/net";
 import type { SiteConfig } from "./config";
 import { guestsOf, stackRule, who } from "./lib/common";
@@ -79,7 +82,7 @@ function guestAddresses(resources: Parameters<typeof guestsOf>[0], nets: ParsedN
         report(`${who(g)}: "${a.cidr}" is not a valid address`, g.urn);
         continue;
       }
-      const v6 = a.address.includes(":");
+      const v6 = familyOf(a.address) === "ipv6";
       const candidates = (a.bridge ? bridges.get(a.bridge) : undefined) ?? [];
       if (candidates.length === 0) {
         report(`${who(g)}: address ${a.address} is on bridge ${a.bridge ?? "(none)"}, which carries no network of the inventory`, g.urn);
@@ -164,7 +167,7 @@ export const addressUnique = stackRule({
 
 export const networkPlan = stackRule({
   name: "homelab-network-plan",
-  description: "Network gateways sit inside their prefix; DHCP ranges and load-balancer pools sit inside their subnet and are disjoint; IPv6 subnets sit inside the site's delegated prefix.",
+  description: "Network gateways sit inside their prefix; DHCP ranges and load-balancer pools sit inside their subnet and are disjoint; pools hold neither the gateway nor the network/broadcast address; IPv6 subnets sit inside the site's delegated prefix.",
   enforcementLevel: "mandatory",
   sections: ["networks", "ipv6Prefix"],
   validate: (_resources, config, report) => {
@@ -182,20 +185,23 @@ export const networkPlan = stackRule({
       if (v6 && n.ipv6?.gateway && (!isAddress(n.ipv6.gateway) || !contains(v6, n.ipv6.gateway))) report(`network "${n.name}": IPv6 gateway ${n.ipv6.gateway} is outside ${v6.text}`);
       if (v6 && site && !containsPrefix(site, v6)) report(`network "${n.name}": IPv6 subnet ${v6.text} is outside the site's delegated prefix ${site.text}`);
       if (v6 && !site) report(`network "${n.name}": IPv6 subnet ${v6.text} but site ${config.site} has no delegated ipv6Prefix`);
-      const ranges: Array<Range & { name: string }> = [];
+      const ranges: Array<Range & { name: string; pool: boolean }> = [];
       if (n.dhcp) {
         const r = tryParse(() => parseRange(n.dhcp!.start, n.dhcp!.end));
         if (!r) report(`network "${n.name}": DHCP range ${n.dhcp.start}-${n.dhcp.end} is not a range`);
-        else ranges.push({ ...r, name: "DHCP range" });
+        else ranges.push({ ...r, name: "DHCP range", pool: false });
       }
       for (const p of n.loadBalancerPools) {
         const r = tryParse(() => parseRange(p.start, p.end));
         if (!r) report(`network "${n.name}": load-balancer pool "${p.name}" ${p.start}-${p.end} is not a range`);
-        else ranges.push({ ...r, name: `load-balancer pool "${p.name}"` });
+        else ranges.push({ ...r, name: `load-balancer pool "${p.name}"`, pool: true });
       }
       for (const r of ranges) {
         const prefix = r.family === "ipv4" ? v4 : v6;
-        if (!prefix || r.first < prefix.first || r.last > prefix.last) report(`network "${n.name}": ${r.name} ${r.text} is outside the subnet ${prefix?.text ?? "(none)"}`);
+        if (!prefix || !rangeInPrefix(r, prefix)) report(`network "${n.name}": ${r.name} ${r.text} is outside the subnet ${prefix?.text ?? "(none)"}`);
+        else if (r.pool && rangeTouchesNetworkOrBroadcast(r, prefix)) report(`network "${n.name}": ${r.name} ${r.text} contains the network or broadcast address of ${prefix.text}`);
+        // MetalLB would hand the gateway to a Service: a pool must not hold it (the DHCP server excludes its own gateway).
+        if (r.pool && n.gateway && isAddress(n.gateway) && inRange(r, n.gateway)) report(`network "${n.name}": ${r.name} ${r.text} contains the gateway ${n.gateway}`);
       }
       for (const [a, b] of findOverlaps(ranges)) report(`network "${n.name}": ${a.name} ${a.text} and ${b.name} ${b.text} overlap`);
     }

@@ -7,18 +7,10 @@
  * rule added outside the inventory is checked too.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { parsePrefix, Prefix } from "../components/inventory/net";
+import { familyOf, parsePrefix, sourcePrefix } from "../components/inventory/net";
 import { flowProblems, RequiredFlow, sourceOrigin } from "../components/mesh/render/meshPolicy";
 import { guestsOf, stackRule, who } from "./lib/common";
 import { FIREWALL_RULES_TYPE } from "./lib/guests";
-
-function parseSource(text: string): Prefix | undefined {
-  try {
-    return parsePrefix(text.includes("/") ? text : `${text}/${text.includes(":") ? 128 : 32}`, true);
-  } catch {
-    return undefined; // an IP set or alias: not ours to judge here
-  }
-}
 
 export const meshFlows = stackRule({
   name: "homelab-mesh-flows",
@@ -34,15 +26,15 @@ export const meshFlows = stackRule({
     for (const r of resources) {
       if (r.type !== FIREWALL_RULES_TYPE) continue;
       const guest = guests.get(Number(r.props.containerId ?? r.props.vmId));
-      const address = guest?.addresses.find((a) => !a.address.includes(":"))?.address;
+      const address = guest?.addresses.find((a) => familyOf(a.address) === "ipv4")?.address;
       if (!guest || !address) continue;
       for (const rule of (r.props.rules ?? []) as Array<Record<string, any>>) {
         if (rule.type !== "in" || rule.action !== "ACCEPT" || rule.enabled === false || !rule.source) continue;
         const port = Number(rule.dport);
         const protocol = rule.proto === "udp" ? "udp" : "tcp";
         for (const src of String(rule.source).split(",")) {
-          const p = parseSource(src.trim());
-          if (!p) continue;
+          const p = sourcePrefix(src.trim());
+          if (!p) continue; // an IP set or alias: not ours to judge here
           const origin = sourceOrigin(p, own, lans);
           if (origin.kind === "unroutable") {
             report(`${who(guest)} ${protocol}/${rule.dport} allows ${src}, which is in no mesh member's LAN${lans.length ? ` (${lans.map((l) => l.prefix.text).join(", ")})` : " (the site is not in a mesh)"}: nothing can reach it that way`);

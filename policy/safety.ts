@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { configSchemaFor, HomelabPolicy } from "./config";
-import { canonicalAddress, isAddress } from "../components/inventory/net";
+import { canonicalSource, isHostPrefix } from "../components/inventory/net";
 import { guestsOf, stackRule, who } from "./lib/common";
 import { CONTAINER_TYPE, FIREWALL_OPTIONS_TYPE, FIREWALL_RULES_TYPE, GuestUsage, guestUsage, VM_TYPE } from "./lib/guests";
 
@@ -146,13 +146,6 @@ export function dportIncludes(dport: unknown, port: number): boolean {
   return false;
 }
 
-/** `10.0.0.5` → `10.0.0.5/32`; canonical address text; anything else unchanged. */
-function normalizeSource(s: string): string {
-  const [addr, len] = s.split("/");
-  if (!isAddress(addr)) return s;
-  return `${canonicalAddress(addr)}/${len ?? (addr.includes(":") ? "128" : "32")}`;
-}
-
 function guestKey(node: unknown, id: unknown): string {
   return `${String(node)}/${String(id)}`;
 }
@@ -176,7 +169,7 @@ export const databaseAllowlist = stackRule({
       if (!g.tags.includes("database")) continue;
       const db = dbs.get(g.hostname ?? g.name);
       const ports = db?.ports ?? [5432];
-      const allow = new Set((db?.allow ?? []).map(normalizeSource));
+      const allow = new Set((db?.allow ?? []).map(canonicalSource));
       const key = guestKey(g.node, g.vmid);
       const opts = optionsByGuest.get(key)?.props;
       if (!opts || opts.enabled !== true || String(opts.inputPolicy ?? "").toUpperCase() !== "DROP") {
@@ -194,12 +187,12 @@ export const databaseAllowlist = stackRule({
         }
         for (const port of ports) {
           if (!dportIncludes(rule?.dport, port)) continue;
-          const sources = String(rule?.source ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(normalizeSource);
+          const sources = String(rule?.source ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(canonicalSource);
           if (sources.length === 0) {
             report(`${who(g)}: firewall rule ${i} accepts port ${port} from any source; allowed: ${[...allow].join(", ") || "none"}`, g.urn);
             continue;
           }
-          const bad = sources.filter((s) => !(s.endsWith("/32") || s.endsWith("/128")) || !allow.has(s));
+          const bad = sources.filter((s) => !isHostPrefix(s) || !allow.has(s));
           if (bad.length > 0) report(`${who(g)}: firewall rule ${i} accepts port ${port} from ${bad.join(", ")}, which is not an allowlisted single address (allowed: ${[...allow].join(", ") || "none"})`, g.urn);
         }
       });

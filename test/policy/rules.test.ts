@@ -33,6 +33,8 @@ const cases: Case[] = [
   ["pool outside subnet", "homelab-network-plan", (_rs, c) => (c.networks[0].loadBalancerPools[0].end = "10.0.1.5"), /load-balancer pool "pool-a" 10\.0\.0\.200-10\.0\.1\.5 is outside the subnet/],
   ["pools overlap", "homelab-network-plan", (_rs, c) => c.networks[0].loadBalancerPools.push({ name: "pool-b", start: "10.0.0.210", end: "10.0.0.220" }), /load-balancer pool "pool-a" 10\.0\.0\.200-10\.0\.0\.210 and load-balancer pool "pool-b" 10\.0\.0\.210-10\.0\.0\.220 overlap/],
   ["pool overlaps DHCP", "homelab-network-plan", (_rs, c) => (c.networks[0].loadBalancerPools[0].start = "10.0.0.190"), /DHCP range .* and load-balancer pool "pool-a" .* overlap/],
+  ["pool holds the gateway", "homelab-network-plan", (_rs, c) => (c.networks[0].loadBalancerPools[0] = { name: "pool-a", start: "10.0.0.1", end: "10.0.0.9" }), /network "lan": load-balancer pool "pool-a" 10\.0\.0\.1-10\.0\.0\.9 contains the gateway 10\.0\.0\.1$/],
+  ["pool holds the broadcast address", "homelab-network-plan", (_rs, c) => (c.networks[0].loadBalancerPools[0].end = "10.0.0.255"), /network "lan": load-balancer pool "pool-a" 10\.0\.0\.200-10\.0\.0\.255 contains the network or broadcast address of 10\.0\.0\.0\/24$/],
   ["IPv6 subnet outside delegated prefix", "homelab-network-plan", (_rs, c) => (c.ipv6Prefix = "fd01::/48"), /IPv6 subnet fd00:0:0:1::\/64 is outside the site's delegated prefix fd01::\/48/],
   ["mesh overlap", "homelab-mesh-disjoint", (_rs, c) => (c.mesh[0].prefixes = ["10.0.0.128/25"]), /site t subnet 10\.0\.0\.0\/24 overlaps mesh member peer's 10\.0\.0\.128\/25/],
   ["mesh overlap IPv6", "homelab-mesh-disjoint", (_rs, c) => (c.mesh[0].prefixes = ["fd00::/32"]), /subnet fd00:0:0:1::\/64 overlaps mesh member peer's fd00::\/32/],
