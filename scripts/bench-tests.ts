@@ -5,7 +5,7 @@
  * (default 3) and reports, per run, its wall time and whether it was green, then a summary.
  * Exit 0 only when every run was green. It measures; nothing here asserts on time.
  *
- * Each run gets its own empty HOMELAB_BENCH_TMP directory as TMPDIR, which is removed afterwards,
+ * Each run gets its own empty directory as TMPDIR, which is removed afterwards,
  * so a test that leaks temp files cannot make a later run differ. The repository's status is
  * compared before and after every run: a run that leaves a file behind in the repository counts
  * as not green.
@@ -53,7 +53,7 @@ function main(): number {
     const r = spawnSync(process.execPath, [jest, "--ci", "--silent", ...jestArgs], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, TMPDIR: tmp, HOMELAB_BENCH_TMP: tmp, FORCE_COLOR: "0" },
+      env: { ...process.env, TMPDIR: tmp, FORCE_COLOR: "0" },
       maxBuffer: 64 * 1024 * 1024,
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
