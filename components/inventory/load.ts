@@ -27,9 +27,6 @@ import { Host, Inventory, InventorySchema, Network, Port, Service, Template } fr
 import { DEFAULT_TEMPLATES } from "./templates";
 import { checkSiteApps } from "./org";
 
-/** The VM that is a site's k3s server when its cluster runs on Proxmox VMs (orion). */
-export const K3S_SERVER_VM = "k3s-master";
-
 /** A bad inventory: one line, no stack trace, names site, key path and value. */
 export class InventoryError extends Error {
   constructor(
@@ -220,11 +217,9 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     if (server.includes(":") && ![...networks.values()].some((n) => n.ipv6Prefix)) fail(`dns.servers[${i}]`, server, "an IPv6 DNS server, but no network of the site has an IPv6 prefix");
   });
 
-  // What the site can host: Proxmox guests need a Proxmox node; k8s workloads need a cluster —
-  // bare-metal machines joined into k3s (sector7), or a "k3s-master" VM (orion).
+  // What the site can host: Proxmox guests need a Proxmox node. (k8s workloads need the site's
+  // `kubernetes` section and its nodes: checked with the apps, in org.ts.)
   const proxmoxHosts = inv.hosts.filter((h) => h.kind === "proxmox");
-  const clusterVm = inv.services.find((s) => s.kind === "vm" && s.name === K3S_SERVER_VM);
-  const hasBareMetal = inv.hosts.some((h) => h.kind === "baremetal");
 
   function rangeOrFail(path: string, start: string, end: string): Range {
     try {
@@ -258,10 +253,6 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     const guest = s.kind === "lxc" || s.kind === "vm";
     if (guest && proxmoxHosts.length === 0) {
       fail(`${p}.kind`, s.kind, `site has no Proxmox host to run ${who} (hosts: ${inv.hosts.map((h) => `${h.name} (${h.kind})`).join(", ")})`);
-    }
-    if (s.kind === "k8s" && !hasBareMetal) {
-      if (!clusterVm) fail(`${p}.kind`, s.kind, `site has no Kubernetes cluster for ${who} (a cluster is bare-metal hosts joined into k3s, or a "${K3S_SERVER_VM}" VM)`);
-      else if (clusterVm.phase > s.phase) fail(`${p}.phase`, s.phase, `${who} runs on the cluster of VM "${K3S_SERVER_VM}", which only exists from phase ${clusterVm.phase}`);
     }
 
     let datastore: string | undefined;

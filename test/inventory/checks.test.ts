@@ -57,18 +57,24 @@ describe("inventory checks: one line naming site, key path and value", () => {
       'homelab: site "bo": inventory.services[2].dataMounts[1].path = "/var/lib/postgresql/": service "postgres" already mounts /var/lib/postgresql (dataMounts[0])',
     ],
     ["a data mount on /", "bo", set((inv) => (svc(inv, "postgres").dataMounts[0].path = "/")), 'homelab: site "bo": inventory.services[2].dataMounts[0].path = "/": the root filesystem is the service\'s disk (diskGiB): a data mount cannot be "/"'],
-    // Kinds the site can host.
+    // Kinds the site can host (k8s: the `kubernetes` section, checked with the apps in org.ts).
     [
       "k8s on a site without a cluster",
       "bo",
       set((inv) => inv.services.push({ name: "web", description: "web", kind: "k8s", namespace: "web", phase: 2 })),
-      'homelab: site "bo": inventory.services[12].kind = "k8s": site has no Kubernetes cluster for service "web" (a cluster is bare-metal hosts joined into k3s, or a "k3s-master" VM)',
+      'homelab: site "bo": inventory.services[12].kind = "k8s": the site has no `kubernetes` section to run Kubernetes workloads on',
     ],
     [
-      "k8s before the cluster VM exists",
+      "k8s on a site whose cluster declaration is removed",
+      "sector7",
+      set((inv) => delete inv.kubernetes),
+      'homelab: site "sector7": inventory.services[0].kind = "k8s": the site has no `kubernetes` section to run Kubernetes workloads on',
+    ],
+    [
+      "k8s before the cluster exists",
       "orion",
       set((inv) => inv.services.push({ name: "web", description: "web", kind: "k8s", namespace: "web", phase: 0 })),
-      'homelab: site "orion": inventory.services[17].phase = 0: service "web" runs on the cluster of VM "k3s-master", which only exists from phase 1',
+      'homelab: site "orion": inventory.services[17].phase = 0: a Kubernetes workload cannot come before the cluster (kubernetes.phase 1)',
     ],
     [
       "an LXC on a site without a Proxmox host",
