@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InventoryError, listSites, RenderResult } from "./lib/offline";
-import { loadStackSite, parsePhaseArgument, siblingSites, STACK_DIR_ENV } from "../components/site/stackFiles";
+import { parsePhaseArgument, STACK_DIR_ENV } from "../components/site/stackFiles";
 import { renderWithDependencies } from "./lib/crossSite";
 import { hostTable, addressPlan, HostRow } from "./lib/report";
 import { runPolicies, Violation } from "./lib/policies";
@@ -87,8 +87,6 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\nsites: ${listSites().join(", ")}\n`);
     return 2;
   }
-  // Every inventory check first, this site's and then its siblings' (one line each, before any render).
-  siblingSites(loadStackSite(args.site, undefined, args.phase));
   const result = await renderWithDependencies(args.site, { phase: args.phase });
   for (const line of result.logs) process.stderr.write(`${line}\n`);
   const hosts = hostTable(result);

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InventoryError, loadInventory, Site } from "../inventory/load";
-import { siblingSites, SiblingError, StackFileError } from "./stackFiles";
 
 /** `homelab:phase` as written: an integer 0-9 (a string from the CLI). Anything else is an InventoryError echoing it. */
 export function phaseFromConfig(site: string, text: string | undefined): number {
@@ -21,19 +20,17 @@ export function inventoryFromConfig(text: string | undefined): unknown {
 
 /**
  * Reads `homelab:inventory` and `homelab:phase` from the stack config and
- * validates them, and checks that the sibling stacks the program reads (mesh
- * members, stacks of the same Proxmox cluster) load too. A bad inventory
- * becomes a `RunError`, which Pulumi prints as its one-line message without a
- * stack trace, before any resource exists.
+ * validates them. A bad inventory becomes a `RunError`, which Pulumi prints as
+ * its one-line message without a stack trace, before any resource exists.
+ * (Sibling stacks that do not load throw SiblingError, an InventoryError, from
+ * `siblingSites`.)
  */
 export function siteFromConfig(stackName: string): Site {
   const cfg = new pulumi.Config("homelab");
   try {
-    const site = loadInventory(stackName, inventoryFromConfig(cfg.get("inventory")), phaseFromConfig(stackName, cfg.get("phase")));
-    siblingSites(site);
-    return site;
+    return loadInventory(stackName, inventoryFromConfig(cfg.get("inventory")), phaseFromConfig(stackName, cfg.get("phase")));
   } catch (e) {
-    if (e instanceof InventoryError || e instanceof SiblingError || e instanceof StackFileError) throw new pulumi.RunError(e.message);
+    if (e instanceof InventoryError) throw new pulumi.RunError(e.message);
     throw e;
   }
 }

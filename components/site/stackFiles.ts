@@ -150,14 +150,14 @@ function clearlyUnrelated(site: Site, name: string, root: string): boolean {
   return typeof organisation === "string" && organisation !== site.inventory.organisation && (typeof cluster === "string" ? cluster : name) !== site.cluster;
 }
 
-/** A sibling stack that does not load, reported from the site that needed it. */
-export class SiblingError extends Error {
-  constructor(
-    readonly site: string,
-    readonly sibling: string,
-    readonly reason: string,
-  ) {
-    super(`homelab: site "${site}": sibling site "${sibling}" does not load: ${reason.replace(/^homelab: /, "")}`);
+/**
+ * A sibling stack that does not load, reported from the site that needed it. An InventoryError, so
+ * every place that turns a bad inventory into one line (the stack program, plan) does so for it too.
+ */
+export class SiblingError extends InventoryError {
+  constructor(site: string, readonly sibling: string, readonly reason: string) {
+    super(site, "sibling", sibling, reason);
+    this.message = `homelab: site "${site}": sibling site "${sibling}" does not load: ${reason.replace(/^homelab: /, "")}`;
     this.name = "SiblingError";
   }
 }
