@@ -116,7 +116,7 @@ export function loadStackSite(name: string, root = stackDir(), phase?: number): 
 /**
  * The other sites that matter to `site`: same organisation or same Proxmox cluster, loaded at
  * their committed phase. A stack file that does not load is reported as its own error,
- * `homelab: site "bh": sibling site "bo" does not load: <bo's one line>` — whether or not it is
+ * `homelab: site "<site>": sibling site "<sibling>" does not load: <the sibling's one line>` — whether or not it is
  * of this organisation can only be told once it loads.
  */
 export function siblingSites(site: Site, root = stackDir()): Site[] {
