@@ -91,13 +91,17 @@ export interface Site {
   readonly templates: Readonly<Record<string, Template>>;
 }
 
-function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+/**
+ * The value at `path` and the path that holds it: where the raw value is a scalar standing for an
+ * object (an app written as its kind alone, `app: gitea`), the scalar and its own path.
+ */
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): { path: ReadonlyArray<PropertyKey>; value: unknown } {
   let cur: unknown = raw;
-  for (const key of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key as string];
+  for (let i = 0; i < path.length; i++) {
+    if (cur === null || typeof cur !== "object") return i > 0 && cur !== undefined ? { path: path.slice(0, i), value: cur } : { path, value: undefined };
+    cur = (cur as Record<PropertyKey, unknown>)[path[i] as string];
   }
-  return cur;
+  return { path, value: cur };
 }
 
 function pathText(path: ReadonlyArray<PropertyKey>): string {
@@ -119,7 +123,8 @@ export function loadInventory(site: string, raw: unknown, phase: number): Site {
   if (!parsed.success) {
     const issue = firstIssue(parsed.error);
     const path = ["inventory", ...issue.path];
-    throw new InventoryError(site, pathText(path), valueAt({ inventory: raw }, path), issue.message);
+    const at = valueAt({ inventory: raw }, path);
+    throw new InventoryError(site, pathText(at.path), at.value, issue.message);
   }
   return checkSiteApps(crossCheck(site, { ...parsed.data, templates: { ...DEFAULT_TEMPLATES, ...parsed.data.templates } }, phase));
 }
