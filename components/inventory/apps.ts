@@ -45,7 +45,19 @@ export const APP_SCHEMAS = [
   app("object-store", {}),
   // Identity and mesh.
   app("identity-provider", { ...databaseClient }),
-  app("mesh-coordinator", {}),
+  app("mesh-coordinator", {
+    /**
+     * Name (or address) the organisation's peers use for the coordinator's management, signal, relay
+     * and STUN: a DNS name that resolves to the site's public address, with 443/tcp, 10000/tcp,
+     * 33080/tcp and 3478/udp forwarded to the coordinator. Default: the coordinator's LAN address.
+     * Required when a mesh site of the organisation is not on the coordinator's LAN (it could not
+     * reach that address before the mesh exists; see `checkOrganisation`).
+     */
+    publicEndpoint: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$|^[0-9.]+$/i, "must be a DNS name or an IPv4 address")
+      .optional(),
+  }),
   // Kubernetes nodes that are guests of the site (bare-metal nodes are hosts of kind `baremetal`).
   app("k3s-server", {}),
   app("k3s-agent", {}),

@@ -202,6 +202,15 @@ export function checkOrganisation(org: readonly Site[]): void {
   if (coord && !idp) fail(coord.site, `services[${coord.service.index}].app`, "mesh-coordinator", "NetBird needs the organisation's identity-provider (authentik) for its logins");
   if (coord && idp && coord.site !== idp.site) fail(coord.site, `services[${coord.service.index}].app`, "mesh-coordinator", `must run in the site of the identity provider (${idp.site.name})`);
   if (coord && !coord.site.inventory.mesh) fail(coord.site, "mesh", coord.site.inventory.mesh, "the site of the mesh coordinator must be a mesh site");
+  if (coord) {
+    // Members enrol over the coordinator's public endpoint: one that is not on the coordinator's LAN
+    // cannot reach its LAN address before the mesh exists.
+    const c = coord.service as ResolvedService & { app: AppOf<"mesh-coordinator"> };
+    const offLan = org.filter((s) => s !== coord.site && s.inventory.mesh && !(c.ipv4 && s.networks.some((n) => n.ipv4Prefix && contains(n.ipv4Prefix, c.ipv4!))));
+    if (offLan.length > 0 && !c.app.publicEndpoint) {
+      fail(coord.site, `services[${c.index}].app.publicEndpoint`, c.app.publicEndpoint, `mesh members ${offLan.map((s) => s.name).join(", ")} are not on the coordinator's LAN and need a public name or address for it (DNS name of the site's WAN, 443/tcp, 10000/tcp, 33080/tcp, 3478/udp forwarded)`);
+    }
+  }
 
   const primary = everywhere("postgres-primary")[0];
   const owners = databaseOwners(org);

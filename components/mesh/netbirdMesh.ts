@@ -4,11 +4,13 @@ import * as random from "@pulumi/random";
 import { InternalCa } from "./internalCa";
 import { MeshPlan } from "./render/meshPolicy";
 import {
+  NETBIRD_API_ENV,
   NETBIRD_INSTALL_ENV,
   NETBIRD_PEER_ENV,
   NETBIRD_VERSION,
   NetbirdImageDigests,
   NetbirdServerArgs,
+  authentikOidcEndpoints,
   managementUrl,
   netbirdApiSetupScript,
   netbirdPeerEnrolScript,
@@ -18,9 +20,8 @@ import {
 } from "./render/netbird";
 import { remoteScript } from "../remote/script";
 
-/** Message shown (plan log + output) while the management PAT is not configured. */
-export const ENROLMENT_SKIPPED =
-  "skipped: homelab:netbirdPat is not set. Bootstrap: (1) pulumi up (installs authentik + NetBird); (2) log in to the NetBird dashboard/API as an admin and create a service user + personal access token; (3) pulumi config set --secret homelab:netbirdPat <token>; (4) pulumi up again (creates groups, setup keys, routes, policies and exports the setup keys).";
+/** Where the coordinator keeps the program's PAT (root-only; created by the API setup when absent). */
+export const NETBIRD_PAT_FILE = "/root/netbird-pat/homelab.pat";
 
 /** Arguments of {@link NetbirdCoordinator}. */
 export interface NetbirdCoordinatorArgs {
@@ -32,9 +33,9 @@ export interface NetbirdCoordinatorArgs {
   hostname: string;
   domain: string;
   /**
-   * Name or address peers use for management/signal/relay/STUN. Default: `ip`.
-   * Set it to a name that resolves to bo's WAN (with 443/tcp, 10000/tcp,
-   * 33080/tcp and 3478/udp forwarded) so bh/ep can reach it before the mesh exists.
+   * Name or address peers use for management/signal/relay/STUN (the inventory's
+   * `mesh-coordinator` app `publicEndpoint`). Default: `ip`. Members off the coordinator's LAN need a
+   * name that resolves to the site's WAN (443/tcp, 10000/tcp, 33080/tcp, 3478/udp forwarded).
    */
   publicHost?: string;
   ca: InternalCa;
@@ -44,7 +45,10 @@ export interface NetbirdCoordinatorArgs {
   /** authentik service account used by the IdP manager, and its app password (secret). */
   idpServiceAccount: string;
   idpServiceAccountPassword: pulumi.Input<string>;
-  /** Management PAT (secret). When unset, enrolment (API setup) is skipped. */
+  /**
+   * Management PAT override (secret, `homelab:netbirdPat`). Unset (the default): the API setup creates
+   * the service user and its PAT itself, signed in with the IdP service account.
+   */
   pat?: pulumi.Input<string>;
   /** The mesh plan the API setup applies (derived from the organisation's inventories, see meshPlanFromSites). */
   plan: MeshPlan;
@@ -55,16 +59,17 @@ export interface NetbirdCoordinatorArgs {
 /**
  * Self-hosted NetBird coordinator (management + signal + relay/STUN, podman
  * containers of the pinned version) on bo's LXC; SQLite store in
- * /var/lib/netbird; OIDC against authentik; TLS from the internal CA. With a
- * PAT it also runs the idempotent API setup and exports the setup keys.
+ * /var/lib/netbird; OIDC against authentik; TLS from the internal CA. It then runs the idempotent
+ * API setup (service user + PAT created without a human, groups, setup keys, routes, policies) and
+ * exports the setup keys.
  */
 export class NetbirdCoordinator extends pulumi.ComponentResource {
   public readonly managementUrl: string;
   /** Server args as rendered (for tests and for the authentik redirect URIs). */
   public readonly server: NetbirdServerArgs;
-  /** Setup keys by name ({} until enrolment ran); secret. */
+  /** Setup keys by name; secret. */
   public readonly setupKeys: pulumi.Output<Record<string, string>>;
-  /** "done" or the skip message. */
+  /** How the API setup authenticates (for the outputs; never the PAT). */
   public readonly enrolment: string;
   public readonly install: command.remote.Command;
 
@@ -97,23 +102,26 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
 
-    if (args.pat === undefined) {
-      this.enrolment = ENROLMENT_SKIPPED;
-      pulumi.log.warn(`NetBird enrolment ${ENROLMENT_SKIPPED}`, this);
-      this.setupKeys = pulumi.secret(pulumi.output({} as Record<string, string>));
-    } else {
-      this.enrolment = "done";
-      const setup = remoteScript(
-        `${name}-api-setup`,
-        {
-          connection: args.connection,
-          script: netbirdApiSetupScript({ managementUrl: this.managementUrl, setupKeyDir: "/root/netbird-setup-keys", plan: args.plan }),
-          secrets: { NB_PAT: args.pat },
+    this.enrolment = args.pat === undefined ? `setup keys from the API setup (PAT of service user "homelab", created on the coordinator)` : "setup keys from the API setup (PAT from homelab:netbirdPat)";
+    const setup = remoteScript(
+      `${name}-api-setup`,
+      {
+        connection: args.connection,
+        script: netbirdApiSetupScript({
+          managementUrl: this.managementUrl,
+          patFile: NETBIRD_PAT_FILE,
+          idp: { tokenEndpoint: authentikOidcEndpoints(args.issuer).token, clientId: args.clientId, username: args.idpServiceAccount },
+          setupKeyDir: "/root/netbird-setup-keys",
+          plan: args.plan,
+        }),
+        secrets: {
+          [NETBIRD_API_ENV.idpPassword]: pulumi.secret(args.idpServiceAccountPassword),
+          ...(args.pat === undefined ? {} : { [NETBIRD_API_ENV.pat]: args.pat }),
         },
-        { parent: this, dependsOn: [this.install], additionalSecretOutputs: ["stdout"] },
-      );
-      this.setupKeys = pulumi.secret(setup.stdout.apply(parseSetupKeys));
-    }
+      },
+      { parent: this, dependsOn: [this.install], additionalSecretOutputs: ["stdout"] },
+    );
+    this.setupKeys = pulumi.secret(setup.stdout.apply(parseSetupKeys));
     this.registerOutputs({ managementUrl: this.managementUrl, enrolment: this.enrolment, setupKeys: this.setupKeys });
   }
 

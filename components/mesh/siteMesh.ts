@@ -38,8 +38,8 @@ function appUrl(s: ResolvedService): { baseUrl: string } | undefined {
 
 /**
  * The coordinator's site: authentik (its database on the organisation's primary), the NetBird
- * coordinator with the plan derived from the organisation, and — once a PAT exists — the site's
- * own routing peer.
+ * coordinator with the plan derived from the organisation (its API setup creates the service user,
+ * PAT and setup keys), and the site's own routing peer.
  */
 export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource } }): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown> } {
   const { site, org, deployment } = ctx;
@@ -77,7 +77,7 @@ export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primar
     ip: nb.ipv4!,
     hostname: nb.name,
     domain,
-    publicHost: deployment.netbirdPublicHost,
+    publicHost: nb.app.publicEndpoint,
     ca: deps.ca,
     issuer: authentik.netbirdIssuer,
     clientId: authentik.netbirdClientId,
@@ -87,7 +87,7 @@ export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primar
     plan: mesh.plan,
     dependsOn: [authentik.install, ...ctx.guestComponent(nb.name)],
   });
-  if (pat !== undefined && site.inventory.meshRouter) {
+  if (site.inventory.meshRouter) {
     const router = service(site, site.inventory.meshRouter);
     new NetbirdPeer(`${site.name}-mesh-router`, {
       connection: ctx.root(router.ipv4!),

@@ -12,7 +12,6 @@ export const DEPLOYMENT_KEYS = {
   sshPrivateKey: "sshPrivateKey",
   sshUser: "sshUser",
   netbirdPat: "netbirdPat",
-  netbirdPublicHost: "netbirdPublicHost",
   downloads: "downloads",
   longhornBackupTarget: "longhornBackupTarget",
   workloadImages: "workloadImages",
@@ -27,10 +26,8 @@ export interface Deployment {
   sshPrivateKey?: pulumi.Output<string>;
   /** SSH user on k3s nodes. Default: the inventory's `kubernetes.sshUser`. */
   sshUser?: string;
-  /** NetBird management PAT (secret). Unset: mesh enrolment is skipped (bootstrap). */
+  /** NetBird management PAT (secret), an override. Unset: the coordinator's API setup creates its own service user and PAT. */
   netbirdPat?: pulumi.Output<string>;
-  /** Name or address peers use for the NetBird coordinator. Default: its LAN address. */
-  netbirdPublicHost?: string;
   /** Pinned upstream binaries (rest-server, MinIO, mc). Default: none (the scripts require them present). */
   downloads: Downloads;
   /** Longhorn backup target (NFS/S3 URL). Default: snapshots only. */
@@ -63,7 +60,6 @@ export function deploymentFromConfig(site: string): Deployment {
     sshPrivateKey: cfg.getSecret(k.sshPrivateKey),
     sshUser: cfg.get(k.sshUser),
     netbirdPat: cfg.getSecret(k.netbirdPat),
-    netbirdPublicHost: cfg.get(k.netbirdPublicHost),
     downloads,
     longhornBackupTarget: cfg.get(k.longhornBackupTarget),
     workloadImages: cfg.getObject<unknown>(k.workloadImages),

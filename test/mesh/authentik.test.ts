@@ -6,6 +6,8 @@ import {
   authentikIssuer,
   authentikRequiredSecretKeys,
   authentikUnits,
+  authentikListenerPorts,
+  AUTHENTIK_LISTENERS,
 } from "../../components/mesh/render/authentik";
 import { FAKE_SECRETS, authentikArgs, blueprintArgs } from "./fixtures.test";
 
@@ -85,14 +87,56 @@ describe("authentik runtime", () => {
     expect(u.server).toContain("--env-file /etc/authentik/secrets.env");
   });
 
+  it("server and worker (both --network host) bind disjoint ports, set explicitly in each unit", () => {
+    // authentik 2026.5: the worker binds listen.http and listen.metrics itself (src/worker/mod.rs,
+    // src/main.rs) with the server's defaults; a failed bind is fatal (goauthentik/authentik#22606).
+    const u = authentikUnits(authentikArgs);
+    const listen = (unit: string) => Object.fromEntries([...unit.matchAll(/ -e AUTHENTIK_LISTEN__([A-Z]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    const server = listen(u.server);
+    const worker = listen(u.worker);
+    for (const l of [server, worker]) expect(Object.keys(l).sort()).toEqual(["HTTP", "HTTPS", "METRICS"]);
+    expect(server).toEqual(AUTHENTIK_LISTENERS.server);
+    expect(worker).toEqual(AUTHENTIK_LISTENERS.worker);
+    const port = (a: string) => Number(a.split(":").pop());
+    const all = [...Object.values(server), ...Object.values(worker)].map(port);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual([...authentikListenerPorts("server"), ...authentikListenerPorts("worker")].sort());
+    // The server keeps the ports the inventory opens (9000 HTTP, 9443 HTTPS); the worker stays on loopback.
+    expect(authentikListenerPorts("server").slice(0, 2)).toEqual([9000, 9443]);
+    for (const a of Object.values(worker)) expect(a).toMatch(/^127\.0\.0\.1:/);
+  });
+
   it("install script checks every secret key, and leaks none", () => {
     const s = authentikInstallScript(authentikArgs, blueprintArgs);
     for (const k of authentikRequiredSecretKeys(blueprintArgs)) expect(s).toContain(k);
-    expect(s).toContain(`put_env_file /etc/authentik/secrets.env ${authentikRequiredSecretKeys(blueprintArgs).join(" ")}`);
-    expect(s).toContain("put_env HOMELAB_TLS_KEY /var/lib/authentik/certs/authentik.key 0600 root:root");
+    expect(s).toContain(`AK_SECRET_KEYS=(${authentikRequiredSecretKeys(blueprintArgs).join(" ")})`);
+    expect(s).toContain('put_env_file "$AK_SECRETS_ENV" "${AK_SECRET_KEYS[@]}"');
+    expect(s).toContain('put_env HOMELAB_TLS_KEY "$AK_DATA_DIR/certs/$AK_TLS_KEYPAIR.key" 0600 1000:1000');
     for (const f of FAKE_SECRETS) expect(s).not.toContain(f);
     expect(authentikRequiredSecretKeys(blueprintArgs)).toEqual(
       expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "AUTHENTIK_POSTGRESQL__PASSWORD", "GITEA_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]),
     );
+  });
+
+  it("install returns only when authentik is really ready (health, keypair, blueprint applied)", () => {
+    const s = authentikInstallScript(authentikArgs, blueprintArgs);
+    const at = (x: string) => {
+      const i = s.indexOf(x);
+      expect(i).toBeGreaterThan(0);
+      return i;
+    };
+    const started = at("converge_units authentik-server authentik-worker");
+    expect(at('http_ok "http://$AK_SERVER_HTTP/-/health/ready/"')).toBeGreaterThan(started);
+    expect(at('http_ok "http://$AK_WORKER_HTTP/-/health/ready/"')).toBeGreaterThan(started);
+    expect(s).toContain("AK_SERVER_HTTP=127.0.0.1:9000");
+    expect(s).toContain("AK_WORKER_HTTP=127.0.0.1:9001");
+    expect(at('wait_until "keypair $AK_TLS_KEYPAIR discovered" keypair_found')).toBeGreaterThan(started);
+    expect(at('wait_until "blueprint $AK_BLUEPRINT_REL applied" blueprint_applied')).toBeGreaterThan(started);
+    expect(s).toContain("AK_BLUEPRINT_REL=custom/homelab.yaml");
+    expect(s).toContain('want_hash="$(sha512sum "$blueprint_file"');
+    expect(s.trimEnd().endsWith('echo "authentik is ready"')).toBe(true);
+    // The bootstrap token goes to curl through a header file, never argv.
+    expect(s).toContain('-H @"$auth_file"');
+    expect(s).not.toMatch(/-H "Authorization/);
   });
 });

@@ -17,6 +17,13 @@ class RecordingMocks extends StrictMocks {
   }
 }
 
+/** The value of a single-quoted assignment NAME='…' in a rendered script (components/shell envBlock). */
+const envValue = (script: string, name: string): string => {
+  const m = new RegExp(`\\n${name}='((?:[^']|'\\\\'')*)'\\n`).exec(script);
+  expect(m).not.toBeNull();
+  return m![1].replace(/'\\''/g, "'");
+};
+
 const tagged: YAML.Tags = [
   { tag: "!Find", collection: "seq", resolve: (s: any) => ({ $find: s.toJSON() }) } as any,
   { tag: "!KeyOf", resolve: (s: string) => ({ $keyOf: s }) } as any,
@@ -130,7 +137,8 @@ describe("mesh components under mocks (bo)", () => {
     const nbEnv = secretStdinOf(one("command:remote:Command", "bo-netbird-install").inputs);
     expect(Object.keys(nbEnv).sort()).toEqual(["HOMELAB_CA_CERT", "HOMELAB_TLS_CERT", "HOMELAB_TLS_KEY", "NB_AUTH_SECRET", "NB_DATASTORE_ENC_KEY", "NB_IDP_SA_PASSWORD"]);
     expect(nbEnv.HOMELAB_TLS_KEY).toMatch(/^mock-private-key-bo-netbird-tls-key/);
-    expect(secretStdinOf(one("command:remote:Command", "bo-netbird-api-setup").inputs)).toEqual({ NB_PAT: PAT });
+    // The operator's PAT override and the IdP service account's app password (the PAT bootstrap's sign-in).
+    expect(secretStdinOf(one("command:remote:Command", "bo-netbird-api-setup").inputs)).toEqual({ NB_PAT: PAT, NB_IDP_SA_PASSWORD: nbEnv.NB_IDP_SA_PASSWORD });
     const akEnv = secretStdinOf(one("command:remote:Command", "bo-authentik-install").inputs);
     expect(akEnv.AUTHENTIK_POSTGRESQL__PASSWORD).toBe("pg-P4ssw0rd-xyz");
     expect(Object.keys(akEnv)).toEqual(expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "GITEA_OIDC_CLIENT_SECRET", "N8N_OIDC_CLIENT_SECRET", "PAPERLESS_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]));
@@ -148,9 +156,7 @@ describe("mesh components under mocks (bo)", () => {
 
   it("the blueprint parses and registers every redirect URI", () => {
     const script = String(one("command:remote:Command", "bo-authentik-install").inputs.create);
-    const m = /<<'(\w+)'\n(# yaml-language-server[\s\S]*?)\n\1\n/.exec(script);
-    expect(m).not.toBeNull();
-    const doc = YAML.parse(m![2], { customTags: tagged });
+    const doc = YAML.parse(envValue(script, "AK_BLUEPRINT_TEXT"), { customTags: tagged });
     const uris = (n: string) => doc.entries.find((e: any) => e.identifiers?.name === n).attrs.redirect_uris.map((u: any) => u.url);
     expect(uris("NetBird")).toEqual(["http://localhost:53000/", "http://localhost:54000/"]);
     expect(uris("Gitea")).toEqual(["http://192.168.9.40:3000/user/oauth2/authentik/callback"]);
@@ -160,18 +166,18 @@ describe("mesh components under mocks (bo)", () => {
 
   it("NetBird config carries the right URLs, ports and OIDC endpoints", async () => {
     const script = String(one("command:remote:Command", "bo-netbird-install").inputs.create);
-    const m = /management\.json 0640 root:root <<'(\w+)'\n(\{[\s\S]*?\})\n\1\n/.exec(script);
-    const cfg = JSON.parse(m![2]);
+    const cfg = JSON.parse(envValue(script, "NB_MGMT_CONFIG_TEXT"));
     expect(cfg.HttpConfig.AuthIssuer).toBe("https://192.168.9.30:9443/application/o/netbird/");
     expect(cfg.HttpConfig.OIDCConfigEndpoint).toBe("https://192.168.9.30:9443/application/o/netbird/.well-known/openid-configuration");
     expect(cfg.IdpManagerConfig.ClientConfig.TokenEndpoint).toBe("https://192.168.9.30:9443/application/o/token/");
-    expect(cfg.Signal.URI).toBe("192.168.9.31:10000");
-    expect(cfg.Relay.Addresses).toEqual(["rels://192.168.9.31:33080"]);
-    expect(cfg.Stuns[0].URI).toBe("stun:192.168.9.31:3478");
+    // The inventory's publicEndpoint (bh and ep are not on bo's LAN), not the LAN address.
+    expect(cfg.Signal.URI).toBe("netbird.bo.apiary.internal:10000");
+    expect(cfg.Relay.Addresses).toEqual(["rels://netbird.bo.apiary.internal:33080"]);
+    expect(cfg.Stuns[0].URI).toBe("stun:netbird.bo.apiary.internal:3478");
     expect(cfg.Datadir).toBe("/var/lib/netbird");
-    expect(out.managementUrl).toBe("https://192.168.9.31:443");
+    expect(out.managementUrl).toBe("https://netbird.bo.apiary.internal:443");
     const enrol = String(one("command:remote:Command", "bo-mesh-router-enrol").inputs.create);
-    expect(enrol).toContain("MGMT_URL=https://192.168.9.31:443");
+    expect(enrol).toContain("MGMT_URL=https://netbird.bo.apiary.internal:443");
     expect(secretStdinOf(one("command:remote:Command", "bo-mesh-router-enrol").inputs).NB_SETUP_KEY).toBe(KEYS["router-bo"]);
   });
 });

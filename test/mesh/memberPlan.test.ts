@@ -5,7 +5,8 @@ describe.each(["bh", "ep"])("plan %s: the mesh from bo's outputs", (site) => {
   it("shows the routes and policies that involve the site, and only a masked setup key", async () => {
     const r = await renderSite(site);
     const mesh = r.outputs.mesh as any;
-    expect(mesh.managementUrl).toBe("https://192.168.9.31:443");
+    // bo's inventory publicEndpoint: bh and ep cannot reach bo's LAN address before the mesh exists.
+    expect(mesh.managementUrl).toBe("https://netbird.bo.apiary.internal:443");
     expect(mesh.routes.map((x: any) => [x.site, x.network, x.masquerade])).toEqual(
       expect.arrayContaining([
         ["bo", "192.168.9.0/24", false],
@@ -18,5 +19,14 @@ describe.each(["bh", "ep"])("plan %s: the mesh from bo's outputs", (site) => {
     const peer = r.resources.find((x) => x.type === "command:remote:Command" && x.urn.includes("homelab:mesh:NetbirdPeer"));
     expect(peer?.inputs.stdin).toBe("[secret]");
     expect(JSON.stringify(r.outputs)).not.toMatch(/mock-[0-9a-f]{8}/);
+  });
+});
+
+describe("plan bo: the mesh bootstraps without a human step", () => {
+  it("runs the API setup (service user + PAT + setup keys) and enrols bo's routing peer without homelab:netbirdPat", async () => {
+    const r = await renderSite("bo");
+    const names = r.resources.filter((x) => x.type === "command:remote:Command").map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(["bo-netbird-api-setup", "bo-mesh-router-enrol"]));
+    expect(JSON.stringify(r.outputs)).not.toMatch(/skipped: homelab:netbirdPat/);
   });
 });

@@ -11,6 +11,8 @@ import {
 import { committedMesh } from "../helpers/mesh";
 import { D, FAKE_SECRETS, serverArgs } from "./fixtures.test";
 
+const IDP = { tokenEndpoint: "https://auth.bo.home.arpa/application/o/token/", clientId: "netbird", username: "netbird-svc" };
+
 describe("managementConfig", () => {
   const cfg = JSON.parse(managementConfig(serverArgs));
 
@@ -51,6 +53,12 @@ describe("managementConfig", () => {
     expect(cfg.DeviceAuthorizationFlow.Provider).toBe("none");
   });
 
+  it("PKCE flow sends no prompt=login to authentik (DisablePromptLogin, netbirdio/netbird#3654)", () => {
+    // ProviderConfig.DisablePromptLogin: management/internals/server/config/config.go, read by
+    // client/internal/auth/pkce_flow.go (v0.77.1), which otherwise adds prompt=login.
+    expect(cfg.PKCEAuthorizationFlow.ProviderConfig.DisablePromptLogin).toBe(true);
+  });
+
   it("renders the device flow when asked", () => {
     const c = JSON.parse(managementConfig({ ...serverArgs, oidc: { ...serverArgs.oidc, deviceFlow: true } }));
     expect(c.DeviceAuthorizationFlow.Provider).toBe("hosted");
@@ -75,6 +83,18 @@ describe("units", () => {
     expect(u.signal).not.toContain("secrets.env");
   });
 
+  it("management starts only once the IdP's OIDC discovery answers (it exits otherwise, v0.77.1 ApplyOIDCConfig)", () => {
+    const u = netbirdServerUnits(serverArgs);
+    const pre = /\nExecStartPre=(.*)\n/.exec(u.management)?.[1] ?? "";
+    expect(pre).toContain("https://auth.bo.home.arpa/application/o/netbird/.well-known/openid-configuration");
+    expect(pre).toMatch(/--retry-all-errors/);
+    expect(u.management.indexOf("ExecStartPre=")).toBeLessThan(u.management.indexOf("ExecStart=/usr/bin/podman"));
+    expect(u.signal).not.toContain("ExecStartPre=");
+    const install = netbirdServerInstallScript({ server: serverArgs });
+    expect(install.indexOf("wait_until \"OIDC discovery answers")).toBeLessThan(install.indexOf("converge_units netbird-signal"));
+    expect(install.indexOf("wait_until \"OIDC discovery answers")).toBeGreaterThan(0);
+  });
+
   it("runs the pinned images with podman on the host network", () => {
     expect(u.management).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION} --config /etc/netbird/management.json`);
     expect(u.signal).toContain(`ghcr.io/netbirdio/signal:${NETBIRD_VERSION} --port 10000`);
@@ -93,7 +113,7 @@ describe("units", () => {
 
 describe("scripts", () => {
   const install = netbirdServerInstallScript({ server: serverArgs });
-  const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", setupKeyDir: "/root/netbird-keys", plan: committedMesh().plan });
+  const setup = netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/root/.netbird-pat", idp: IDP, setupKeyDir: "/root/netbird-keys", plan: committedMesh().plan });
   const enrol = netbirdPeerEnrolScript({
     managementUrl: managementUrl(serverArgs),
     setupKeyFile: "/etc/netbird/setup.key",
@@ -104,16 +124,28 @@ describe("scripts", () => {
 
   it("install pulls the pinned images, writes secrets from the environment and embeds the config", () => {
     expect(install).toContain(`podman pull "$image"`);
+    expect(install).toContain("NB_OIDC_DISCOVERY=https://auth.bo.home.arpa/application/o/netbird/.well-known/openid-configuration");
     expect(install).toContain("ensure_packages podman ca-certificates curl jq"); // the API setup script runs here and needs jq
     expect(install).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION}`);
     expect(install).not.toMatch(/ghcr\.io\/v2|blobs|layerDigest/);
     expect(install).toContain('"Engine": "sqlite"');
-    expect(install).toContain("put_env_file /etc/netbird/secrets.env NB_AUTH_SECRET NB_DATASTORE_ENC_KEY NB_IDP_SA_PASSWORD");
-    expect(install).toContain("put_env HOMELAB_TLS_KEY /etc/netbird/tls/key.pem 0600 root:root");
+    expect(install).toContain("NB_SECRET_KEYS=(NB_AUTH_SECRET NB_DATASTORE_ENC_KEY NB_IDP_SA_PASSWORD)");
+    expect(install).toContain('put_env_file "$NB_SECRETS_ENV" "${NB_SECRET_KEYS[@]}"');
+    expect(install).toContain('put_env HOMELAB_TLS_KEY "$NB_TLS_KEY_FILE" 0600 root:root');
+    expect(install).toContain("NB_TLS_KEY_FILE=/etc/netbird/tls/key.pem");
   });
 
-  it("setup script uses Token auth from a file and creates everything idempotently", () => {
-    expect(setup).toContain('Authorization: Token ${PAT}');
+  it("setup script authenticates through a header file, never a command-line argument", () => {
+    // The old helper passed -H "Authorization: Token ${PAT}" to curl: visible in ps to every local user.
+    expect(setup).not.toMatch(/-H "Authorization/);
+    expect(setup).toContain(`printf 'Authorization: %s %s\\n' "$1" "\${!2}" >"$AUTH_FILE"`);
+    expect(setup).toContain('-H @"$AUTH_FILE"');
+    // The app password reaches the token request through jq's environment and curl's stdin.
+    expect(setup).toContain("env.NB_IDP_SA_PASSWORD | @uri");
+    expect(setup).toContain("--data-binary @- \"$IDP_TOKEN_URL\"");
+  });
+
+  it("setup script creates everything idempotently", () => {
     expect(setup).toContain("PAT_FILE=/root/.netbird-pat");
     expect(setup).toContain("ensure_group routers-bh");
     expect(setup).toContain("ensure_setup_key router-bh reusable 31536000 2 false routers-bh");
@@ -124,10 +156,28 @@ describe("scripts", () => {
     expect(setup).not.toMatch(/masquerade: true|ensure_route [^\n]* true /);
   });
 
-  it("setup script prints the created setup keys as one JSON object and reads the PAT from NB_PAT", () => {
+  it("setup script bootstraps its own service user + PAT when no PAT is given (no human step)", () => {
     expect(setup).toContain('PAT="${NB_PAT:-}"');
+    expect(setup).toMatch(/\nensure_pat\n/);
+    expect(setup.indexOf("\nensure_pat\n")).toBeLessThan(setup.indexOf("\nensure_group "));
+    // NetBird v0.77.1 openapi.yml: UserCreateRequest {role, auto_groups, is_service_user}, PersonalAccessTokenRequest {name, expires_in 1..365}.
+    expect(setup).toContain(`'{name: $n, role: "admin", auto_groups: [], is_service_user: true}'`);
+    expect(setup).toContain(`'{name: $n, expires_in: $d}'`);
+    expect(setup).toContain("PAT_DAYS=365");
+    expect(setup).toContain("jq -er .plain_token");
+    expect(setup).toContain("IDP_TOKEN_URL=https://auth.bo.home.arpa/application/o/token/");
+    expect(() => netbirdApiSetupScript({ managementUrl: managementUrl(serverArgs), patFile: "/p", idp: IDP, setupKeyDir: "/k", plan: committedMesh().plan, patDays: 400 })).toThrow(/patDays/);
+  });
+
+  it("setup script prints the created setup keys as one JSON object", () => {
     expect(setup).toContain("--rawfile k \"$KEY_DIR/router-bh.key\"");
     expect(setup.trimEnd().split("\n").pop()).toBe(`printf '%s\\n' "$out"`);
+  });
+
+  it("enrol script skips cleanly (exit 0, no netbird up) while no setup key exists", () => {
+    const skip = enrol.indexOf('if [ -z "${NB_SETUP_KEY:-}" ]; then');
+    expect(skip).toBeGreaterThan(0);
+    expect(enrol.indexOf("exit 0", skip)).toBeLessThan(enrol.indexOf("ensure_packages curl"));
   });
 
   it("enrol script uses --setup-key-file and the pinned client (tarball or apt)", () => {

@@ -10,7 +10,7 @@
  * receives in its environment (AUTHENTIK_INSTALL_ENV + blueprint keys) to a
  * root-only env file the containers read; blueprints reference them with !Env.
  */
-import { assertOciDigest, assertSingleLine, putEnv, putText, shellScript, shq } from "../../shell";
+import { assertOciDigest, assertSingleLine, readScript, shellScript } from "../../shell";
 import { AUTHENTIK_VERSION, authentikBlueprint, BlueprintArgs, blueprintSecretEnvKeys } from "./authentikBlueprint";
 
 export * from "./authentikBlueprint";
@@ -97,6 +97,28 @@ export function authentikRequiredSecretKeys(blueprintArgs?: BlueprintArgs): stri
   return [...keys].sort();
 }
 
+/**
+ * Listeners of each container. Both run with `--network host`, and since 2026.5 the worker serves HTTP
+ * itself (authentik src/worker/mod.rs: in worker mode it binds every `listen.http` address; src/main.rs
+ * binds every `listen.metrics` address in both modes) with the same defaults as the server
+ * (`[::]:9000`, `[::]:9443`, `[::]:9300`); a failed bind is fatal, so one of the two crash-loops
+ * (goauthentik/authentik#22606, #21987). Each unit therefore sets all three explicitly
+ * (`AUTHENTIK_LISTEN__HTTP/HTTPS/METRICS`, the `listen.*` settings), the worker's on loopback and on
+ * ports the server does not use. {@link authentikListenerPorts} is what the test checks for disjointness.
+ */
+export const AUTHENTIK_LISTENERS = {
+  server: { HTTP: "[::]:9000", HTTPS: "[::]:9443", METRICS: "[::]:9300" },
+  worker: { HTTP: "127.0.0.1:9001", HTTPS: "127.0.0.1:9444", METRICS: "127.0.0.1:9301" },
+} as const satisfies Record<"server" | "worker", Record<"HTTP" | "HTTPS" | "METRICS", string>>;
+
+/** Every TCP port a role binds (from {@link AUTHENTIK_LISTENERS}). */
+export function authentikListenerPorts(role: "server" | "worker"): number[] {
+  return Object.values(AUTHENTIK_LISTENERS[role]).map((addr) => Number(/:(\d+)$/.exec(addr)![1]));
+}
+
+/** `host:port` of the server's plain HTTP listener as seen from the host itself (readiness probes). */
+const SERVER_HTTP_LOCAL = `127.0.0.1:${authentikListenerPorts("server")[0]}`;
+
 function containerUnit(args: AuthentikArgs, role: "server" | "worker"): string {
   const v = a(args);
   const name = `authentik-${role}`;
@@ -107,6 +129,7 @@ function containerUnit(args: AuthentikArgs, role: "server" | "worker"): string {
     "--pull never",
     `--env-file ${v.configDir}/authentik.env`,
     `--env-file ${v.secretsEnvFile}`,
+    ...Object.entries(AUTHENTIK_LISTENERS[role]).map(([k, addr]) => `-e AUTHENTIK_LISTEN__${k}=${addr}`),
     `-v ${v.dataDir}/data:/data`,
     `-v ${v.dataDir}/certs:/certs:ro`,
     `-v ${v.dataDir}/templates:/templates:ro`,
@@ -139,51 +162,42 @@ export function authentikUnits(args: AuthentikArgs): { server: string; worker: s
   return { server: containerUnit(args, "server"), worker: containerUnit(args, "worker") };
 }
 
-/** Idempotent install script (Debian LXC with nesting enabled for podman). */
-export function authentikInstallScript(args: AuthentikArgs, blueprint?: BlueprintArgs): string {
+/** Where the blueprint lives under authentik's blueprints_dir (/blueprints): the instance's `path`. */
+export const AUTHENTIK_BLUEPRINT_PATH = "custom/homelab.yaml";
+
+const INSTALL_SH = readScript(__dirname, "../scripts/authentik-install.sh");
+
+/**
+ * Idempotent install script (Debian LXC with nesting enabled for podman): components/mesh/scripts/
+ * authentik-install.sh with its settings. It returns only when authentik is really ready: server and
+ * worker healthy, the TLS keypair discovered and the blueprint applied (status `successful` with the
+ * file's hash), so nothing that depends on the install (NetBird's OIDC discovery) starts early.
+ */
+export function authentikInstallScript(args: AuthentikArgs, blueprint?: BlueprintArgs, opts: { readyTimeoutSec?: number } = {}): string {
   const v = a(args);
   const units = authentikUnits(args);
-  const lines = [
-    "ensure_packages podman",
-    "",
-    `trust_ca ${AUTHENTIK_INSTALL_ENV.caCert}`,
-    "",
-    "# Secrets: from the Command environment into the root-only env file.",
-    `put_env_file ${shq(v.secretsEnvFile)} ${authentikRequiredSecretKeys(blueprint).join(" ")}`,
-    "",
-    "# The image runs as uid/gid 1000.",
-    `install -d -m 0750 -o 1000 -g 1000 ${shq(`${v.dataDir}/data`)} ${shq(`${v.dataDir}/templates`)}`,
-    `install -d -m 0750 -o 1000 -g 1000 ${shq(`${v.dataDir}/certs`)}`,
-    `install -d -m 0755 ${shq(`${v.configDir}/blueprints`)}`,
-    "",
-  ];
-  if (args.tls) {
-    lines.push(
-      putEnv(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.pem`, "0644", "root:root", AUTHENTIK_INSTALL_ENV.tlsCert),
-      putEnv(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.key`, "0600", "root:root", AUTHENTIK_INSTALL_ENV.tlsKey),
-      `chown 1000:1000 ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.pem`)} ${shq(`${v.dataDir}/certs/${AUTHENTIK_TLS_KEYPAIR}.key`)}`,
-      "",
-    );
-  }
-  lines.push(
-    "# Pinned image (tag, plus digest when given); the units never pull.",
-    `if ! podman image exists ${shq(v.image)}; then`,
-    `  podman pull ${shq(v.image)}`,
-    "  mark_changed",
-    "fi",
-    "",
-    ...putText(`${v.configDir}/authentik.env`, "0644", "root:root", authentikEnv(args)),
-  );
-  if (blueprint) {
-    lines.push(...putText(`${v.configDir}/blueprints/homelab.yaml`, "0644", "root:root", authentikBlueprint(blueprint)));
-  }
-  lines.push(
-    ...putText("/etc/systemd/system/authentik-server.service", "0644", "root:root", units.server),
-    ...putText("/etc/systemd/system/authentik-worker.service", "0644", "root:root", units.worker),
-    "",
-    "systemctl daemon-reload",
-    "converge_units authentik-server authentik-worker",
-  );
-  return shellScript({ title: `authentik ${AUTHENTIK_VERSION} via podman + systemd`, source: "components/mesh/render/authentik.ts", body: lines });
+  const text = (t: string) => t.replace(/\n$/, ""); // the script's here-strings add the final newline back
+  return shellScript({
+    title: `authentik ${AUTHENTIK_VERSION} via podman + systemd`,
+    source: "components/mesh/render/authentik.ts + components/mesh/scripts/authentik-install.sh",
+    logTag: "authentik",
+    env: {
+      AK_IMAGE: v.image,
+      AK_DATA_DIR: v.dataDir,
+      AK_CONFIG_DIR: v.configDir,
+      AK_SECRETS_ENV: v.secretsEnvFile,
+      AK_SECRET_KEYS: authentikRequiredSecretKeys(blueprint),
+      AK_TLS: !!args.tls,
+      AK_TLS_KEYPAIR: AUTHENTIK_TLS_KEYPAIR,
+      AK_ENV_TEXT: text(authentikEnv(args)),
+      AK_BLUEPRINT_TEXT: blueprint ? text(authentikBlueprint(blueprint)) : "",
+      AK_BLUEPRINT_REL: AUTHENTIK_BLUEPRINT_PATH,
+      AK_SERVER_UNIT: text(units.server),
+      AK_WORKER_UNIT: text(units.worker),
+      AK_SERVER_HTTP: SERVER_HTTP_LOCAL,
+      AK_WORKER_HTTP: AUTHENTIK_LISTENERS.worker.HTTP,
+      AK_READY_TIMEOUT: opts.readyTimeoutSec ?? 900,
+    },
+    body: INSTALL_SH,
+  });
 }
-

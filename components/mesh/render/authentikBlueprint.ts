@@ -115,9 +115,50 @@ export function blueprintSecretEnvKeys(b: BlueprintArgs): string[] {
   return keys;
 }
 
+/** Scope mappings every provider gets (managed names from authentik's blueprints/system/providers-oauth2.yaml). */
 const SCOPES = ["openid", "email", "profile", "offline_access"];
 
-function provider(id: string, name: string, attrs: { [k: string]: YamlValue }): YamlValue {
+/**
+ * `grant_types` of an OAuth2 provider (authentik 2026.5, goauthentik/authentik#20363): a provider a
+ * blueprint creates gets an empty list, and the authorize/token views refuse every grant not listed.
+ * Values from `GrantTypesEnum` of the OpenAPI schema shipped in `@goauthentik/api` 2026.5.6.
+ */
+export type GrantType = "authorization_code" | "refresh_token" | "client_credentials";
+
+/** Login with the authorization code flow (PKCE or client secret) and silent renewal. */
+export const LOGIN_GRANTS: readonly GrantType[] = ["authorization_code", "refresh_token"];
+
+/**
+ * NetBird's client: the CLI's (and dashboard's) PKCE login plus refresh, and `client_credentials` for
+ * its authentik IdP manager (management/server/idp/authentik.go at v0.77.1 posts client_id, username,
+ * app password, grant_type and scope `goauthentik.io/api` to the token endpoint) and for the
+ * program's own bootstrap call (components/mesh/scripts/netbird-api.sh).
+ */
+export const NETBIRD_GRANTS: readonly GrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
+
+/**
+ * Scope NetBird's IdP manager requests (management/server/idp/authentik.go, v0.77.1); authentik grants
+ * only scopes whose mapping the provider has (token view `__check_scopes` intersects), so without this
+ * mapping every user lookup of the IdP manager is refused.
+ */
+export const AUTHENTIK_API_SCOPE = { scope: "goauthentik.io/api", managed: "goauthentik.io/providers/oauth2/scope-authentik_api" } as const;
+
+/**
+ * The upstream blueprints whose objects ours `!Find`s, applied first (`authentik_blueprints.metaapplyblueprint`,
+ * as authentik's own blueprints/default/default-brand.yaml does), so a fresh instance does not apply ours
+ * before the defaults exist. Names are the `metadata.name` of authentik's blueprints
+ * (blueprints/default/flow-default-provider-authorization-implicit-consent.yaml,
+ * flow-default-provider-invalidation.yaml, blueprints/system/providers-oauth2.yaml).
+ */
+export const BLUEPRINT_DEPENDENCIES = [
+  "Default - Provider authorization flow (implicit consent)",
+  "Default - Provider invalidation flow",
+  "System - OAuth2 Provider - Scopes",
+] as const;
+
+const scopeMapping = (managed: string) => find("authentik_providers_oauth2.scopemapping", "managed", managed);
+
+function provider(id: string, name: string, grants: readonly GrantType[], attrs: { [k: string]: YamlValue }): YamlValue {
   return {
     model: "authentik_providers_oauth2.oauth2provider",
     id,
@@ -128,7 +169,8 @@ function provider(id: string, name: string, attrs: { [k: string]: YamlValue }): 
       authorization_flow: find("authentik_flows.flow", "slug", "default-provider-authorization-implicit-consent"),
       invalidation_flow: find("authentik_flows.flow", "slug", "default-provider-invalidation-flow"),
       signing_key: find("authentik_crypto.certificatekeypair", "name", "authentik Self-signed Certificate"),
-      property_mappings: SCOPES.map((s) => find("authentik_providers_oauth2.scopemapping", "managed", `goauthentik.io/providers/oauth2/scope-${s}`)),
+      property_mappings: SCOPES.map((s) => scopeMapping(`goauthentik.io/providers/oauth2/scope-${s}`)),
+      grant_types: [...grants],
       sub_mode: "hashed_user_id",
       issuer_mode: "per_provider",
       include_claims_in_id_token: true,
@@ -157,11 +199,16 @@ export function authentikBlueprint(b: BlueprintArgs): string {
     ...nb.cliRedirectUrls,
   ];
   const entries: YamlValue[] = [
-    provider("netbird-provider", "NetBird", {
+    ...BLUEPRINT_DEPENDENCIES.map((name) => ({ model: "authentik_blueprints.metaapplyblueprint", attrs: { identifiers: { name }, required: true } })),
+    provider("netbird-provider", "NetBird", NETBIRD_GRANTS, {
       client_type: "public",
       client_id: nb.clientId,
       redirect_uris: redirects(nbUris),
       access_token_validity: "minutes=10",
+      property_mappings: [...SCOPES.map((s) => scopeMapping(`goauthentik.io/providers/oauth2/scope-${s}`)), scopeMapping(AUTHENTIK_API_SCOPE.managed)],
+      // NetBird's authentik IdP manager parses the user id as authentik's integer pk
+      // (management/server/idp/authentik.go, v0.77.1: strconv.ParseInt(userID)); `user_id` makes `sub` that pk.
+      sub_mode: "user_id",
     }),
     application(nbSlug, "NetBird", "netbird-provider", nb.dashboardOrigin ?? b.authentikUrl),
     {
@@ -202,7 +249,7 @@ export function authentikBlueprint(b: BlueprintArgs): string {
   if (b.gitea) {
     const name = b.gitea.authSourceName ?? "authentik";
     entries.push(
-      provider("gitea-provider", "Gitea", {
+      provider("gitea-provider", "Gitea", LOGIN_GRANTS, {
         client_type: "confidential",
         client_id: b.gitea.clientId ?? "gitea",
         client_secret: env(b.gitea.clientSecretEnv ?? "GITEA_OIDC_CLIENT_SECRET"),
@@ -213,7 +260,7 @@ export function authentikBlueprint(b: BlueprintArgs): string {
   }
   if (b.n8n) {
     entries.push(
-      provider("n8n-provider", "n8n", {
+      provider("n8n-provider", "n8n", LOGIN_GRANTS, {
         client_type: "confidential",
         client_id: b.n8n.clientId ?? "n8n",
         client_secret: env(b.n8n.clientSecretEnv ?? "N8N_OIDC_CLIENT_SECRET"),
@@ -224,7 +271,7 @@ export function authentikBlueprint(b: BlueprintArgs): string {
   }
   if (b.paperless) {
     entries.push(
-      provider("paperless-provider", "Paperless-ngx", {
+      provider("paperless-provider", "Paperless-ngx", LOGIN_GRANTS, {
         client_type: "confidential",
         client_id: b.paperless.clientId ?? "paperless",
         client_secret: env(b.paperless.clientSecretEnv ?? "PAPERLESS_OIDC_CLIENT_SECRET"),
@@ -240,7 +287,6 @@ export function authentikBlueprint(b: BlueprintArgs): string {
   };
   const issuer = authentikIssuer(b.authentikUrl, nbSlug);
   return [
-    "# yaml-language-server: $schema=https://goauthentik.io/blueprints/schema.json",
     `# authentik ${AUTHENTIK_VERSION} blueprint. NetBird issuer: ${issuer.issuer}`,
     "# Secrets are resolved by authentik from its environment (!Env).",
     block(doc, 0).replace(/^\n/, ""),

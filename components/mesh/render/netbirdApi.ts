@@ -1,9 +1,11 @@
 /**
  * The NetBird management API bootstrap: groups, setup keys, site-to-site routes and policies from
- * the mesh plan, through the helpers in components/mesh/scripts/netbird-api.sh. The PAT arrives in
- * NB_PAT (the Command's stdin) or a root-only file; setup keys go to files (0600) and to stdout.
+ * the mesh plan, through the helpers in components/mesh/scripts/netbird-api.sh. The PAT is the
+ * operator's NB_PAT (the Command's stdin), else the one stored in a root-only file, else created by the
+ * script itself (service user + PAT through the management API, signed in with the IdP service
+ * account's authentik token); setup keys go to files (0600) and to stdout.
  */
-import { assertSingleLine, readScript, shellScript, shq } from "../../shell";
+import { assertSingleLine, envBlock, readScript, shellScript, shq } from "../../shell";
 import { MeshPlan, allGroups, validatePlan } from "./meshPolicy";
 import { NETBIRD_VERSION } from "./netbirdConfig";
 
@@ -13,38 +15,57 @@ export interface NetbirdApiSetupArgs {
   /** Management API base URL, e.g. https://netbird.bo.home.arpa:443 */
   managementUrl: string;
   /**
-   * Optional file holding a Personal Access Token. The token is read from the
-   * environment variable NB_PAT first (how the Pulumi Command passes it).
+   * Root-only file holding the program's PAT. NB_PAT (the operator's `homelab:netbirdPat`, on the
+   * Command's stdin) takes precedence; without either, the script creates the service user and its
+   * PAT itself through the management API, signed in with the IdP service account (see `idp`).
    */
-  patFile?: string;
+  patFile: string;
+  /** The IdP service account NetBird's IdP manager uses; its app password arrives in NB_IDP_SA_PASSWORD. */
+  idp: { tokenEndpoint: string; clientId: string; username: string };
+  /** NetBird service user that owns the PAT. Default "homelab". */
+  serviceUser?: string;
+  /** PAT lifetime in days (1..365, NetBird's PersonalAccessTokenRequest). Default 365; renewed when refused. */
+  patDays?: number;
   /** Directory where newly created setup keys are written as <name>.key (0600). */
   setupKeyDir: string;
   plan: MeshPlan;
 }
 
+/** Secret env vars the API setup reads (the Command's stdin): the optional PAT override and the IdP account's app password. */
+export const NETBIRD_API_ENV = { pat: "NB_PAT", idpPassword: "NB_IDP_SA_PASSWORD" } as const;
+
 /**
- * Idempotent API bootstrap: groups, setup keys, per-site networks (resources +
- * routing peer group), and policies. GET first, POST only when missing (PUT to
- * converge resources, routers and policies).
+ * Idempotent API bootstrap: the program's service user + PAT (created without a human when none is
+ * given), then groups, setup keys, per-site routes and policies. GET first, POST only when missing
+ * (PUT to converge routes and policies).
  */
 export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
   const errors = validatePlan(args.plan);
   if (errors.length) throw new Error(`invalid mesh plan: ${errors.join("; ")}`);
   const url = assertSingleLine("managementUrl", args.managementUrl).replace(/\/+$/, "");
   if (!/^https:\/\//.test(url)) throw new Error("managementUrl must be https");
+  if (!/^https:\/\//.test(args.idp.tokenEndpoint)) throw new Error("idp.tokenEndpoint must be https");
+  const days = args.patDays ?? 365;
+  if (!Number.isInteger(days) || days < 1 || days > 365) throw new Error("patDays must be an integer from 1 to 365");
   const plan = args.plan;
   const q = (xs: string[]) => xs.map(shq).join(" ");
   const lines = [
-    `MGMT_URL=${shq(url)}`,
-    `PAT_FILE=${shq(assertSingleLine("patFile", args.patFile ?? ""))}`,
-    `KEY_DIR=${shq(assertSingleLine("setupKeyDir", args.setupKeyDir))}`,
-    'PAT="${NB_PAT:-}"',
-    'if [ -z "$PAT" ] && [ -n "$PAT_FILE" ] && [ -f "$PAT_FILE" ]; then PAT="$(tr -d "[:space:]" <"$PAT_FILE")"; fi',
-    '[ -n "$PAT" ] || { echo "error: no PAT (NB_PAT unset and no PAT file)" >&2; exit 1; }',
-    'install -d -m 0700 "$KEY_DIR"',
+    ...envBlock({
+      MGMT_URL: url,
+      PAT_FILE: assertSingleLine("patFile", args.patFile),
+      KEY_DIR: assertSingleLine("setupKeyDir", args.setupKeyDir),
+      IDP_TOKEN_URL: assertSingleLine("idp.tokenEndpoint", args.idp.tokenEndpoint),
+      IDP_CLIENT_ID: assertSingleLine("idp.clientId", args.idp.clientId),
+      IDP_USERNAME: assertSingleLine("idp.username", args.idp.username),
+      SERVICE_USER: assertSingleLine("serviceUser", args.serviceUser ?? "homelab"),
+      PAT_DAYS: days,
+    }),
+    'install -d -m 0700 "$KEY_DIR" "$(dirname "$PAT_FILE")"',
     "declare -A GROUP_IDS=()",
     "",
     API_SH.trimEnd(),
+    "",
+    "ensure_pat",
     "",
     "# groups",
     ...allGroups(plan).map((g) => `ensure_group ${shq(g)}`),

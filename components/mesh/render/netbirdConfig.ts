@@ -198,6 +198,10 @@ export function managementConfig(args: NetbirdServerArgs): string {
         Scope: scope,
         RedirectURLs: pkceRedirectUrls(args),
         UseIDToken: false,
+        // Without it the client sends prompt=login (client/internal/auth/pkce_flow.go, v0.77.1), which
+        // authentik answers with a fresh login on every `netbird up` (netbirdio/netbird#3654).
+        // Field of ProviderConfig in management/internals/server/config/config.go at v0.77.1.
+        DisablePromptLogin: true,
       },
     },
     ReverseProxy: { TrustedHTTPProxies: [], TrustedHTTPProxiesCount: 0, TrustedPeers: ["0.0.0.0/0"] },

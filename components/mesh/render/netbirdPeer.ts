@@ -1,8 +1,9 @@
 /**
- * NetBird peer enrolment: install the pinned client, trust the internal CA, store the setup key
- * from NB_SETUP_KEY (the Command's stdin) and `netbird up` against our coordinator.
+ * NetBird peer enrolment (components/mesh/scripts/netbird-enrol.sh): install the pinned client, trust
+ * the internal CA, store the setup key from NB_SETUP_KEY (the Command's stdin) and `netbird up` against
+ * our coordinator; with no key yet (the coordinator's site has not exported one) it does nothing.
  */
-import { assertSha256, assertSingleLine, shellScript, shq } from "../../shell";
+import { assertSha256, assertSingleLine, readScript, shellScript } from "../../shell";
 import { NETBIRD_VERSION } from "./netbirdConfig";
 
 export interface NetbirdClientPackage {
@@ -41,10 +42,13 @@ const NETBIRD_APT = {
   list: "deb [signed-by=/usr/share/keyrings/netbird-archive-keyring.gpg] https://pkgs.netbird.io/debian stable main",
 };
 
+const ENROL_SH = readScript(__dirname, "../scripts/netbird-enrol.sh");
+
 /**
  * Idempotent peer enrolment: install the pinned client, trust the internal CA,
  * install the service, store the setup key from NB_SETUP_KEY and `netbird up`
- * against our management URL unless already connected to it.
+ * against our management URL unless already connected to it. An empty NB_SETUP_KEY
+ * skips everything and succeeds.
  */
 export function netbirdPeerEnrolScript(args: NetbirdPeerArgs): string {
   const url = assertSingleLine("managementUrl", args.managementUrl).replace(/\/+$/, "");
@@ -52,66 +56,23 @@ export function netbirdPeerEnrolScript(args: NetbirdPeerArgs): string {
   if (/(^|\.)netbird\.io$/i.test(new URL(url).hostname)) throw new Error("managementUrl must be our coordinator, not NetBird's public service");
   const client = args.client ?? {};
   const arch = client.arch ?? "amd64";
-  const host = new URL(url).hostname;
-  const lines = [
-    `MGMT_URL=${shq(url)}`,
-    `MGMT_HOST=${shq(host)}`,
-    `SETUP_KEY_FILE=${shq(assertSingleLine("setupKeyFile", args.setupKeyFile))}`,
-    `PEER_HOSTNAME=${shq(assertSingleLine("hostname", args.hostname))}`,
-    `NETBIRD_VERSION=${shq(NETBIRD_VERSION)}`,
-    "",
-    "ensure_packages curl jq ca-certificates gnupg",
-    "",
-    `trust_ca ${NETBIRD_PEER_ENV.caCert}`,
-    "",
-    'installed="$(netbird version 2>/dev/null || true)"',
-    'if [ "$installed" != "$NETBIRD_VERSION" ]; then',
-  ];
-  if (client.tarballSha256) {
-    const sha = assertSha256("client.tarballSha256", client.tarballSha256);
-    const tarball = `netbird_${NETBIRD_VERSION}_linux_${arch}.tar.gz`;
-    lines.push(
-      `  TARBALL=${shq(tarball)}`,
-      `  RELEASE_URL=${shq(`https://github.com/netbirdio/netbird/releases/download/v${NETBIRD_VERSION}`)}`,
-      '  work="$(mktemp -d)"',
-      '  curl -fsSL -o "$work/$TARBALL" "$RELEASE_URL/$TARBALL"',
-      `  echo ${shq(sha)}"  $work/$TARBALL" | sha256sum -c --quiet -`,
-      '  tar -xzf "$work/$TARBALL" -C "$work" netbird',
-      '  install -m 0755 "$work/netbird" /usr/local/bin/netbird',
-      '  rm -rf "$work"',
-    );
-  } else {
-    lines.push(
-      "  # NetBird's signed apt repository, version pinned.",
-      `  if [ ! -s ${NETBIRD_APT.keyring} ]; then`,
-      `    curl -fsSL ${NETBIRD_APT.key} | gpg --batch --dearmor -o ${NETBIRD_APT.keyring}`,
-      "  fi",
-      `  echo ${shq(NETBIRD_APT.list)} >/etc/apt/sources.list.d/netbird.list`,
-      "  apt-get update -q",
-      '  apt-get install -y -q --allow-downgrades "netbird=${NETBIRD_VERSION}"',
-      "  apt-mark hold netbird >/dev/null",
-    );
-  }
-  lines.push(
-    "  mark_changed",
-    "fi",
-    "",
-    "if ! systemctl cat netbird.service >/dev/null 2>&1; then",
-    "  netbird service install",
-    "fi",
-    "systemctl enable --now netbird.service >/dev/null",
-    "if changed; then systemctl restart netbird.service; fi",
-    "",
-    `put_env ${NETBIRD_PEER_ENV.setupKey} "$SETUP_KEY_FILE" 0600 root:root`,
-    "",
-    "# Already connected to this management server? Then nothing to do.",
-    'status="$(netbird status --json 2>/dev/null || true)"',
-    'if [ -n "$status" ] && jq -e --arg h "$MGMT_HOST" \'.management.connected == true and (.management.url | contains($h))\' <<<"$status" >/dev/null; then',
-    '  echo "already connected to $MGMT_URL"',
-    "  exit 0",
-    "fi",
-    "",
-    'netbird up --management-url "$MGMT_URL" --setup-key-file "$SETUP_KEY_FILE" --hostname "$PEER_HOSTNAME"',
-  );
-  return shellScript({ title: `NetBird ${NETBIRD_VERSION} peer enrolment`, source: "components/mesh/render/netbirdPeer.ts", body: lines });
+  return shellScript({
+    title: `NetBird ${NETBIRD_VERSION} peer enrolment`,
+    source: "components/mesh/render/netbirdPeer.ts + components/mesh/scripts/netbird-enrol.sh",
+    logTag: "netbird",
+    env: {
+      MGMT_URL: url,
+      MGMT_HOST: new URL(url).hostname,
+      SETUP_KEY_FILE: assertSingleLine("setupKeyFile", args.setupKeyFile),
+      PEER_HOSTNAME: assertSingleLine("hostname", args.hostname),
+      NETBIRD_VERSION,
+      CLIENT_TARBALL: `netbird_${NETBIRD_VERSION}_linux_${arch}.tar.gz`,
+      CLIENT_TARBALL_SHA256: client.tarballSha256 ? assertSha256("client.tarballSha256", client.tarballSha256) : "",
+      RELEASE_URL: `https://github.com/netbirdio/netbird/releases/download/v${NETBIRD_VERSION}`,
+      APT_KEY_URL: NETBIRD_APT.key,
+      APT_KEYRING: NETBIRD_APT.keyring,
+      APT_SOURCE: NETBIRD_APT.list,
+    },
+    body: ENROL_SH,
+  });
 }

@@ -3,10 +3,10 @@
  * containers, and the idempotent install script. Secrets arrive in the Command's environment
  * (NETBIRD_INSTALL_ENV) and go to root-only files; nothing secret is in the text.
  */
-import { putEnv, putText, shellScript, shq } from "../../shell";
-import { managementConfig, relayAddress, NETBIRD_INSTALL_ENV, NETBIRD_SECRET_ENV, NETBIRD_VERSION, netbirdDefaults, NetbirdImageDigests, netbirdImages, netbirdPaths, NetbirdServerArgs } from "./netbirdConfig";
+import { readScript, shellScript } from "../../shell";
+import { authentikOidcEndpoints, managementConfig, relayAddress, NETBIRD_SECRET_ENV, NETBIRD_VERSION, netbirdDefaults, NetbirdImageDigests, netbirdImages, netbirdPaths, NetbirdServerArgs } from "./netbirdConfig";
 
-function containerUnit(description: string, name: string, runArgs: string[], image: string, cmdArgs: string[], after: string[] = []): string {
+function containerUnit(description: string, name: string, runArgs: string[], image: string, cmdArgs: string[], after: string[] = [], execStartPre: string[] = []): string {
   const run = ["/usr/bin/podman run --rm --replace", `--name ${name}`, "--network host", "--pull never", ...runArgs, image, ...cmdArgs].join(" ");
   return [
     "[Unit]",
@@ -15,16 +15,22 @@ function containerUnit(description: string, name: string, runArgs: string[], ima
     "Wants=network-online.target",
     "",
     "[Service]",
+    ...execStartPre.map((c) => `ExecStartPre=${c}`),
     `ExecStart=${run}`,
     `ExecStop=/usr/bin/podman stop -t 20 ${name}`,
     "Restart=on-failure",
     "RestartSec=5",
-    "TimeoutStartSec=120",
+    `TimeoutStartSec=${execStartPre.length ? 660 : 120}`,
     "",
     "[Install]",
     "WantedBy=multi-user.target",
     "",
   ].join("\n");
+}
+
+/** ExecStartPre command: retry the discovery URL (host trust store) for up to ~10 minutes. */
+export function waitForDiscovery(url: string): string {
+  return `/usr/bin/curl -fsS -o /dev/null --max-time 10 --retry 60 --retry-delay 10 --retry-all-errors ${url}`;
 }
 
 /**
@@ -59,6 +65,9 @@ export function netbirdServerUnits(args: NetbirdServerArgs, digests: NetbirdImag
       "--log-file console",
     ],
     ["netbird-signal.service", "netbird-relay.service"],
+    // Management exits at start when the IdP's discovery fails (management/cmd/management.go
+    // ApplyOIDCConfig, v0.77.1): every start (boot, restart) first waits until it answers.
+    [waitForDiscovery(authentikOidcEndpoints(v.issuer).discovery)],
   );
   const signal = containerUnit(
     `NetBird signal ${NETBIRD_VERSION}`,
@@ -94,63 +103,41 @@ export interface NetbirdInstallArgs {
   imageDigests?: NetbirdImageDigests;
 }
 
+const INSTALL_SH = readScript(__dirname, "../scripts/netbird-install.sh");
+
 /**
- * Idempotent install script for the coordinator LXC (Debian, features
- * nesting+keyctl for podman). Secrets and PEMs arrive in the environment
- * (NETBIRD_INSTALL_ENV) and are written to root-only files; nothing secret is
- * in the script text.
+ * Idempotent install script for the coordinator LXC (Debian, podman): components/mesh/scripts/
+ * netbird-install.sh with its settings. Secrets and PEMs arrive in the environment
+ * (NETBIRD_INSTALL_ENV) and are written to root-only files; nothing secret is in the script text.
+ * Management starts only once the IdP's OIDC discovery answers.
  */
-export function netbirdServerInstallScript(args: NetbirdInstallArgs): string {
+export function netbirdServerInstallScript(args: NetbirdInstallArgs & { waitTimeoutSec?: number }): string {
   const v = netbirdDefaults(args.server);
   const paths = netbirdPaths(args.server);
   const units = netbirdServerUnits(args.server, args.imageDigests);
   const img = netbirdImages(args.imageDigests);
-  const E = NETBIRD_INSTALL_ENV;
-  const lines = [
-    "# jq: the API setup script (run on this host after install) parses the management API with it",
-    "ensure_packages podman ca-certificates curl jq",
-    "",
-    `install -d -m 0750 ${shq(v.dataDir)}`,
-    `install -d -m 0750 ${shq(v.configDir)}`,
-    "",
-    `trust_ca ${E.caCert}`,
-    "",
-    "# Secrets: from the Command environment into the root-only env file.",
-    `put_env_file ${shq(v.secretsEnvFile)} ${Object.values(NETBIRD_SECRET_ENV).join(" ")}`,
-    putEnv(args.server.tlsCertFile, "0644", "root:root", E.tlsCert),
-    putEnv(args.server.tlsKeyFile, "0600", "root:root", E.tlsKey),
-    "",
-    "# Images pinned by version tag (and digest when given); units never pull.",
-    `for image in ${shq(img.management)} ${shq(img.signal)} ${shq(img.relay)}; do`,
-    '  if ! podman image exists "$image"; then',
-    '    podman pull "$image"',
-    "    mark_changed",
-    "  fi",
-    "done",
-    "",
-    ...putText(paths.managementConfig, "0640", "root:root", managementConfig(args.server)),
-    ...putText(paths.units.management, "0644", "root:root", units.management),
-    ...putText(paths.units.signal, "0644", "root:root", units.signal),
-    ...putText(paths.units.relay, "0644", "root:root", units.relay),
-    "",
-    "systemctl daemon-reload",
-    "converge_units netbird-signal netbird-relay netbird-management",
-    "",
-    "# Wait for the management API (TLS verified against the installed CA; 401 = up, no token).",
-    `probe=(--resolve ${shq(`${v.domain}:${v.managementPort}:127.0.0.1`)} ${shq(`https://${v.domain}:${v.managementPort}/api/accounts`)})`,
-    "up=0",
-    "for _ in $(seq 1 60); do",
-    '  code="$(curl -s -o /dev/null -w \'%{http_code}\' "${probe[@]}" || true)"',
-    '  if [ "$code" = 401 ] || [ "$code" = 200 ]; then up=1; break; fi',
-    "  sleep 2",
-    "done",
-    'if [ "$up" != 1 ]; then die "error: netbird management did not answer within 120s (journalctl -u netbird-management)"; fi',
-    'echo "netbird management is up"',
-  ];
+  const text = (t: string) => t.replace(/\n$/, ""); // the script's here-strings add the final newline back
   return shellScript({
     title: `NetBird coordinator ${NETBIRD_VERSION}: management + signal + relay/STUN as podman containers`,
-    source: "components/mesh/render/netbirdServer.ts",
-    body: lines,
+    source: "components/mesh/render/netbirdServer.ts + components/mesh/scripts/netbird-install.sh",
+    logTag: "netbird",
+    env: {
+      NB_IMAGES: [img.management, img.signal, img.relay],
+      NB_DATA_DIR: v.dataDir,
+      NB_CONFIG_DIR: v.configDir,
+      NB_SECRETS_ENV: v.secretsEnvFile,
+      NB_SECRET_KEYS: Object.values(NETBIRD_SECRET_ENV),
+      NB_TLS_CERT_FILE: args.server.tlsCertFile,
+      NB_TLS_KEY_FILE: args.server.tlsKeyFile,
+      NB_MGMT_CONFIG: paths.managementConfig,
+      NB_MGMT_CONFIG_TEXT: text(managementConfig(args.server)),
+      NB_UNIT_PATHS: [paths.units.signal, paths.units.relay, paths.units.management],
+      NB_UNIT_TEXTS: [text(units.signal), text(units.relay), text(units.management)],
+      NB_OIDC_DISCOVERY: authentikOidcEndpoints(v.issuer).discovery,
+      NB_MGMT_DOMAIN: v.domain,
+      NB_MGMT_PORT: v.managementPort,
+      NB_WAIT_TIMEOUT: args.waitTimeoutSec ?? 600,
+    },
+    body: INSTALL_SH,
   });
 }
-

@@ -1,16 +1,73 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # NetBird management API helpers (groups, setup keys, routes, policies): GET first, POST only when
-# missing, PUT to converge. Composed by components/mesh/render/netbirdApi.ts; it reads:
+# missing, PUT to converge; and the bootstrap of the program's own service user + PAT. Composed by
+# components/mesh/render/netbirdApi.ts; it reads:
 #   MGMT_URL   management API base URL (https)
-#   PAT        personal access token (from NB_PAT on the Command's stdin, or the PAT file)
 #   KEY_DIR    directory for newly created setup keys (<name>.key, 0600)
 #   GROUP_IDS  associative array name -> id, filled by ensure_group
+# Credentials never reach a command line (ps): the Authorization header lives in a private file
+# (AUTH_FILE, set by use_auth) that curl reads with -H @file; form bodies go through stdin.
+AUTH_FILE="$(mktemp)"
+trap 'rm -f "$AUTH_FILE"' EXIT
+
+use_auth() { # use_auth <Token|Bearer> <variable name>: authenticate the following calls
+  printf 'Authorization: %s %s\n' "$1" "${!2}" >"$AUTH_FILE"
+}
+
 api() { # api <METHOD> <path> [json-body]
   local method="$1" path="$2" body="${3:-}"
-  local args=(-fsS -X "$method" -H "Authorization: Token ${PAT}" -H "Accept: application/json")
+  local args=(-fsS -X "$method" -H @"$AUTH_FILE" -H "Accept: application/json")
   if [ -n "$body" ]; then args+=(-H "Content-Type: application/json" --data-binary "$body"); fi
   curl "${args[@]}" "${MGMT_URL}/api${path}"
+}
+
+# idp_access_token: an access token from authentik for the IdP service account (grant
+# client_credentials with username + app password, the call NetBird's own authentik IdP manager makes:
+# management/server/idp/authentik.go at v0.77.1). Reads IDP_TOKEN_URL, IDP_CLIENT_ID, IDP_USERNAME and
+# the secret NB_IDP_SA_PASSWORD; the form goes to curl on stdin.
+idp_access_token() {
+  # The password is read by jq from the environment (env.NB_IDP_SA_PASSWORD), never from argv.
+  jq -rn --arg c "$IDP_CLIENT_ID" --arg u "$IDP_USERNAME" \
+    '"grant_type=client_credentials&client_id=\($c | @uri)&username=\($u | @uri)&password=\(env.NB_IDP_SA_PASSWORD | @uri)&scope=\("openid profile email goauthentik.io/api" | @uri)"' |
+    curl -fsS -X POST -H "Content-Type: application/x-www-form-urlencoded" --data-binary @- "$IDP_TOKEN_URL" |
+    jq -er .access_token
+}
+
+# ensure_pat: leave a working PAT in $PAT (and in PAT_FILE, 0600). Order: NB_PAT (operator override,
+# homelab:netbirdPat), the stored PAT_FILE, else bootstrap one without a human: sign in to the
+# management API with the IdP service account's token (the first user of a fresh single-account
+# instance becomes its owner: management/server/account.go getAccountIDWithAuthorizationClaims),
+# ensure the service user SERVICE_USER (role admin) and create a PAT for it (expires_in PAT_DAYS).
+ensure_pat() {
+  PAT="${NB_PAT:-}"
+  if [ -z "$PAT" ] && [ -s "$PAT_FILE" ]; then PAT="$(tr -d '[:space:]' <"$PAT_FILE")"; fi
+  if [ -n "$PAT" ]; then
+    use_auth Token PAT
+    if api GET /users/current >/dev/null 2>&1; then return 0; fi
+    if [ -n "${NB_PAT:-}" ]; then die "error: homelab:netbirdPat is set but the management API refuses it"; fi
+    log "stored PAT refused (expired or revoked); creating a new one"
+  fi
+  local jwt uid tid body
+  # shellcheck disable=SC2034 # read by use_auth through ${!2}
+  jwt="$(idp_access_token)" || die "error: authentik refused the IdP service account's client_credentials token request"
+  use_auth Bearer jwt
+  api GET /users/current >/dev/null || die "error: the management API refused the IdP service account's token"
+  uid="$(api GET "/users?service_user=true" | jq -r --arg n "$SERVICE_USER" '[.[] | select(.name == $n)][0].id // empty')"
+  if [ -z "$uid" ]; then
+    body="$(jq -cn --arg n "$SERVICE_USER" '{name: $n, role: "admin", auto_groups: [], is_service_user: true}')"
+    uid="$(api POST /users "$body" | jq -er .id)"
+    log "created service user $SERVICE_USER"
+  fi
+  for tid in $(api GET "/users/${uid}/tokens" | jq -r --arg n "$SERVICE_USER" '.[] | select(.name == $n) | .id'); do
+    api DELETE "/users/${uid}/tokens/${tid}" >/dev/null
+  done
+  body="$(jq -cn --arg n "$SERVICE_USER" --argjson d "$PAT_DAYS" '{name: $n, expires_in: $d}')"
+  (umask 077; api POST "/users/${uid}/tokens" "$body" | jq -er .plain_token >"$PAT_FILE.tmp")
+  mv "$PAT_FILE.tmp" "$PAT_FILE"
+  PAT="$(tr -d '[:space:]' <"$PAT_FILE")"
+  use_auth Token PAT
+  log "created a PAT for service user $SERVICE_USER -> $PAT_FILE"
 }
 
 group_id() { # group_id <name> -> id or empty
