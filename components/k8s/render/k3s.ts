@@ -109,7 +109,7 @@ function nodeScript(role: "server" | "agent", version: string, config: string): 
     title: `k3s ${role} ${version}: config file, install only when the version (or an old flag-carrying unit) needs it`,
     source: "components/k8s/render/k3s.ts",
     logTag: `k3s-${role}`,
-    env: { K3S_ROLE: role, K3S_PINNED_VERSION: version, K3S_INSTALL_URL: K3S_INSTALL_URL, K3S_CONFIG_FILE: K3S_CONFIG_FILE, K3S_CONFIG: config },
+    env: { K3S_ROLE: role, K3S_PINNED_VERSION: version, K3S_INSTALL_URL: K3S_INSTALL_URL, K3S_CONFIG_FILE: K3S_CONFIG_FILE, K3S_SYSTEMD_DIR: "/etc/systemd/system", K3S_CONFIG: config },
     body: NODE_SCRIPT,
   });
 }

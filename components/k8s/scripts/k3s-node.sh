@@ -8,10 +8,11 @@
 # carries command-line flags from an older install (those would be appended to the file's).
 #
 # Environment (set above by the renderer): K3S_ROLE (server|agent), K3S_PINNED_VERSION,
-# K3S_INSTALL_URL, K3S_CONFIG (the YAML text), K3S_CONFIG_FILE. Secret (stdin): K3S_TOKEN; the
+# K3S_INSTALL_URL, K3S_CONFIG (the YAML text), K3S_CONFIG_FILE, K3S_SYSTEMD_DIR (where install.sh
+# writes the unit: its INSTALL_K3S_SYSTEMD_DIR default). Secret (stdin): K3S_TOKEN; the
 # installer keeps K3S_* variables in the unit's environment file (install.sh header).
 
-: "${K3S_ROLE:?}" "${K3S_PINNED_VERSION:?}" "${K3S_INSTALL_URL:?}" "${K3S_CONFIG:?}" "${K3S_CONFIG_FILE:?}"
+: "${K3S_ROLE:?}" "${K3S_PINNED_VERSION:?}" "${K3S_INSTALL_URL:?}" "${K3S_CONFIG:?}" "${K3S_CONFIG_FILE:?}" "${K3S_SYSTEMD_DIR:?}"
 if [ -z "${K3S_TOKEN:-}" ]; then
   log "K3S_TOKEN must be provided in the environment"
   exit 64
@@ -23,7 +24,7 @@ case "$K3S_ROLE" in
   agent) service=k3s-agent ;;
   *) die "K3S_ROLE must be server or agent, not $K3S_ROLE" ;;
 esac
-unit="/etc/systemd/system/${service}.service"
+unit="${K3S_SYSTEMD_DIR}/${service}.service"
 
 put "$K3S_CONFIG_FILE" 0600 root:root <<<"$K3S_CONFIG"
 
