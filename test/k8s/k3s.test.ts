@@ -2,6 +2,7 @@ import { parse } from "yaml";
 import { K3S_CONFIG_FILE, k3sAgentScript, k3sKubeconfigScript, k3sPrereqScript, k3sServerScript, rewriteKubeconfig } from "../../components/k8s/render/k3s";
 import { K3S_VERSION, NVIDIA_CONTAINER_TOOLKIT } from "../../components/k8s/render/versions";
 import { GPU_NODE_LABEL } from "../../components/k8s/render/ingress";
+import { ENSURE_CURL } from "../../components/remote/packages";
 
 const server = k3sServerScript({ serverAddress: "192.168.2.159", nodeLabels: { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value } });
 const agent = k3sAgentScript({ serverAddress: "192.168.2.159" });
@@ -27,6 +28,10 @@ describe("k3s scripts: flags in /etc/rancher/k3s/config.yaml", () => {
     expect(server).toContain(`K3S_PINNED_VERSION=${K3S_VERSION.replace("+", "+")}`);
     expect(server).toContain("K3S_ROLE=server");
     expect(server.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+  });
+  test("curl is guarded like every downloading script (components/remote/packages.ts ENSURE_CURL)", () => {
+    expect(server.indexOf(ENSURE_CURL)).toBeGreaterThan(0);
+    expect(server.indexOf(ENSURE_CURL)).toBeLessThan(server.indexOf("curl -sfL"));
   });
   test("no flag reaches the installer: it gets the role only", () => {
     expect(server).toContain('INSTALL_K3S_VERSION="$K3S_PINNED_VERSION" INSTALL_K3S_FORCE_RESTART=true sh "$installer" "$K3S_ROLE"');

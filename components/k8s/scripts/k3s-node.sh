@@ -47,7 +47,8 @@ if [ "$(installed_version)" = "$K3S_PINNED_VERSION" ] && [ -f "$unit" ] && ! uni
     systemctl start "$service"
   fi
 else
-  ensure_packages curl ca-certificates
+  # components/remote/packages.ts ENSURE_CURL (the same guard every downloading script uses)
+  command -v curl >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl ca-certificates >/dev/null; }
   installer="$(mktemp)"
   trap 'rm -f "$installer"' EXIT
   curl -sfL --retry 3 -o "$installer" "$K3S_INSTALL_URL"
