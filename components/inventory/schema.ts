@@ -348,6 +348,36 @@ export const KubernetesSchema = z.strictObject({
   phase: phaseGate,
   /** SSH login user on the nodes (overridable with config `homelab:sshUser`). Default `root`. */
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root"),
+  /**
+   * Adopt a running cluster instead of installing one: k3s is never installed, reconfigured or
+   * restarted for its flags, no join token is created (the cluster keeps its own), the kubeconfig
+   * is read from the server node on every `up`, and the listed Helm releases are imported
+   * (`<namespace>/<name>`) instead of installed next to the existing ones. Host prerequisites
+   * (open-iscsi, nfs-common, the NVIDIA toolkit) are still installed. Default: install k3s.
+   */
+  adopt: z
+    .strictObject({
+      /** Existing releases of the platform charts to import. Default: none. */
+      releases: z
+        .array(
+          z.strictObject({
+            /** Which platform chart the release is. */
+            chart: z.enum(["metallb", "ingress-nginx", "cert-manager", "longhorn", "nvidia-device-plugin"]),
+            /** Release name (`helm list -A`). Default: the chart name. */
+            name: dnsLabel.optional(),
+            /** Release namespace. Default: the chart's namespace in components/k8s/render/versions.ts. */
+            namespace: dnsLabel.optional(),
+          }),
+        )
+        .default([]),
+      /**
+       * false (first `up`): import the releases exactly as they run (every input ignored, so the
+       * import cannot fail on differing values). true (after the import): manage them, i.e. the next
+       * `up` upgrades them to the pinned chart and this program's values. Default false.
+       */
+      manageReleases: z.boolean().default(false),
+    })
+    .optional(),
   /** Cluster services and the phase they arrive at. Default: none. */
   platform: z
     .strictObject({

@@ -8,16 +8,18 @@
  * text, the command line or `environment` (sshd drops unlisted setenv variables, and the stock
  * sshd of sector7's bare-metal hosts would leave the scripts without a token: exit 64). The
  * install runs as root: directly for a root SSH user, else via `sudo -n --preserve-env=K3S_TOKEN`.
- * The kubeconfig is read back once (the read is replaced only when the install inputs
- * change), rewritten to the server address, and kept as a secret.
+ * Flags live in /etc/rancher/k3s/config.yaml (render/k3s.ts), so a changed flag restarts k3s.
+ * Host prerequisites (Longhorn's open-iscsi/nfs-common, the NVIDIA toolkit) run before k3s.
+ * An adopted cluster (`kubernetes.adopt`) gets the prerequisites and the kubeconfig read only.
+ * The kubeconfig is read back on every `up`, rewritten to the server address, and kept as a secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { K3S_VERSION } from "./render/versions";
-import { BundledComponent, k3sAgentScript, k3sServerScript, rewriteKubeconfig } from "./render/k3s";
-import { remoteScript, textHash } from "../remote/script";
+import { BundledComponent, k3sAgentScript, k3sPrereqScript, k3sServerScript, NodePrerequisites, rewriteKubeconfig } from "./render/k3s";
+import { remoteScript } from "../remote/script";
 
 /** How the program reaches the nodes over SSH. */
 export interface SshConnection {
@@ -39,6 +41,8 @@ export interface K3sNode {
   labels?: Record<string, string>;
   /** Resources that must exist before the install runs (e.g. the node's VmService). */
   dependsOn?: pulumi.Resource[];
+  /** Host packages to install first. Default none. */
+  prerequisites?: NodePrerequisites;
 }
 
 /** Arguments of {@link K3sCluster}. */
@@ -57,6 +61,10 @@ export interface K3sClusterArgs {
   disable?: BundledComponent[];
   /** Extra API certificate SANs. */
   extraTlsSans?: string[];
+  /** The cluster runs already (kubernetes.adopt): no install, no token; prerequisites and the kubeconfig read only. */
+  adopt?: boolean;
+  /** Trigger of the kubeconfig read. Default {@link everyRun} (a new read on every `up`). */
+  readTrigger?: string;
 }
 
 /** Name of the join token's variable in the install scripts' environment. */
@@ -96,7 +104,17 @@ export function sshConnectionFromConfig(defaultUser: string): SshConnection {
   return { user: cfg.get("sshUser") ?? defaultUser, ...(privateKey ? { privateKey } : {}) };
 }
 
-/** A k3s cluster over SSH and the Kubernetes provider for it. */
+/**
+ * The kubeconfig read's trigger: a new value on every program run, so the Command is replaced and
+ * the file read again on every `up` (k3s client certificates last 365 days and k3s renews them on
+ * a restart near expiry; a read that only followed the install inputs would keep serving the
+ * expired one). The provider is not replaced by a new read: see `clusterIdentifier` below.
+ */
+export function everyRun(): string {
+  return new Date().toISOString();
+}
+
+/** A k3s cluster over SSH (installed, or adopted as it runs) and the Kubernetes provider for it. */
 export class K3sCluster extends pulumi.ComponentResource {
   /** Provider for every Kubernetes resource of this cluster. */
   public readonly provider: k8s.Provider;
@@ -104,8 +122,10 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly kubeconfig: pulumi.Output<string>;
   /** API server address. */
   public readonly serverAddress: string;
-  /** Install commands, by node name. */
+  /** Install commands, by node name (none for an adopted cluster). */
   public readonly installs: Record<string, command.remote.Command> = {};
+  /** Host prerequisite commands, by node name. */
+  public readonly prerequisites: Record<string, command.remote.Command> = {};
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:k8s:K3sCluster", name, {}, opts);
@@ -116,9 +136,6 @@ export class K3sCluster extends pulumi.ComponentResource {
     if (new Set(names).size !== names.length) throw new Error(`K3sCluster ${name}: duplicate node names ${names.join(", ")}`);
     this.serverAddress = server.address;
 
-    // Protected: a new token would stop agents from (re)joining the running cluster.
-    const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this, protect: true });
-    const secretToken = pulumi.secret(token.result);
     const connection = (address: string): command.types.input.remote.ConnectionArgs => ({
       host: address,
       user: args.connection.user,
@@ -126,52 +143,78 @@ export class K3sCluster extends pulumi.ComponentResource {
       ...(args.connection.privateKey ? { privateKey: pulumi.secret(args.connection.privateKey) } : {}),
     });
 
-    const serverScript = k3sServerScript({
-      serverAddress: server.address,
-      version,
-      disable: args.disable,
-      extraTlsSans: args.extraTlsSans,
-      nodeLabels: server.labels,
-    });
-    // create = wrapScript(script, ["K3S_TOKEN"], { sudo: true }); the token only in the secret stdin.
-    const serverInstall = remoteScript(
-      `${name}-server-${server.name}`,
-      { connection: connection(server.address), script: serverScript, secrets: { [K3S_TOKEN_ENV]: secretToken }, sudo: true, triggers: [version] },
-      { parent: this, dependsOn: server.dependsOn },
-    );
-    this.installs[server.name] = serverInstall;
-
-    const agentInstalls = agents.map((a) => {
+    // Host prerequisites on every node, installed or adopted (Longhorn's iscsid, the NVIDIA toolkit).
+    const prereq = (n: K3sNode): pulumi.Resource[] => {
+      if (!n.prerequisites || (!n.prerequisites.longhorn && !n.prerequisites.nvidia)) return n.dependsOn ?? [];
       const cmd = remoteScript(
-        `${name}-agent-${a.name}`,
-        {
-          connection: connection(a.address),
-          script: k3sAgentScript({ serverAddress: server.address, version, nodeLabels: a.labels }),
-          secrets: { [K3S_TOKEN_ENV]: secretToken },
-          sudo: true,
-          triggers: [version, server.address],
-        },
-        { parent: this, dependsOn: [serverInstall, ...(a.dependsOn ?? [])] },
+        `${name}-prereqs-${n.name}`,
+        { connection: connection(n.address), script: k3sPrereqScript(n.prerequisites), sudo: true },
+        { parent: this, dependsOn: n.dependsOn },
       );
-      this.installs[a.name] = cmd;
-      return cmd;
-    });
+      this.prerequisites[n.name] = cmd;
+      return [cmd];
+    };
+    const serverReady = prereq(server);
+    const agentReady = agents.map(prereq);
 
-    // Read once; replaced (re-read) only when what the server was installed with changes.
+    let serverInstall: pulumi.Resource[] = [];
+    let agentInstalls: pulumi.Resource[] = [];
+    if (args.adopt) {
+      // Adopted: the cluster keeps its binary, flags and token; nothing here installs or restarts k3s.
+      agentInstalls = agentReady.flat();
+      serverInstall = serverReady;
+    } else {
+      // Protected: a new token would stop agents from (re)joining the running cluster.
+      const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this, protect: true });
+      const secretToken = pulumi.secret(token.result);
+      const serverScript = k3sServerScript({
+        serverAddress: server.address,
+        version,
+        disable: args.disable,
+        extraTlsSans: args.extraTlsSans,
+        nodeLabels: server.labels,
+      });
+      // create = wrapScript(script, ["K3S_TOKEN"], { sudo: true }); the token only in the secret stdin.
+      const install = remoteScript(
+        `${name}-server-${server.name}`,
+        { connection: connection(server.address), script: serverScript, secrets: { [K3S_TOKEN_ENV]: secretToken }, sudo: true, triggers: [version] },
+        { parent: this, dependsOn: serverReady },
+      );
+      this.installs[server.name] = install;
+      serverInstall = [install];
+      agentInstalls = agents.map((a, i) => {
+        const cmd = remoteScript(
+          `${name}-agent-${a.name}`,
+          {
+            connection: connection(a.address),
+            script: k3sAgentScript({ serverAddress: server.address, version, nodeLabels: a.labels }),
+            secrets: { [K3S_TOKEN_ENV]: secretToken },
+            sudo: true,
+            triggers: [version, server.address],
+          },
+          { parent: this, dependsOn: [install, ...agentReady[i]] },
+        );
+        this.installs[a.name] = cmd;
+        return cmd;
+      });
+    }
+
+    // Read on every run (everyRun), from the server node, installed or adopted.
     const read = new command.remote.Command(
       `${name}-kubeconfig`,
       {
         connection: connection(server.address),
         create: READ_KUBECONFIG,
-        triggers: [version, textHash(serverScript)],
+        triggers: [args.readTrigger ?? everyRun()],
       },
-      { parent: this, dependsOn: [serverInstall], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: serverInstall, additionalSecretOutputs: ["stdout"] },
     );
     this.kubeconfig = pulumi.secret(read.stdout.apply((s) => clusterKubeconfig(s, server.address, args.clusterName)));
 
     // clusterIdentifier: the provider is replaced only if this string changes, so a re-read
     // kubeconfig (e.g. rotated client certificate) is an in-place provider update and does
-    // not replace every Kubernetes resource of the stack.
+    // not replace every Kubernetes resource of the stack (pulumi-kubernetes DiffConfig: a
+    // kubeconfig change is a replacement only without a clusterIdentifier).
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       {

@@ -17,6 +17,7 @@ import {
   RecurringJob,
 } from "./render/ingress";
 import { k8sObjects } from "./objects";
+import type { AdoptableChart, AdoptedReleases } from "./sitePlan";
 
 /** Arguments of {@link MetalLbIngress}. */
 export interface MetalLbIngressArgs {
@@ -32,6 +33,31 @@ export interface MetalLbIngressArgs {
   longhorn?: { replicaCount: number; backupTarget?: string; recurringJobs?: RecurringJob[] };
   /** Deploy the NVIDIA device plugin (GPU nodes carry GPU_NODE_LABEL). Default false. */
   nvidia?: boolean;
+  /** Releases that exist already (kubernetes.adopt): imported, not installed. */
+  adopted?: AdoptedReleases;
+}
+
+/** Every input of a Release: what an import with manage=false ignores, so it matches whatever runs. */
+export const RELEASE_INPUTS: string[] = [
+  "allowNullValues", "atomic", "chart", "cleanupOnFail", "compat", "createNamespace", "dependencyUpdate", "description", "devel",
+  "disableCRDHooks", "disableOpenapiValidation", "disableWebhooks", "forceUpdate", "keyring", "lint", "manifest",
+  "maxHistory", "name", "namespace", "postrender", "recreatePods", "renderSubchartNotes", "replace", "repositoryOpts",
+  "resetValues", "resourceNames", "reuseValues", "skipAwait", "skipCrds", "takeOwnership", "timeout", "valueYamlFiles", "values",
+  "verify", "version", "waitForJobs",
+];
+
+/**
+ * Resource options that adopt an existing release: `import` of `<namespace>/<name>` (the ID
+ * pulumi-kubernetes' Release.Read parses on import, provider/pkg/provider/helm_release.go). The
+ * engine imports only while the resource is not in the state with that ID (pulumi
+ * pkg/resource/deploy/step_generator.go: isImport), and fails an import whose inputs differ from
+ * the live release ("inputs to import do not match the existing resource"), so the first `up`
+ * ignores every input; with `manage` the next `up` is an ordinary upgrade to our chart and values.
+ */
+export function adoptOptions(adopted: AdoptedReleases | undefined, key: AdoptableChart): pulumi.CustomResourceOptions {
+  const r = adopted?.releases[key];
+  if (!r) return {};
+  return { import: `${r.namespace}/${r.name}`, ...(adopted!.manage ? {} : { ignoreChanges: RELEASE_INPUTS }) };
 }
 
 /** Options every chart gets: pinned chart, wait for readiness, roll back a failed install. */
@@ -71,13 +97,23 @@ export class MetalLbIngress extends pulumi.ComponentResource {
     super("homelab:k8s:MetalLbIngress", name, {}, opts);
     const provider = args.provider;
     const base = { parent: this, provider };
+    const adopted = args.adopted;
+    // An adopted release keeps its name and namespace (a change of either would replace it).
+    const pin = (key: AdoptableChart): ChartPin => {
+      const r = adopted?.releases[key];
+      return r ? { ...CHARTS[key], namespace: r.namespace } : CHARTS[key];
+    };
+    const relArgs = (key: AdoptableChart, values: Record<string, unknown>, extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) => {
+      const r = adopted?.releases[key];
+      return releaseArgs(pin(key), values, { ...(r ? { name: r.name } : {}), ...extra });
+    };
 
     let poolObjects: pulumi.Resource[] = [];
     if (args.metallb) {
-      const release = new k8s.helm.v3.Release(`${name}-metallb`, releaseArgs(CHARTS.metallb, metallbValues()), base);
+      const release = new k8s.helm.v3.Release(`${name}-metallb`, relArgs("metallb", metallbValues()), { ...base, ...adoptOptions(adopted, "metallb") });
       this.releases.metallb = release;
       // The CRs need the chart's CRDs and its validating webhook: only after the release is ready.
-      poolObjects = k8sObjects(`${name}-metallb`, metallbL2Pool({ name: args.metallb.pool, namespace: CHARTS.metallb.namespace, ranges: args.metallb.ranges, reserved: args.metallb.reserved }), { ...base, dependsOn: [release] });
+      poolObjects = k8sObjects(`${name}-metallb`, metallbL2Pool({ name: args.metallb.pool, namespace: pin("metallb").namespace, ranges: args.metallb.ranges, reserved: args.metallb.reserved }), { ...base, dependsOn: [release] });
       this.ready.push(release, ...poolObjects);
     }
 
@@ -87,8 +123,8 @@ export class MetalLbIngress extends pulumi.ComponentResource {
       if (!args.metallb.ranges.some((r) => rangeContains(r, address))) throw new Error(`${name}: ingress address ${address} is outside the MetalLB pool ${args.metallb.pool}`);
       const release = new k8s.helm.v3.Release(
         `${name}-ingress-nginx`,
-        releaseArgs(CHARTS.ingressNginx, ingressNginxValues({ loadBalancerIP: address, pool: args.metallb.pool })),
-        { ...base, dependsOn: poolObjects },
+        relArgs("ingressNginx", ingressNginxValues({ loadBalancerIP: address, pool: args.metallb.pool })),
+        { ...base, dependsOn: poolObjects, ...adoptOptions(adopted, "ingressNginx") },
       );
       this.releases.ingressNginx = release;
       this.ingressAddress = address;
@@ -96,7 +132,7 @@ export class MetalLbIngress extends pulumi.ComponentResource {
     }
 
     if (args.certManager) {
-      const release = new k8s.helm.v3.Release(`${name}-cert-manager`, releaseArgs(CHARTS.certManager, certManagerValues()), base);
+      const release = new k8s.helm.v3.Release(`${name}-cert-manager`, relArgs("certManager", certManagerValues()), { ...base, ...adoptOptions(adopted, "certManager") });
       this.releases.certManager = release;
       const prefix = args.certManager.issuerPrefix ?? ISSUER_PREFIX;
       const issuers = k8sObjects(`${name}-issuer`, letsEncryptClusterIssuers({ email: args.certManager.email, prefix }), {
@@ -110,18 +146,24 @@ export class MetalLbIngress extends pulumi.ComponentResource {
     if (args.longhorn) {
       const release = new k8s.helm.v3.Release(
         `${name}-longhorn`,
-        releaseArgs(CHARTS.longhorn, longhornValues({ replicaCount: args.longhorn.replicaCount, backupTarget: args.longhorn.backupTarget })),
+        relArgs("longhorn", longhornValues({ replicaCount: args.longhorn.replicaCount, backupTarget: args.longhorn.backupTarget })),
         // Protected: the storage system owns every volume; uninstalling it must be deliberate.
-        { ...base, protect: true },
+        { ...base, protect: true, ...adoptOptions(adopted, "longhorn") },
       );
       this.releases.longhorn = release;
       this.storageClass = "longhorn";
-      const jobs = k8sObjects(`${name}-longhorn`, args.longhorn.recurringJobs ?? [], { ...base, dependsOn: [release] });
+      const jobs = k8sObjects(`${name}-longhorn`, (args.longhorn.recurringJobs ?? []).map((j) => ({ ...j, metadata: { ...j.metadata, namespace: pin("longhorn").namespace } })), { ...base, dependsOn: [release] });
       this.ready.push(release, ...jobs);
     }
 
     if (args.nvidia) {
-      const release = new k8s.helm.v3.Release(`${name}-nvidia-device-plugin`, releaseArgs(CHARTS.nvidiaDevicePlugin, nvidiaDevicePluginValues()), base);
+      // allowNullValues: the provider drops null values otherwise (helm_release.go mergeMaps/excludeNulls),
+      // and only a null deletes the chart's default affinity (Helm coalesces maps).
+      const release = new k8s.helm.v3.Release(
+        `${name}-nvidia-device-plugin`,
+        relArgs("nvidiaDevicePlugin", nvidiaDevicePluginValues(), { allowNullValues: true }),
+        { ...base, ...adoptOptions(adopted, "nvidiaDevicePlugin") },
+      );
       this.releases.nvidiaDevicePlugin = release;
       this.ready.push(release);
     }

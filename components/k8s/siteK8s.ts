@@ -22,6 +22,7 @@ export function k8sTier(ctx: SiteContext): Record<string, unknown> {
     server: node(plan.cluster.server),
     agents: plan.cluster.agents.map(node),
     connection: { user: sshUser, ...(d.sshPrivateKey ? { privateKey: d.sshPrivateKey } : {}) },
+    adopt: plan.cluster.adopt,
   });
   outputs.k3sServer = cluster.serverAddress;
   outputs.kubeconfig = cluster.kubeconfig;
@@ -35,6 +36,7 @@ export function k8sTier(ctx: SiteContext): Record<string, unknown> {
     certManager: p.certManager ? { email: d.acmeEmail } : undefined,
     longhorn: p.longhorn,
     nvidia: p.nvidia,
+    adopted: p.adopted,
   });
   const apps = new SiteApps(`${site.name}-apps`, {
     provider: cluster.provider,

@@ -13,7 +13,8 @@ import { activeApp, activeWithApp } from "../inventory/org";
 import { GPU_NODE_LABEL, longhornRecurringJobs, RecurringJob } from "./render/ingress";
 import { K8sObject } from "./render/common";
 import { AGENT_NAMES as AGENTS, AgentName as Agent } from "./render/apps";
-import { requirePinnedImage } from "./render/versions";
+import { CHARTS, requirePinnedImage } from "./render/versions";
+import type { NodePrerequisites } from "./render/k3s";
 
 /** A node to install k3s on. `vm` names the inventory service when the node is a VM. */
 export interface NodePlan {
@@ -21,6 +22,25 @@ export interface NodePlan {
   address: string;
   labels: Record<string, string>;
   vm?: string;
+  /** Host packages the node needs (Longhorn's iSCSI/NFS clients, the NVIDIA toolkit on GPU nodes). */
+  prerequisites: NodePrerequisites;
+}
+
+/** The platform charts a site may adopt, by their key in CHARTS. */
+export const ADOPTABLE_CHARTS = {
+  metallb: "metallb",
+  "ingress-nginx": "ingressNginx",
+  "cert-manager": "certManager",
+  longhorn: "longhorn",
+  "nvidia-device-plugin": "nvidiaDevicePlugin",
+} as const satisfies Record<string, keyof typeof CHARTS>;
+export type AdoptableChart = (typeof ADOPTABLE_CHARTS)[keyof typeof ADOPTABLE_CHARTS];
+
+/** Existing Helm releases to import, by chart key, and whether they are managed yet. */
+export interface AdoptedReleases {
+  releases: Partial<Record<AdoptableChart, { name: string; namespace: string }>>;
+  /** false: imported with every input ignored (first `up`); true: upgraded to this program's chart and values. */
+  manage: boolean;
 }
 
 export interface ClusterPlan {
@@ -29,6 +49,8 @@ export interface ClusterPlan {
   agents: NodePlan[];
   /** Default SSH login user (overridable with homelab:sshUser). */
   sshUser: string;
+  /** The cluster runs already: never install k3s or create a token; read its kubeconfig. */
+  adopt: boolean;
 }
 
 export interface PlatformPlan {
@@ -37,6 +59,8 @@ export interface PlatformPlan {
   certManager: boolean;
   longhorn: { replicaCount: number; backupTarget?: string; recurringJobs: RecurringJob[] };
   nvidia: boolean;
+  /** Existing releases the platform imports instead of installing (adopt mode). */
+  adopted?: AdoptedReleases;
 }
 
 /** kube-prometheus-stack without an inventory service: Grafana on a NodePort. */
@@ -187,22 +211,33 @@ export interface K8sPlanOptions {
   images?: unknown;
 }
 
-function nodesOf(site: Site): { server: NodePlan; agents: NodePlan[] } | undefined {
+function nodesOf(site: Site, prereq: (gpu: boolean) => NodePrerequisites): { server: NodePlan; agents: NodePlan[] } | undefined {
   const server = activeApp(site, "k3s-server");
   const guestNodes = [...site.services, ...site.deferred].some((s) => s.app?.kind === "k3s-server");
   if (guestNodes) {
     if (!server) return undefined;
     const agents = activeWithApp(site, "k3s-agent").sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-    const node = (s: ResolvedService): NodePlan => ({ name: s.name, address: s.ipv4!, labels: {}, vm: s.name });
+    const node = (s: ResolvedService): NodePlan => ({ name: s.name, address: s.ipv4!, labels: {}, vm: s.name, prerequisites: prereq(false) });
     return { server: node(server), agents: agents.map(node) };
   }
   const metal = site.hosts.filter((h) => h.kind === "baremetal");
   if (metal.length === 0) return undefined;
   const nodes = metal.map((h): NodePlan => {
     if (!h.address) throw new Error(`site ${site.name}: host ${h.name} has no address`);
-    return { name: h.name, address: h.address, labels: h.gpu ? { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value } : {} };
+    return { name: h.name, address: h.address, labels: h.gpu ? { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value } : {}, prerequisites: prereq(h.gpu) };
   });
   return { server: nodes[0], agents: nodes.slice(1) };
+}
+
+/** The adopt section's releases with their defaults (name = chart, namespace = the pin's). */
+export function adoptedReleases(adopt: { releases: { chart: keyof typeof ADOPTABLE_CHARTS; name?: string; namespace?: string }[]; manageReleases: boolean }): AdoptedReleases {
+  const releases: AdoptedReleases["releases"] = {};
+  for (const r of adopt.releases) {
+    const key = ADOPTABLE_CHARTS[r.chart];
+    if (releases[key]) throw new Error(`kubernetes.adopt.releases lists ${r.chart} twice`);
+    releases[key] = { name: r.name ?? CHARTS[key].chart, namespace: r.namespace ?? CHARTS[key].namespace };
+  }
+  return { releases, manage: adopt.manageReleases };
 }
 
 /** The Kubernetes layer of `site` at its phase (empty without a `kubernetes` section). */
@@ -212,12 +247,14 @@ export function k8sPlan(site: Site, opts: K8sPlanOptions = {}): K8sSitePlan {
   const k = site.inventory.kubernetes;
   if (!k) return plan;
   const phase = site.phase;
-  const nodes = phase >= k.phase ? nodesOf(site) : undefined;
+  const nvidiaActive = k.nvidiaPhase !== undefined && phase >= k.nvidiaPhase;
+  // Longhorn comes with the platform and needs iscsid on every node before its first volume.
+  const nodes = phase >= k.phase ? nodesOf(site, (gpu) => ({ longhorn: !!k.platform, nvidia: gpu && nvidiaActive })) : undefined;
   if (!nodes) {
     if (apps.length) throw new Error(`site ${site.name}: apps ${apps.map((a) => a.name).join(", ")} are active before the cluster (phase ${k.phase})`);
     return plan;
   }
-  plan.cluster = { name: site.name, server: nodes.server, agents: nodes.agents, sshUser: k.sshUser };
+  plan.cluster = { name: site.name, server: nodes.server, agents: nodes.agents, sshUser: k.sshUser, adopt: !!k.adopt };
   const p = k.platform;
   if (!p || phase < p.phase) {
     if (apps.length) throw new Error(`site ${site.name}: apps ${apps.map((a) => a.name).join(", ")} are active before the platform (phase ${p?.phase ?? "not set"})`);
@@ -237,7 +274,8 @@ export function k8sPlan(site: Site, opts: K8sPlanOptions = {}): K8sSitePlan {
       ...(opts.backupTarget ? { backupTarget: opts.backupTarget } : {}),
       recurringJobs: longhornServices ? backupJobs(k8sServices(site), opts.backupTarget) : longhornRecurringJobs({ backups: !!opts.backupTarget }),
     },
-    nvidia: k.nvidiaPhase !== undefined && phase >= k.nvidiaPhase && site.hosts.some((h) => h.gpu),
+    nvidia: nvidiaActive && site.hosts.some((h) => h.gpu),
+    ...(k.adopt ? { adopted: adoptedReleases(k.adopt) } : {}),
   };
   if (p.monitoring) plan.monitoring = { grafanaNodePort: p.monitoring.grafanaNodePort, prometheusStorage: `${p.monitoring.prometheusStorageGiB}Gi` };
   const w = k.agentWorkloads;

@@ -1,4 +1,5 @@
 import { APPFLOWY_SECRET_KEYS, appflowyManifests, appflowyUrls } from "../../components/k8s/render/appflowy";
+import { REDIS_ALPINE_USER } from "../../components/k8s/render/versions";
 import {
   heimdallManifests,
   n8nManifests,
@@ -210,5 +211,27 @@ describe("orion", () => {
     expect(() => agentWorkloadManifests({ ...base, vaporApi: { image: "ghcr.io/hwdao/vapor-api" } })).toThrow();
     expect(() => agentWorkloadManifests({ ...base, agents: { ...base.agents, devops: "d:latest" } })).toThrow();
     expect(() => agentWorkloadManifests({ ...base, agents: { ...base.agents, network: "localhost:5000/net" } })).toThrow();
+  });
+});
+
+describe("AppFlowy Redis runs as the image's redis user", () => {
+  // docker-library/redis alpine Dockerfiles (6.2 … 7.4): `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`;
+  // docker-entrypoint.sh: `if [ "$1" = 'redis-server' -a "$(id -u)" = '0' ]; then … exec gosu redis …` — gosu
+  // needs CAP_SETUID/CAP_SETGID, which `drop: [ALL]` removes, so a root start can never reach redis-server.
+  const redis = appflowy.find((o: any) => o.kind === "Deployment" && o.metadata.name === "appflowy-redis") as any;
+  const c = redis.spec.template.spec.containers[0];
+  test("uid/gid of the pinned alpine image, non-root, no capabilities", () => {
+    expect(REDIS_ALPINE_USER).toEqual({ uid: 999, gid: 1000 });
+    expect(c.image).toMatch(/^redis:7\.4\.\d+-alpine$/);
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+  });
+  test("the entrypoint would not step down (the start uid is not 0)", () => {
+    const uid = c.securityContext.runAsUser ?? redis.spec.template.spec.securityContext?.runAsUser ?? 0;
+    const dropsSetuid = c.securityContext.capabilities.drop.includes("ALL");
+    const entrypointNeedsGosu = uid === 0;
+    expect(entrypointNeedsGosu && dropsSetuid).toBe(false);
+  });
+  test("still valid against kubernetes-models", () => {
+    expect(failures([redis])).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { CHARTS, K3S_VERSION, APPFLOWY_IMAGES, APP_IMAGES, requirePinnedImage } 
 import { APPFLOWY_SECRET_KEYS } from "../../components/k8s/render/appflowy";
 import { clusterKubeconfig } from "../../components/k8s/k3sCluster";
 import { failures, imagesOf } from "./validate";
+import { committedInventory } from "../helpers/inventory";
 import { manifestsOf, releasesOf, render, typeToGvk } from "./render";
 
 const byType = (r: RenderResult, type: string) => r.resources.filter((x) => x.type === type);
@@ -20,50 +21,77 @@ describe("sector7 plan (committed phase 6)", () => {
     r = await render("sector7");
   }, 60000);
 
-  test("k3s: server on aurora with GPU label, agent on optiplex, pinned version, token only in the secret stdin", () => {
-    const server = one(r, "sector7-k3s-server-aurora");
-    const agent = one(r, "sector7-k3s-agent-optiplex");
+  test("adopted cluster: no k3s install, no token; prerequisites on both nodes; kubeconfig read from aurora", () => {
+    // Seed 003 phase 1 keeps the running cluster: nothing may install k3s or create a join token.
+    expect(r.resources.filter((x) => /^sector7-k3s-(server|agent)-/.test(x.name) || x.name === "sector7-k3s-token")).toEqual([]);
+    expect(byType(r, "random:index/randomPassword:RandomPassword").filter((x) => x.name.includes("k3s"))).toEqual([]);
+    const aurora = one(r, "sector7-k3s-prereqs-aurora");
+    const optiplex = one(r, "sector7-k3s-prereqs-optiplex");
+    expect(aurora.inputs.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(aurora.inputs.create).toContain("LONGHORN=1");
+    expect(aurora.inputs.create).toContain("NVIDIA=1");
+    expect(optiplex.inputs.create).toContain("LONGHORN=1");
+    expect(optiplex.inputs.create).toContain("NVIDIA=0");
+    const read = one(r, "sector7-k3s-kubeconfig");
+    expect(read.inputs.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(read.dependencies).toContain(aurora.urn);
+    const provider = one(r, "sector7-k3s-k8s");
+    expect(provider.inputs).toMatchObject({ kubeconfig: "[secret]", clusterIdentifier: "k3s/sector7/192.168.2.159" });
+    expect(provider.dependencies).toEqual(expect.arrayContaining([read.urn, optiplex.urn]));
+  });
+
+  test("kubeconfig is re-read on every run (a new trigger each render) under a fixed cluster identity", async () => {
+    const read = one(r, "sector7-k3s-kubeconfig");
+    expect(read.inputs.environment).toBeUndefined();
+    expect(read.inputs.stdin).toBeUndefined();
+    const [first] = read.inputs.triggers as string[];
+    await new Promise((res) => setTimeout(res, 5));
+    const again = await render("sector7", { phase: 6 });
+    const [second] = one(again, "sector7-k3s-kubeconfig").inputs.triggers as string[];
+    // Before: triggers = [version, install script hash], equal across runs, so a renewed client
+    // certificate was never read again. Now every run replaces the read (not the provider).
+    expect(second).not.toBe(first);
+    expect(one(again, "sector7-k3s-k8s").inputs.clusterIdentifier).toBe(one(r, "sector7-k3s-k8s").inputs.clusterIdentifier);
+  }, 60000);
+
+  test("adopted releases keep the seed's name and namespace; the others are installed", () => {
+    const rel = Object.fromEntries(releasesOf(r.resources).map((x) => [x.chart, x]));
+    expect(rel["cert-manager"]).toMatchObject({ name: "cert-manager", namespace: "cert-manager" });
+    expect(rel["ingress-nginx"]).toMatchObject({ name: "ingress-nginx", namespace: "ingress-nginx" });
+  });
+
+  test("without adopt (a fresh site): k3s installed with its config file, token only in the secret stdin", async () => {
+    const inv = committedInventory("sector7");
+    delete inv.kubernetes.adopt;
+    const f = await render("sector7", { config: { "homelab:inventory": JSON.stringify(inv) } });
+    const server = one(f, "sector7-k3s-server-aurora");
+    const agent = one(f, "sector7-k3s-agent-optiplex");
     expect(server.inputs.connection).toMatchObject({ host: "192.168.2.159" });
     expect(agent.inputs.connection).toMatchObject({ host: "192.168.2.231" });
-    expect(server.inputs.create).toContain(`K3S_PINNED_VERSION='${K3S_VERSION}'`);
-    expect(server.inputs.create).toContain("'--node-label=nvidia.com/gpu.present=true'");
-    expect(agent.inputs.create).toContain("export K3S_URL='https://192.168.2.159:6443'");
+    expect(server.inputs.create).toContain(`K3S_PINNED_VERSION=${K3S_VERSION}`);
+    expect(server.inputs.create).toContain('- "nvidia.com/gpu.present=true"');
+    expect(agent.inputs.create).toContain('server: "https://192.168.2.159:6443"');
     expect(agent.inputs.create).not.toContain("nvidia.com/gpu.present");
-    const token = one(r, "sector7-k3s-token");
+    expect(server.dependencies).toContain(one(f, "sector7-k3s-prereqs-aurora").urn);
+    expect(agent.dependencies).toEqual(expect.arrayContaining([server.urn, one(f, "sector7-k3s-prereqs-optiplex").urn]));
+    const token = one(f, "sector7-k3s-token");
     for (const cmd of [server, agent]) {
-      // create = the wrapper around the readable script; the token travels only in stdin.
       expect(cmd.inputs.create).toContain("# secrets (K3S_TOKEN) arrive on stdin");
       expect(cmd.inputs.create).toContain('sudo -n --preserve-env=K3S_TOKEN bash "$script" </dev/null');
       expect(cmd.inputs.stdin).toBe("[secret]");
       expect(cmd.inputs.environment).toBeUndefined();
-      expect(cmd.props.environment).toBeUndefined();
       const stdin = String(cmd.props.stdin);
       expect(stdin).toMatch(/^K3S_TOKEN=[A-Za-z0-9+/=]+\n$/);
       const tokenValue = Buffer.from(stdin.slice("K3S_TOKEN=".length).trim(), "base64").toString("utf8");
       expect(tokenValue).toMatch(/^mock-/);
       const { stdin: _s, ...rest } = cmd.props;
       expect(JSON.stringify(rest)).not.toContain(tokenValue);
-      expect(JSON.stringify(cmd.inputs)).not.toContain(tokenValue);
       expect(cmd.dependencies).toContain(token.urn);
     }
-    expect(agent.dependencies).toContain(server.urn);
-    // No prep Command touching sshd (AcceptEnv) anywhere.
-    expect(r.resources.filter((x) => x.type === "command:remote:Command" && /acceptenv/i.test(x.name))).toEqual([]);
-  });
-
-  test("kubeconfig read is stable (triggers = install inputs) and the provider has a fixed cluster identity", () => {
-    const read = one(r, "sector7-k3s-kubeconfig");
-    const server = one(r, "sector7-k3s-server-aurora");
-    expect(read.inputs.environment).toBeUndefined();
-    expect(read.inputs.stdin).toBeUndefined();
-    // [version, sha256 of the server script] — the same hash that triggers the install.
-    expect(read.inputs.triggers).toEqual([K3S_VERSION, (server.inputs.triggers as string[])[0]]);
     expect(server.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), K3S_VERSION]);
-    const provider = one(r, "sector7-k3s-k8s");
-    expect(provider.type).toBe("pulumi:providers:kubernetes");
-    expect(provider.inputs).toMatchObject({ kubeconfig: "[secret]", clusterIdentifier: "k3s/sector7/192.168.2.159" });
-    expect(provider.dependencies).toEqual(expect.arrayContaining([read.urn, one(r, "sector7-k3s-agent-optiplex").urn]));
-  });
+    expect(one(f, "sector7-k3s-kubeconfig").dependencies).toContain(server.urn);
+    expect(f.resources.filter((x) => x.type === "command:remote:Command" && /acceptenv/i.test(x.name))).toEqual([]);
+  }, 60000);
 
   test("MetalLB pool + L2 advertisement after the chart; ingress-nginx asks for 192.168.2.200", () => {
     const pool = one(r, "sector7-platform-metallb-ipaddresspool-sector7-pool");
@@ -90,7 +118,10 @@ describe("sector7 plan (committed phase 6)", () => {
     expect(expectPinned("ingressNginx").values).toMatchObject({ controller: { service: { type: "LoadBalancer" }, ingressClassResource: { name: "nginx", default: true } } });
     expect(expectPinned("certManager").values).toMatchObject({ crds: { enabled: true } });
     expect(expectPinned("longhorn").values).toMatchObject({ persistence: { defaultClass: true, defaultClassReplicaCount: 2 } });
-    expect(expectPinned("nvidiaDevicePlugin").values).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { "nvidia.com/gpu.present": "true" } });
+    const nvidia = expectPinned("nvidiaDevicePlugin");
+    expect(nvidia.values).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { "nvidia.com/gpu.present": "true" }, affinity: null });
+    // Without allowNullValues the provider strips the null before Helm sees it (helm_release.go excludeNulls).
+    expect(nvidia.allowNullValues).toBe(true);
     const kps = expectPinned("kubePrometheusStack");
     expect(kps.values).toMatchObject({
       grafana: { admin: { existingSecret: "grafana-admin" }, ingress: { hosts: ["grafana.sector7.helloworlddao.com"] } },
@@ -225,11 +256,15 @@ describe("orion", () => {
     for (const id of [600, 601, 602, 603]) expect(vms[id]).toBeDefined();
     const server = one(r, "orion-k3s-server-k3s-master");
     expect(server.inputs.connection).toMatchObject({ host: "192.168.100.60", user: "debian" });
-    expect(server.dependencies).toContain(vms[600].urn);
+    const prereq = one(r, "orion-k3s-prereqs-k3s-master");
+    expect(prereq.dependencies).toContain(vms[600].urn);
+    expect(prereq.inputs.create).toContain("LONGHORN=1");
+    expect(server.dependencies).toContain(prereq.urn);
     for (const [i, id] of [[1, 601], [2, 602], [3, 603]] as const) {
       const agent = one(r, `orion-k3s-agent-k3s-worker-${i}`);
       expect(agent.inputs.connection).toMatchObject({ host: `192.168.100.6${i}` });
-      expect(agent.dependencies).toEqual(expect.arrayContaining([vms[id].urn, server.urn]));
+      expect(agent.dependencies).toEqual(expect.arrayContaining([one(r, `orion-k3s-prereqs-k3s-worker-${i}`).urn, server.urn]));
+      expect(one(r, `orion-k3s-prereqs-k3s-worker-${i}`).dependencies).toContain(vms[id].urn);
       expect(agent.inputs.environment).toBeUndefined();
       expect(agent.inputs.stdin).toBe("[secret]");
       expect(agent.inputs.create).toContain('sudo -n --preserve-env=K3S_TOKEN bash "$script" </dev/null');

@@ -1,35 +1,64 @@
 import { parse } from "yaml";
-import { k3sAgentScript, k3sKubeconfigScript, k3sServerScript, rewriteKubeconfig } from "../../components/k8s/render/k3s";
-import { K3S_VERSION } from "../../components/k8s/render/versions";
+import { K3S_CONFIG_FILE, k3sAgentScript, k3sKubeconfigScript, k3sPrereqScript, k3sServerScript, rewriteKubeconfig } from "../../components/k8s/render/k3s";
+import { K3S_VERSION, NVIDIA_CONTAINER_TOOLKIT } from "../../components/k8s/render/versions";
 import { GPU_NODE_LABEL } from "../../components/k8s/render/ingress";
+import { ENSURE_CURL } from "../../components/remote/packages";
 
 const server = k3sServerScript({ serverAddress: "192.168.2.159", nodeLabels: { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value } });
 const agent = k3sAgentScript({ serverAddress: "192.168.2.159" });
 
-describe("k3s scripts", () => {
-  test("server script pins the version and carries the flags", () => {
-    expect(server).toContain(`K3S_PINNED_VERSION='${K3S_VERSION}'`);
-    expect(server).toContain('INSTALL_K3S_VERSION="${K3S_PINNED_VERSION}"');
-    for (const f of ["'--disable' 'servicelb'", "'--disable' 'traefik'", "'--tls-san' '192.168.2.159'", "'--write-kubeconfig-mode' '600'", "'--node-label=nvidia.com/gpu.present=true'"]) {
-      expect(server.replace(/ \\\n  /g, " ")).toContain(f);
-    }
+/** The YAML the script puts into /etc/rancher/k3s/config.yaml (its K3S_CONFIG assignment, shell-unquoted). */
+function configOf(script: string): any {
+  const m = /^K3S_CONFIG='([^']*)'$/m.exec(script.replace(/'\\''/g, "\u0000"));
+  if (!m) throw new Error("no K3S_CONFIG assignment");
+  return parse(m[1].replace(/\u0000/g, "'"));
+}
+
+describe("k3s scripts: flags in /etc/rancher/k3s/config.yaml", () => {
+  test("server config carries the flags as k3s config keys (long flag names; lists repeat the flag)", () => {
+    // k3s pkg/configfilearg/parser.go (readConfigFile): key -> --key, a list -> the flag once per item;
+    // defaultparser.go: DefaultConfig /etc/rancher/k3s/config.yaml.
+    expect(K3S_CONFIG_FILE).toBe("/etc/rancher/k3s/config.yaml");
+    expect(configOf(server)).toEqual({
+      disable: ["servicelb", "traefik"],
+      "node-label": ["nvidia.com/gpu.present=true"],
+      "tls-san": ["192.168.2.159"],
+      "write-kubeconfig-mode": "0600",
+    });
+    expect(server).toContain(`K3S_PINNED_VERSION=${K3S_VERSION.replace("+", "+")}`);
+    expect(server).toContain("K3S_ROLE=server");
     expect(server.startsWith("#!/usr/bin/env bash\n")).toBe(true);
   });
-  test("agent script joins the server over 6443", () => {
-    expect(agent).toContain("export K3S_URL='https://192.168.2.159:6443'");
-    expect(agent).toContain("'agent'");
-    expect(agent).toContain("K3S_SERVICE='k3s-agent'");
+  test("curl is guarded like every downloading script (components/remote/packages.ts ENSURE_CURL)", () => {
+    expect(server.indexOf(ENSURE_CURL)).toBeGreaterThan(0);
+    expect(server.indexOf(ENSURE_CURL)).toBeLessThan(server.indexOf("curl -sfL"));
   });
-  test("token is read from the environment, never inlined", () => {
+  test("no flag reaches the installer: it gets the role only", () => {
+    expect(server).toContain('INSTALL_K3S_VERSION="$K3S_PINNED_VERSION" INSTALL_K3S_FORCE_RESTART=true sh "$installer" "$K3S_ROLE"');
+    expect(server).not.toMatch(/--tls-san|--disable|--node-label/);
+  });
+  test("a changed flag changes only the config text, and the script restarts k3s on a changed config", () => {
+    const more = k3sServerScript({ serverAddress: "192.168.2.159", extraTlsSans: ["k3s.example.org"], disable: ["traefik"] });
+    expect(configOf(more)).toMatchObject({ "tls-san": ["192.168.2.159", "k3s.example.org"], disable: ["traefik"] });
+    expect(server).toMatch(/if changed; then\n\s+log "\$K3S_CONFIG_FILE changed: restarting \$service"\n\s+systemctl restart "\$service"/);
+    // The old script exited before looking at its flags whenever the pinned version ran.
+    expect(server).not.toContain("exit 0");
+  });
+  test("agent config names the server; no K3S_URL export needed", () => {
+    expect(configOf(agent)).toEqual({ server: "https://192.168.2.159:6443" });
+    expect(configOf(k3sAgentScript({ serverAddress: "fd00::10", nodeLabels: { "homelab/role": "worker" } }))).toEqual({
+      "node-label": ["homelab/role=worker"],
+      server: "https://[fd00::10]:6443",
+    });
+    expect(agent).toContain("K3S_ROLE=agent");
+  });
+  test("token is read from the environment, never inlined or written to the config", () => {
     for (const s of [server, agent]) {
       expect(s).toContain('if [ -z "${K3S_TOKEN:-}" ]');
       expect(s).not.toMatch(/K3S_TOKEN=['"]?[A-Za-z0-9]/);
       expect(s).not.toMatch(/--token/);
+      expect(Object.keys(configOf(s))).not.toContain("token");
     }
-  });
-  test("idempotent: exits early when the pinned version is installed and active", () => {
-    expect(server).toMatch(/grep -F "k3s version \$\{K3S_PINNED_VERSION\} "/);
-    expect(server).toContain("exit 0");
   });
   test("deterministic", () => {
     expect(k3sServerScript({ serverAddress: "192.168.2.159", nodeLabels: { [GPU_NODE_LABEL.key]: "true" } })).toBe(server);
@@ -44,6 +73,33 @@ describe("k3s scripts", () => {
     const s = k3sKubeconfigScript({ serverAddress: "192.168.2.159" });
     expect(s).toContain("/etc/rancher/k3s/k3s.yaml");
     expect(s).toContain("https://192.168.2.159:6443");
+  });
+});
+
+describe("host prerequisites", () => {
+  const longhornOnly = k3sPrereqScript({ longhorn: true, nvidia: false });
+  const gpu = k3sPrereqScript({ longhorn: true, nvidia: true });
+  test("Longhorn nodes get open-iscsi (iscsid running) and nfs-common", () => {
+    // Longhorn's node requirements (longhorn/longhorn v1.12.1 docs, "Installation Requirements"):
+    // open-iscsi with iscsid running on every node; an NFSv4 client for RWX volumes and NFS backup targets.
+    expect(longhornOnly).toContain("LONGHORN=1");
+    expect(longhornOnly).toContain("ensure_packages open-iscsi nfs-common");
+    expect(longhornOnly).toContain("systemctl enable --now iscsid");
+    expect(longhornOnly).toContain("NVIDIA=0");
+    expect(longhornOnly).not.toContain("NVIDIA_TOOLKIT_VERSION=");
+  });
+  test("GPU nodes get the pinned NVIDIA toolkit from the key-checked repository and restart k3s after it", () => {
+    const t = NVIDIA_CONTAINER_TOOLKIT;
+    expect(gpu).toContain(`NVIDIA_TOOLKIT_VERSION=${t.version}`);
+    expect(gpu).toContain(`NVIDIA_KEY_FINGERPRINT=${t.keyFingerprint}`);
+    expect(t.keyFingerprint).toMatch(/^[0-9A-F]{40}$/);
+    expect(t.keyFingerprint.endsWith("DDCAE044F796ECB0")).toBe(true);
+    for (const p of ["nvidia-container-toolkit", "nvidia-container-toolkit-base", "libnvidia-container-tools", "libnvidia-container1"]) {
+      expect(gpu).toContain(`"${p}=$NVIDIA_TOOLKIT_VERSION"`);
+    }
+    expect(gpu).toContain('deb [signed-by=$NVIDIA_KEYRING] $NVIDIA_REPO_BASE/$(dpkg --print-architecture) /');
+    // k3s pkg/agent/containerd/nvidia.go: nvidia-container-runtime is looked up on PATH at start.
+    expect(gpu).toMatch(/for service in k3s k3s-agent; do[\s\S]*systemctl restart "\$service"/);
   });
 });
 

@@ -79,7 +79,8 @@ describe("longhorn / nvidia / monitoring", () => {
   });
   test("nvidia device plugin: runtime class, node selector, no NFD-only affinity", () => {
     const v = nvidiaDevicePluginValues() as Record<string, unknown>;
-    expect(v).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { "nvidia.com/gpu.present": "true" }, affinity: {} });
+    expect(v).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { "nvidia.com/gpu.present": "true" } });
+    expect(v.affinity).toBeNull();
     expect(failures([nvidiaRuntimeClass()])).toEqual([]);
   });
   test("kube-prometheus-stack values", () => {
@@ -106,5 +107,60 @@ describe("versions", () => {
     expect(requirePinnedImage("ghcr.io/acme/agent:1.2.3")).toBe("ghcr.io/acme/agent:1.2.3");
     expect(requirePinnedImage(`registry:5000/acme/agent@sha256:${"a".repeat(64)}`)).toContain("@sha256");
     for (const bad of ["n8nio/n8n", "n8nio/n8n:latest", "registry:5000/acme/agent", "", "a b:1"]) expect(() => requirePinnedImage(bad)).toThrow();
+  });
+});
+
+/**
+ * The chart's default affinity (NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin/values.yaml:
+ * a required nodeAffinity on the NFD labels feature.node.kubernetes.io/pci-10de.present and
+ * cpu-model.vendor_id; newer chart versions add nvidia.com/gpu.present as a third term), and the
+ * DaemonSet template renders it with `{{- with .Values.affinity }}`.
+ */
+const CHART_DEFAULTS = {
+  nodeSelector: {},
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }] },
+          { matchExpressions: [{ key: "feature.node.kubernetes.io/cpu-model.vendor_id", operator: "In", values: ["NVIDIA"] }] },
+        ],
+      },
+    },
+  },
+};
+
+/**
+ * Helm's value coalescing (helm pkg/chartutil/coalesce.go, coalesceTablesFullKey): user maps are
+ * merged into the chart's key by key, a user null deletes the chart's key, anything else wins.
+ */
+function helmCoalesce(user: Record<string, any>, chart: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...chart };
+  for (const [k, v] of Object.entries(user)) {
+    if (v === null) delete out[k];
+    else if (v && typeof v === "object" && !Array.isArray(v) && out[k] && typeof out[k] === "object" && !Array.isArray(out[k])) out[k] = helmCoalesce(v, out[k]);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** pulumi-kubernetes helm_release.go getValues/mergeMaps: nulls are dropped unless allowNullValues. */
+function providerValues(values: Record<string, any>, allowNullValues: boolean): Record<string, any> {
+  if (allowNullValues) return values;
+  const strip = (v: any): any => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, strip(x)])) : v);
+  return strip(values);
+}
+
+describe("nvidia-device-plugin affinity through the provider and Helm", () => {
+  test("the old `affinity: {}` keeps the chart's NFD affinity (the plugin never schedules without NFD)", () => {
+    expect(helmCoalesce(providerValues({ affinity: {} }, false), CHART_DEFAULTS).affinity).toEqual(CHART_DEFAULTS.affinity);
+  });
+  test("null without allowNullValues is dropped by the provider: the default stays", () => {
+    expect(helmCoalesce(providerValues({ affinity: null }, false), CHART_DEFAULTS).affinity).toEqual(CHART_DEFAULTS.affinity);
+  });
+  test("our values with allowNullValues delete it and select the GPU label", () => {
+    const v = helmCoalesce(providerValues(nvidiaDevicePluginValues() as Record<string, any>, true), CHART_DEFAULTS);
+    expect(v.affinity).toBeUndefined();
+    expect(v.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
   });
 });

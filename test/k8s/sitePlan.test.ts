@@ -18,9 +18,10 @@ describe("k8sPlan: bare-metal nodes (sector7)", () => {
     const p = k8sPlan(site("sector7", 2));
     expect(p.cluster).toEqual({
       name: "sector7",
-      server: { name: "aurora", address: "192.168.2.159", labels: { "nvidia.com/gpu.present": "true" } },
-      agents: [{ name: "optiplex", address: "192.168.2.231", labels: {} }],
+      server: { name: "aurora", address: "192.168.2.159", labels: { "nvidia.com/gpu.present": "true" }, prerequisites: { longhorn: true, nvidia: false } },
+      agents: [{ name: "optiplex", address: "192.168.2.231", labels: {}, prerequisites: { longhorn: true, nvidia: false } }],
       sshUser: "root",
+      adopt: true,
     });
     expect(p.platform).toMatchObject({
       metallb: { pool: "sector7-pool", ranges: ["192.168.2.200-192.168.2.220"], reserved: ["192.168.2.1", "192.168.2.159", "192.168.2.231", "192.168.2.106"] },
@@ -31,8 +32,26 @@ describe("k8sPlan: bare-metal nodes (sector7)", () => {
     });
     expect(p.apps).toEqual([]);
   });
-  test("phase 3 NVIDIA; phase 4 four apps; 5 appflowy; 6 grafana", () => {
+  test("adopt: the seed's cert-manager and ingress-nginx are imported, unmanaged until manageReleases", () => {
+    expect(k8sPlan(site("sector7", 2)).platform!.adopted).toEqual({
+      releases: { certManager: { name: "cert-manager", namespace: "cert-manager" }, ingressNginx: { name: "ingress-nginx", namespace: "ingress-nginx" } },
+      manage: false,
+    });
+    const inv = inventory("sector7");
+    inv.kubernetes.adopt = { releases: [{ chart: "cert-manager", name: "cm", namespace: "infra" }], manageReleases: true };
+    expect(k8sPlan(loadInventory("sector7", inv, 2)).platform!.adopted).toEqual({ releases: { certManager: { name: "cm", namespace: "infra" } }, manage: true });
+    inv.kubernetes.adopt.releases.push({ chart: "cert-manager" });
+    expect(() => k8sPlan(loadInventory("sector7", inv, 2))).toThrow(/cert-manager twice/);
+    delete inv.kubernetes.adopt;
+    const installed = k8sPlan(loadInventory("sector7", inv, 2));
+    expect(installed.cluster!.adopt).toBe(false);
+    expect(installed.platform!.adopted).toBeUndefined();
+  });
+  test("phase 3 NVIDIA (and the toolkit on the GPU node only); phase 4 four apps; 5 appflowy; 6 grafana", () => {
     expect(k8sPlan(site("sector7", 3)).platform!.nvidia).toBe(true);
+    const c3 = k8sPlan(site("sector7", 3)).cluster!;
+    expect(c3.server.prerequisites).toEqual({ longhorn: true, nvidia: true });
+    expect(c3.agents[0].prerequisites).toEqual({ longhorn: true, nvidia: false });
     expect(k8sPlan(site("sector7", 4)).apps.map((a) => a.name)).toEqual(["heimdall", "postgres", "n8n", "nocodb"]);
     expect(k8sPlan(site("sector7", 5)).apps.map((a) => a.name)).toContain("appflowy");
     const p6 = k8sPlan(site("sector7", 6));
@@ -74,7 +93,8 @@ describe("longhorn backups", () => {
 describe("k8sPlan: k3s-server/k3s-agent guests (orion)", () => {
   test("phase 1-4: cluster on the k3s VMs only", () => {
     const p = k8sPlan(site("orion", 2));
-    expect(p.cluster!.server).toEqual({ name: "k3s-master", address: "192.168.100.60", labels: {}, vm: "k3s-master" });
+    expect(p.cluster!.server).toEqual({ name: "k3s-master", address: "192.168.100.60", labels: {}, vm: "k3s-master", prerequisites: { longhorn: true, nvidia: false } });
+    expect(p.cluster!.adopt).toBe(false);
     expect(p.cluster!.agents.map((a) => a.address)).toEqual(["192.168.100.61", "192.168.100.62", "192.168.100.63"]);
     expect(p.platform).toBeUndefined();
     expect(p.agentWorkloads).toBeUndefined();

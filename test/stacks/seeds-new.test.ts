@@ -39,7 +39,7 @@ const SEEDS: Record<string, Row[]> = {
     ["docker", "vm", "ryzen9", 203, "10.0.40.10", 8, 16 * GiB, 200, 3, "docker-host"],
     ["coolify", "vm", "ryzen9", 204, "10.0.40.11", 4, 8 * GiB, 100, 3, "coolify"],
   ],
-  // Seed 004 gives no sizes or VMIDs: VMID = third octet × 100 + fourth octet (decision 76), sizes are decisions.
+  // Seed 004 gives no sizes or VMIDs: VMID = third octet × 100 + fourth octet (decision 72), sizes are decisions.
   "hx310-db": [
     ["opnsense", "native", null, null, "192.168.200.1", null, null, null, 0, "opnsense"],
     ["unraid-nas", "native", null, null, "192.168.130.10", null, null, null, 0, "unraid-nas"],

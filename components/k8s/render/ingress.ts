@@ -180,14 +180,16 @@ export function longhornRecurringJobs(args: RecurringJobArgs = {}): RecurringJob
 
 /**
  * NVIDIA device plugin values (0.19.3). The chart's default affinity requires Node Feature
- * Discovery labels; without NFD it would never schedule, so affinity is cleared and a plain
- * nodeSelector on GPU_NODE_LABEL is used, and the plugin runs under the nvidia RuntimeClass.
+ * Discovery labels; it is deleted (`affinity: null`: Helm coalesces user values into the chart's
+ * map by map, so `{}` would keep the default and only null removes a key; the Release needs
+ * `allowNullValues` to pass the null on) and a plain nodeSelector on GPU_NODE_LABEL is used,
+ * and the plugin runs under the nvidia RuntimeClass.
  */
 export function nvidiaDevicePluginValues(args: { nodeSelector?: Record<string, string> } = {}): Record<string, unknown> {
   return {
     runtimeClassName: NVIDIA_RUNTIME_CLASS,
     nodeSelector: args.nodeSelector ?? { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value },
-    affinity: {},
+    affinity: null,
     gfd: { enabled: false },
     nfd: { enabled: false },
   };

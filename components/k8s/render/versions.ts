@@ -30,6 +30,34 @@ export const K3S_VERSION = "v1.34.2+k3s1";
 /** Upstream installer script (the version it installs is pinned by INSTALL_K3S_VERSION). */
 export const K3S_INSTALL_URL = "https://get.k3s.io";
 
+/**
+ * NVIDIA container toolkit on GPU nodes (k3s registers the `nvidia` runtime only when
+ * nvidia-container-runtime is on PATH at start: k3s pkg/agent/containerd/nvidia.go).
+ * Repository layout, keyring path and the four packages pinned to one version follow NVIDIA's
+ * install guide (docs.nvidia.com/datacenter/cloud-native/container-toolkit, "Installing with Apt":
+ * `deb [signed-by=…] https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /`).
+ * Key fingerprint: the primary key of https://nvidia.github.io/libnvidia-container/gpgkey
+ * (apt reports it as NO_PUBKEY DDCAE044F796ECB0 when missing). Version 1.18.1-1 is the
+ * release the guide's "export NVIDIA_CONTAINER_TOOLKIT_VERSION=" step shows in the copies read
+ * here (docs/research/k8s.md); check `apt-cache policy nvidia-container-toolkit` before bumping.
+ */
+export const NVIDIA_CONTAINER_TOOLKIT = {
+  version: "1.18.1-1",
+  keyUrl: "https://nvidia.github.io/libnvidia-container/gpgkey",
+  keyFingerprint: "C95B321B61E88C1809C4F759DDCAE044F796ECB0",
+  repoBase: "https://nvidia.github.io/libnvidia-container/stable/deb",
+  keyring: "/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg",
+  list: "/etc/apt/sources.list.d/nvidia-container-toolkit.list",
+} as const;
+
+/**
+ * The official redis image's `redis` user (docker-library/redis, alpine variants 6.2 through
+ * 7.4: `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`). Its docker-entrypoint.sh
+ * steps down from root with gosu, which needs CAP_SETUID/CAP_SETGID: a container that drops all
+ * capabilities must start as this user instead.
+ */
+export const REDIS_ALPINE_USER = { uid: 999, gid: 1000 } as const;
+
 export const CHARTS = {
   /**
    * MetalLB. Verified: metallb/metallb tag v0.15.3, charts/metallb/Chart.yaml (version 0.15.3),
