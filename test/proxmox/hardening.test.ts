@@ -111,7 +111,7 @@ describe("item 11: root@pam only where Proxmox demands it", () => {
       const p = ofType(r, PROVIDER).find((x) => x.name === `${r.site.name}-root-pam`)!;
       expect(p.inputs).toMatchObject({ username: "root@pam" });
       expect(p.inputs.apiToken).toBeUndefined();
-      for (const ct of ofType(r, CT)) expect([ct.name, ct.inputs.features?.keyctl]).toEqual([ct.name, undefined]);
+      for (const ct of ofType(r, CT)) expect([ct.name, (ct.inputs.features as any)?.keyctl]).toEqual([ct.name, undefined]);
       expect(named(r, peer, CT).inputs.devicePassthroughs).toEqual([{ path: "/dev/net/tun" }]);
     }
     expect(ofType(orion, PROVIDER).filter((p) => p.name.endsWith("root-pam"))).toEqual([]);
