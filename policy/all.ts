@@ -8,8 +8,9 @@ import { ipplanPolicies } from "./ipplan";
 import { identityPolicies } from "./identity";
 import { safetyPolicies } from "./safety";
 import { meshPolicies } from "./mesh";
+import { proxmoxPolicies } from "./proxmox";
 
-export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies, ...meshPolicies];
+export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies, ...meshPolicies, ...proxmoxPolicies];
 
 /** The pack's default enforcement level (each policy sets its own; config may override). */
 export const enforcementLevel = "mandatory" as const;

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { configSchemaFor, HomelabPolicy } from "./config";
-import { canonicalSource, isHostPrefix } from "../components/inventory/net";
+import { canonicalAddress, canonicalSource, isHostPrefix } from "../components/inventory/net";
 import { guestsOf, stackRule, who } from "./lib/common";
 import { CONTAINER_TYPE, FIREWALL_OPTIONS_TYPE, FIREWALL_RULES_TYPE, GuestUsage, guestUsage, VM_TYPE } from "./lib/guests";
 
@@ -181,6 +181,10 @@ export const databaseAllowlist = stackRule({
       rules.forEach((rule, i) => {
         if (rule?.enabled === false) return;
         if (String(rule?.type ?? "in") !== "in" || String(rule?.action ?? "").toUpperCase() !== "ACCEPT") return;
+        // A rule with a destination elsewhere admits traffic the guest forwards (a routing peer's
+        // transit rule), not traffic to its own database port.
+        const dests = String(rule?.dest ?? "").split(",").map((d) => d.trim().split("/")[0]).filter(Boolean);
+        if (dests.length > 0 && !dests.some((d) => g.addresses.some((a) => canonicalAddress(a.address) === canonicalAddress(d)))) return;
         if (rule?.securityGroup) {
           report(`${who(g)}: firewall rule ${i} uses security group "${rule.securityGroup}", which the policy cannot check against the database allowlist`, g.urn);
           return;

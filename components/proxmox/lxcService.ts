@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as random from "@pulumi/random";
-import { DataVolume, FirewallOpening, firewallOptions, firewallRules, lxcMountPoints, normalizeTags } from "./render";
+import { DataVolume, FirewallOpening, firewallOptions, firewallRules, lxcMountPoints, normalizeTags, TransitFlow, transitRules } from "./render";
 
 /** Network settings of a guest's single NIC. */
 export interface GuestNetwork {
@@ -49,16 +49,33 @@ export interface LxcServiceArgs {
   network: GuestNetwork;
   /** DNS servers and search domain. */
   dns: { servers: string[]; domain: string };
-  /** OpenSSH public keys for root. Default none. */
-  sshPublicKeys?: string[];
+  /**
+   * OpenSSH public keys for root: the organisation's deploy key first, then the operators' keys.
+   * Set at creation only: the provider replaces a container whose `user_account` keys or password
+   * change (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/container/container.go:
+   * `user_account`, `keys`, `password` are `ForceNew`), so later changes are ignored
+   * (`ignoreChanges`) instead of replacing the guest. Default none.
+   */
+  sshPublicKeys?: pulumi.Input<string>[];
   /** Inbound openings; all other inbound traffic is dropped. Default none (nothing reachable). */
   firewall?: FirewallOpening[];
   /** Why the container must be privileged; unset means unprivileged. Default unset. */
   privilegedReason?: string;
-  /** Host devices passed into the container (e.g. `/dev/net/tun` for WireGuard). Needs a root@pam token. Default none. */
+  /** Host devices passed into the container (e.g. `/dev/net/tun` for WireGuard). Needs the user root@pam itself ({@link rootPamReasons}). Default none. */
   devices?: string[];
-  /** Container features, only when the workload needs them (e.g. nesting+keyctl for Docker). Default none. */
+  /** Container features, only when the workload needs them. Anything but `nesting` needs the user root@pam itself ({@link rootPamReasons}). Default none. */
   features?: { nesting?: boolean; keyctl?: boolean; fuse?: boolean };
+  /**
+   * The provider that creates the container: a password-authenticated `root@pam` provider when
+   * {@link rootPamReasons} is not empty (no API token can set those options). Default: the stack's
+   * default provider. The firewall resources always use the default provider.
+   */
+  provider?: pulumi.ProviderResource;
+  /**
+   * The container forwards other hosts' traffic (the site's mesh routing peer): ipfilter off, and
+   * these flows accepted inbound on top of `firewall`. Default: not a router (ipfilter on).
+   */
+  transit?: TransitFlow[];
   /** Start on host boot. Default true. */
   startOnBoot?: boolean;
   /** Boot order (lower first). Default: unordered. */
@@ -67,6 +84,23 @@ export interface LxcServiceArgs {
   tags?: string[];
   /** Holds data: the container is protected from deletion and replacement. Default false. */
   stateful?: boolean;
+}
+
+/**
+ * Why creating or changing this container needs the user `root@pam` itself, with its password:
+ * pve-container (6.1.10, src/PVE/LXC.pm `check_ct_modify_config_perm`) returns early only for
+ * `$authuser eq 'root@pam'` and otherwise refuses `dev<N>` ("configuring device passthrough is only
+ * allowed for root@pam") and any feature change except `nesting`; an API token's user is
+ * `root@pam!<token>`, so even root@pam's own token gets 403 (bpg/terraform-provider-proxmox docs/index.md:
+ * "even when ... the root@pam user is used with the token. The workaround is to use password
+ * authentication"). Empty: a token suffices.
+ */
+export function rootPamReasons(a: Pick<LxcServiceArgs, "devices" | "features" | "privilegedReason">): string[] {
+  const out: string[] = [];
+  for (const d of a.devices ?? []) out.push(`device passthrough ${d}`);
+  for (const f of ["keyctl", "fuse"] as const) if (a.features?.[f]) out.push(`feature ${f}`);
+  if (a.privilegedReason !== undefined && a.features && Object.values(a.features).some(Boolean)) out.push("features on a privileged container");
+  return out;
 }
 
 /**
@@ -121,11 +155,14 @@ export class LxcService extends pulumi.ComponentResource {
         startup: args.startupOrder !== undefined ? { order: args.startupOrder, upDelay: 10, downDelay: 30 } : undefined,
         tags: normalizeTags([...(args.tags ?? []), "homelab", "lxc", ...(stateful ? ["stateful"] : [])]),
       },
-      { parent: this, deleteBeforeReplace: true, protect: stateful },
+      { parent: this, deleteBeforeReplace: true, protect: stateful, ignoreChanges: ["initialization.userAccount"], ...(args.provider ? { provider: args.provider } : {}) },
     );
 
-    new proxmox.firewall.OptionsLegacy(`${name}-fw-options`, { nodeName: args.nodeName, containerId: args.vmId, ...firewallOptions() }, { parent: this, dependsOn: [this.container] });
-    new proxmox.firewall.RulesLegacy(`${name}-fw-rules`, { nodeName: args.nodeName, containerId: args.vmId, rules: firewallRules(args.firewall ?? []) }, { parent: this, dependsOn: [this.container] });
+    // Containers need no ipfilter-net0 set: pve-firewall adds their configured ip=/ip6= to the
+    // implicit one (pve-firewall 6.0.4 src/PVE/Firewall.pm, LXC branch of the ipset generation).
+    const router = args.transit !== undefined;
+    new proxmox.firewall.OptionsLegacy(`${name}-fw-options`, { nodeName: args.nodeName, containerId: args.vmId, ...firewallOptions({ ipfilter: !router }) }, { parent: this, dependsOn: [this.container] });
+    new proxmox.firewall.RulesLegacy(`${name}-fw-rules`, { nodeName: args.nodeName, containerId: args.vmId, rules: [...firewallRules(args.firewall ?? []), ...transitRules(args.transit ?? [])] }, { parent: this, dependsOn: [this.container] });
 
     this.ipv4 = args.network.ipv4Cidr?.split("/")[0];
     this.vmId = args.vmId;

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as random from "@pulumi/random";
 import { GuestNetwork } from "./lxcService";
-import { DataVolume, FirewallOpening, firewallOptions, firewallRules, normalizeTags } from "./render";
+import { DataVolume, FirewallOpening, firewallOptions, firewallRules, ipfilterCidrs, normalizeTags, TransitFlow, transitRules } from "./render";
+import { GuestConnection, remoteScript } from "../remote/script";
 
 /** A further NIC of a VM (e.g. a router's WAN leg). */
 export interface ExtraNic {
@@ -13,6 +14,21 @@ export interface ExtraNic {
   /** Static `address/len`, or `dhcp`. */
   ipv4: string;
 }
+
+/**
+ * Installs and starts the QEMU guest agent (Debian's `qemu-guest-agent`; the genericcloud image does
+ * not ship it). Idempotent; runs as root through sudo.
+ */
+export const GUEST_AGENT_SCRIPT = [
+  "set -euo pipefail",
+  "if ! dpkg-query -W -f='${Status}' qemu-guest-agent 2>/dev/null | grep -q 'install ok installed'; then",
+  "  cloud-init status --wait >/dev/null 2>&1 || true",
+  "  apt-get update -qq",
+  "  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-guest-agent >/dev/null",
+  "fi",
+  "systemctl start qemu-guest-agent   # udev starts it at boot (the unit has no [Install] section)",
+  "",
+].join("\n");
 
 /** Arguments of {@link VmService}. */
 export interface VmServiceArgs {
@@ -46,8 +62,15 @@ export interface VmServiceArgs {
   dns: { servers: string[]; domain: string };
   /** Cloud-init user. Default `debian`. */
   username?: string;
-  /** OpenSSH public keys for the cloud-init user. Default none. */
-  sshPublicKeys?: string[];
+  /** OpenSSH public keys for the cloud-init user (the deploy key first). Changing them updates the cloud-init drive, no replacement. Default none. */
+  sshPublicKeys?: pulumi.Input<string>[];
+  /**
+   * SSH connection to the cloud-init user, used once to install the QEMU guest agent (the Debian
+   * cloud image ships without it). Default: no install (the agent must come with the image).
+   */
+  agentInstall?: pulumi.Input<GuestConnection>;
+  /** The VM forwards other hosts' traffic on net0 (a mesh routing peer): ipfilter off, these flows accepted inbound. Default: not a router. */
+  transit?: TransitFlow[];
   /** Inbound openings on net0; everything else inbound is dropped. Default none. */
   firewall?: FirewallOpening[];
   /**
@@ -99,7 +122,10 @@ export class VmService extends pulumi.ComponentResource {
         vmId: args.vmId,
         name: args.name,
         description: args.description,
-        agent: { enabled: true, trim: true },
+        // The agent stays on (vzdump's fs-freeze, clean shutdown), but nothing waits for it: the
+        // provider's IP lookup would block create and every refresh for `timeout` (15m) until the
+        // agent runs, and the addresses are static anyway (VmLegacyAgentWaitForIp.disabled).
+        agent: { enabled: true, trim: true, waitForIp: { disabled: true } },
         cpu: { cores: args.cores, sockets: 1, type: args.cpuType ?? "x86-64-v2-AES" },
         memory: { dedicated: args.memoryMiB, floating: 0 },
         scsiHardware: "virtio-scsi-single",
@@ -129,8 +155,20 @@ export class VmService extends pulumi.ComponentResource {
     );
 
     if (guestFirewall) {
-      new proxmox.firewall.OptionsLegacy(`${name}-fw-options`, { nodeName: args.nodeName, vmId: args.vmId, ...firewallOptions() }, { parent: this, dependsOn: [this.vm] });
-      new proxmox.firewall.RulesLegacy(`${name}-fw-rules`, { nodeName: args.nodeName, vmId: args.vmId, rules: firewallRules(args.firewall ?? []) }, { parent: this, dependsOn: [this.vm] });
+      // ipfilter needs each firewalled NIC's addresses in `ipfilter-net<N>` (a VM's implicit set
+      // holds only its link-local IPv6, see ipfilterCidrs). A NIC without a static address
+      // (DHCP) can't have one, and a router forwards other sources: ipfilter off for those.
+      const sets = nics.map((n) => ipfilterCidrs({ ipv4Cidr: n.ipv4, ipv6Cidr: n.ipv6 }));
+      const ipfilter = args.transit === undefined && nics.every((n) => n.ipv4 !== undefined && n.ipv4 !== "dhcp");
+      const ipsets = ipfilter
+        ? sets.map((cidrs, i) => new proxmox.firewall.IpsetLegacy(`${name}-ipfilter-net${i}`, { nodeName: args.nodeName, vmId: args.vmId, name: `ipfilter-net${i}`, comment: "addresses this VM may send from (ipfilter)", cidrs: cidrs.map((c) => ({ name: c })) }, { parent: this, dependsOn: [this.vm] }))
+        : [];
+      new proxmox.firewall.OptionsLegacy(`${name}-fw-options`, { nodeName: args.nodeName, vmId: args.vmId, ...firewallOptions({ ipfilter }) }, { parent: this, dependsOn: [this.vm, ...ipsets] });
+      new proxmox.firewall.RulesLegacy(`${name}-fw-rules`, { nodeName: args.nodeName, vmId: args.vmId, rules: [...firewallRules(args.firewall ?? []), ...transitRules(args.transit ?? [])] }, { parent: this, dependsOn: [this.vm] });
+    }
+
+    if (args.agentInstall !== undefined) {
+      remoteScript(`${name}-guest-agent`, { connection: args.agentInstall, script: GUEST_AGENT_SCRIPT, sudo: true }, { parent: this, dependsOn: [this.vm] });
     }
 
     this.ipv4 = args.network.ipv4Cidr?.split("/")[0];

@@ -8,21 +8,37 @@ import type { Site } from "../inventory/load";
 import type { ProxmoxSite } from "./proxmoxSite";
 import { Deployment, sshConnection } from "./deployment";
 import type { GuestConnection } from "../remote/script";
+import type { DeployKey } from "./deployKey";
 
 /** The composition context of one site. */
 export class SiteContext {
   private readonly refs = new Map<string, pulumi.StackReference>();
+  /** The organisation's deploy key (components/site/deployKey.ts); set by the site program before the guests. */
+  deployKey?: DeployKey;
+  private proxmoxSite?: ProxmoxSite;
 
   constructor(
     /** The site being composed. */
     readonly site: Site,
     /** Every site of its organisation (itself first), loaded from the project's stack files. */
     readonly org: readonly Site[],
-    /** Its Proxmox guests; undefined on a site without Proxmox guests. */
-    readonly proxmox: ProxmoxSite | undefined,
+    /** Its Proxmox guests; undefined on a site without Proxmox guests (or until {@link attachGuests}). */
+    proxmox: ProxmoxSite | undefined,
     /** The stack config besides the inventory. */
     readonly deployment: Deployment,
-  ) {}
+  ) {
+    this.proxmoxSite = proxmox;
+  }
+
+  /** Its Proxmox guests; undefined on a site without Proxmox guests. */
+  get proxmox(): ProxmoxSite | undefined {
+    return this.proxmoxSite;
+  }
+
+  /** Sets the guests once they exist (they need the deploy key, which may need a StackReference of this context). */
+  attachGuests(proxmox: ProxmoxSite | undefined): void {
+    this.proxmoxSite = proxmox;
+  }
 
   /** Name of the StackReference to sibling site `name`: `<stackOrganization>/<project>/<name>`. */
   refName(name: string): string {
@@ -41,7 +57,12 @@ export class SiteContext {
 
   /** Root SSH connection to a guest address (the one SSH rule, components/site/deployment.ts). */
   root(host: pulumi.Input<string>): GuestConnection {
-    return sshConnection(this.deployment, host);
+    return this.ssh(host, "root");
+  }
+
+  /** SSH connection as `user` (e.g. a VM's cloud-init user) to a guest address, by the same rule. */
+  ssh(host: pulumi.Input<string>, user: string): GuestConnection {
+    return sshConnection(this.deployment, host, user, this.deployKey?.privateKey);
   }
 
   /** The Pulumi resource of guest `service` (its container or VM), for dependsOn. */

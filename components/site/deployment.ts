@@ -10,6 +10,7 @@ import type { GuestConnection } from "../remote/script";
 /** The stack config keys under `homelab:` that this module reads (the README's configuration reference). */
 export const DEPLOYMENT_KEYS = {
   sshPrivateKey: "sshPrivateKey",
+  proxmoxRootPassword: "proxmoxRootPassword",
   sshUser: "sshUser",
   netbirdPat: "netbirdPat",
   downloads: "downloads",
@@ -22,8 +23,20 @@ export const DEPLOYMENT_KEYS = {
 
 /** What the stack config says about this deployment (all optional; defaults documented per field). */
 export interface Deployment {
-  /** SSH private key (secret) for root on guests and for k3s nodes. Unset: the SSH agent of `pulumi up`. */
+  /**
+   * SSH private key (secret) that overrides the generated deploy key for every remote command (its
+   * public key must then be in the inventory's `sshPublicKeys`), and the key for bare-metal k3s
+   * nodes. Unset: guests use the organisation's deploy key (components/site/deployKey.ts).
+   */
   sshPrivateKey?: pulumi.Output<string>;
+  /**
+   * Password of the Proxmox user `root@pam` (secret), for the second, explicit provider that creates
+   * only the containers an API token cannot (device passthrough, features other than nesting).
+   * Unset while such a guest exists: the program warns and that provider cannot log in.
+   */
+  proxmoxRootPassword?: pulumi.Output<string>;
+  /** The Proxmox endpoint and TLS setting of the stack's default provider (`proxmoxve:endpoint`, `proxmoxve:insecure`), for the root@pam provider. */
+  proxmox: { endpoint?: string; insecure?: boolean };
   /** SSH user on k3s nodes. Default: the inventory's `kubernetes.sshUser`. */
   sshUser?: string;
   /** NetBird management PAT (secret), an override. Unset: the coordinator's API setup creates its own service user and PAT. */
@@ -58,6 +71,8 @@ export function deploymentFromConfig(site: string): Deployment {
   }
   return {
     sshPrivateKey: cfg.getSecret(k.sshPrivateKey),
+    proxmoxRootPassword: cfg.getSecret(k.proxmoxRootPassword),
+    proxmox: { endpoint: new pulumi.Config("proxmoxve").get("endpoint"), insecure: new pulumi.Config("proxmoxve").getBoolean("insecure") },
     sshUser: cfg.get(k.sshUser),
     netbirdPat: cfg.getSecret(k.netbirdPat),
     downloads,
@@ -71,9 +86,11 @@ export function deploymentFromConfig(site: string): Deployment {
 
 /**
  * The one SSH rule for every remote command: `user` (root on guests) at `host`, authenticated by
- * the configured private key, else by the SSH agent of the machine running `pulumi up`. Never a
- * password.
+ * `homelab:sshPrivateKey` when set, else by the organisation's generated deploy key `deployKey`
+ * (installed on every guest at creation), else — only where no deploy key applies (bare-metal
+ * nodes) — by the SSH agent of the machine running `pulumi up`. Never a password.
  */
-export function sshConnection(d: Deployment, host: pulumi.Input<string>, user = "root"): GuestConnection {
-  return d.sshPrivateKey === undefined ? { host, user } : { host, user, privateKey: d.sshPrivateKey };
+export function sshConnection(d: Deployment, host: pulumi.Input<string>, user = "root", deployKey?: pulumi.Input<string>): GuestConnection {
+  const privateKey = d.sshPrivateKey ?? deployKey;
+  return privateKey === undefined ? { host, user } : { host, user, privateKey };
 }

@@ -7,14 +7,37 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ResolvedService, Site } from "../inventory/load";
 import { LxcServiceArgs } from "../proxmox/lxcService";
 import { VmServiceArgs } from "../proxmox/vmService";
-import { guestDescription } from "../proxmox/render";
+import { guestDescription, TransitFlow } from "../proxmox/render";
+import { requiredFlowsFrom } from "../mesh/render/meshPolicy";
+
+/** What a guest's arguments take from outside its own inventory entry. */
+export interface GuestExtras {
+  /** The organisation (this site first), for the mesh flows a routing peer forwards. Default: this site alone. */
+  org?: readonly Site[];
+  /** The organisation's deploy public key, installed before the inventory's `sshPublicKeys`. Default none. */
+  deployPublicKey?: pulumi.Input<string>;
+}
+
+/**
+ * The flows `s` forwards when it is its site's mesh routing peer (`meshRouter` of a `mesh: true`
+ * site): every opening of another member's guest whose source lies in this site's LAN
+ * (components/mesh/render/meshPolicy.ts `requiredFlowsFrom`, the plan the coordinator applies).
+ * Undefined for any other guest.
+ */
+export function transitFlows(site: Site, s: ResolvedService, org: readonly Site[] = [site]): TransitFlow[] | undefined {
+  if (!site.inventory.mesh || site.inventory.meshRouter !== s.name) return undefined;
+  const sites = org.some((o) => o.name === site.name) ? org : [site, ...org];
+  return requiredFlowsFrom(sites)
+    .flows.filter((f) => f.sourceSite === site.name)
+    .map((f) => ({ source: f.source, destination: f.destination, protocol: f.protocol, port: f.port, description: `${f.destinationSite} ${f.description}` }));
+}
 
 /** Key of the OS image a guest is built from: one download per (node, template). */
 export function imageKey(service: ResolvedService): string {
   return `${service.host}-${service.template}`;
 }
 
-function common(site: Site, s: ResolvedService) {
+function common(site: Site, s: ResolvedService, x: GuestExtras) {
   const net = s.resolvedNetwork;
   const datastoreId = s.datastore!;
   return {
@@ -35,7 +58,8 @@ function common(site: Site, s: ResolvedService) {
       ipv6Gateway: s.router ? undefined : net.ipv6?.gateway,
     },
     dns: { servers: [...site.inventory.dns.servers], domain: site.inventory.dns.domain },
-    sshPublicKeys: [...site.inventory.sshPublicKeys],
+    sshPublicKeys: [...(x.deployPublicKey !== undefined ? [x.deployPublicKey] : []), ...site.inventory.sshPublicKeys],
+    transit: transitFlows(site, s, x.org),
     firewall: s.firewall.map((f) => ({ port: f.port, protocol: f.protocol, sources: f.sources, description: f.description })),
     startupOrder: s.startupOrder,
     tags: [site.name, ...(s.ref ? [s.ref] : []), ...s.tags],
@@ -44,9 +68,9 @@ function common(site: Site, s: ResolvedService) {
 }
 
 /** Arguments for an LxcService built from `s`. */
-export function lxcArgs(site: Site, s: ResolvedService, templateFileId: pulumi.Input<string>): LxcServiceArgs {
+export function lxcArgs(site: Site, s: ResolvedService, templateFileId: pulumi.Input<string>, x: GuestExtras = {}): LxcServiceArgs {
   return {
-    ...common(site, s),
+    ...common(site, s, x),
     hostname: s.name,
     templateFileId,
     swapMiB: s.swapMiB,
@@ -57,10 +81,10 @@ export function lxcArgs(site: Site, s: ResolvedService, templateFileId: pulumi.I
 }
 
 /** Arguments for a VmService built from `s`. */
-export function vmArgs(site: Site, s: ResolvedService, imageFileId: pulumi.Input<string>): VmServiceArgs {
+export function vmArgs(site: Site, s: ResolvedService, imageFileId: pulumi.Input<string>, x: GuestExtras = {}): VmServiceArgs {
   const networks = new Map(site.networks.map((n) => [n.name, n]));
   return {
-    ...common(site, s),
+    ...common(site, s, x),
     name: s.name,
     imageFileId,
     guestFirewall: !s.router,

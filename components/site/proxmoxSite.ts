@@ -1,14 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { Site } from "../inventory/load";
-import { LxcService } from "../proxmox/lxcService";
+import { LxcService, rootPamReasons } from "../proxmox/lxcService";
 import { OsImage } from "../proxmox/osImage";
 import { VmService } from "../proxmox/vmService";
+import { GuestConnection } from "../remote/script";
 import { imageKey, lxcArgs, vmArgs } from "./guestArgs";
 
 /** Arguments of {@link ProxmoxSite}. */
 export interface ProxmoxSiteArgs {
   /** The validated site; only its active services (phase ≤ stack phase) are created. */
   site: Site;
+  /** Its organisation (this site first): the mesh flows its routing peer forwards. Default: the site alone. */
+  org?: readonly Site[];
+  /** The organisation's deploy public key, installed on every guest. Default none. */
+  deployPublicKey?: pulumi.Input<string>;
+  /** SSH connection as `user` to a guest address (the one SSH rule); VMs use it once to install the QEMU guest agent. Default: no install. */
+  ssh?: (host: string, user: string) => GuestConnection;
+  /** The root@pam provider's settings, for containers an API token cannot create (see rootPamReasons). */
+  rootPam?: { endpoint?: string; insecure?: boolean; password?: pulumi.Input<string> };
+}
+
+/** The cloud image known to ship without the QEMU guest agent (components/inventory/templates.ts). */
+const IMAGE_WITHOUT_AGENT = "debian12-cloud";
+
+/** Guests of `site` that only the user root@pam (password, not a token) can create, with the reasons. */
+export function rootPamGuests(site: Site): Array<{ name: string; vmid: number; reasons: string[] }> {
+  return site.services
+    .filter((s) => s.kind === "lxc")
+    .map((s) => ({ name: s.name, vmid: s.vmid!, reasons: rootPamReasons({ devices: s.devices, features: s.features, privilegedReason: s.privileged?.reason }) }))
+    .filter((g) => g.reasons.length > 0);
 }
 
 /** What a guest looks like from outside, for stack outputs and other components. */
@@ -35,6 +56,8 @@ export class ProxmoxSite extends pulumi.ComponentResource {
   public readonly vms: Record<string, VmService> = {};
   /** Plain summary of every guest. */
   public readonly guests: Record<string, GuestSummary> = {};
+  /** Guests created through the root@pam provider, with why (empty when none). */
+  public readonly rootPamGuests: Array<{ name: string; vmid: number; reasons: string[] }>;
 
   constructor(name: string, args: ProxmoxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:site:ProxmoxSite", name, {}, opts);
@@ -50,14 +73,33 @@ export class ProxmoxSite extends pulumi.ComponentResource {
       return image;
     };
 
+    // Only root@pam itself may pass devices through or set features other than nesting; an API
+    // token (even root@pam's) gets 403. Those containers alone go through a second, explicit
+    // provider that logs in as root@pam with its password (homelab:proxmoxRootPassword).
+    this.rootPamGuests = rootPamGuests(site);
+    let rootProvider: proxmox.Provider | undefined;
+    if (this.rootPamGuests.length > 0) {
+      // Without homelab:proxmoxRootPassword this provider has no password and the Proxmox login
+      // fails at preview, naming the provider; the stack output `rootPamGuests` lists who needs it.
+      const rp = args.rootPam ?? {};
+      rootProvider = new proxmox.Provider(`${site.name}-root-pam`, { endpoint: rp.endpoint, insecure: rp.insecure, username: "root@pam", password: rp.password }, { parent: this });
+    }
+    const extras = { org: args.org, deployPublicKey: args.deployPublicKey };
+
     for (const s of site.services) {
       if (s.kind !== "lxc" && s.kind !== "vm") continue;
       const image = imageFor(imageKey(s), s.host!, s.template!);
       const resourceName = `${site.name}-${s.name}`;
-      if (s.kind === "lxc") this.containers[s.name] = new LxcService(resourceName, lxcArgs(site, s, image.fileId), { parent: this });
-      else this.vms[s.name] = new VmService(resourceName, vmArgs(site, s, image.fileId), { parent: this });
+      if (s.kind === "lxc") {
+        const needsRoot = this.rootPamGuests.some((g) => g.name === s.name);
+        this.containers[s.name] = new LxcService(resourceName, { ...lxcArgs(site, s, image.fileId, extras), ...(needsRoot ? { provider: rootProvider } : {}) }, { parent: this });
+      } else {
+        const a = vmArgs(site, s, image.fileId, extras);
+        const agentInstall = args.ssh && s.template === IMAGE_WITHOUT_AGENT && s.ipv4 ? args.ssh(s.ipv4, a.username ?? "debian") : undefined;
+        this.vms[s.name] = new VmService(resourceName, { ...a, ...(agentInstall ? { agentInstall } : {}) }, { parent: this });
+      }
       this.guests[s.name] = { kind: s.kind, host: s.host!, vmid: s.vmid!, ipv4: s.ipv4 };
     }
-    this.registerOutputs({ guests: this.guests });
+    this.registerOutputs({ guests: this.guests, rootPamGuests: this.rootPamGuests });
   }
 }

@@ -10,6 +10,7 @@ import { loadInventory, Site } from "../../components/inventory/load";
 import { organisationOf, placementOf } from "../../components/inventory/org";
 import { backupAgentPlan } from "../../components/data/plan";
 import { siblingSites } from "../../components/site/stackFiles";
+import { deployKeyOwner } from "../../components/site/deployKey";
 
 /** Sites whose outputs `site` reads, by the same rules the program follows (components/data, components/mesh). */
 export function upstreamSites(site: Site, siblings: readonly Site[]): string[] {
@@ -25,6 +26,10 @@ export function upstreamSites(site: Site, siblings: readonly Site[]): string[] {
   if (backupAgentPlan(site).length > 0) add(other("restic-server"));
   if (active("identity-provider") && active("mesh-coordinator")) add(other("postgres-primary"));
   if (site.inventory.mesh && !active("mesh-coordinator") && site.inventory.meshRouter && site.services.some((s) => s.name === site.inventory.meshRouter)) add(other("mesh-coordinator"));
+  if (site.services.some((s) => s.kind === "lxc" || s.kind === "vm")) {
+    const owner = deployKeyOwner(site, org);
+    if (owner !== site.name) add(owner);
+  }
   return [...out].sort();
 }
 

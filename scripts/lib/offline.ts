@@ -41,6 +41,8 @@ export interface RenderedResource {
   props: Record<string, unknown>;
   /** URNs this resource depends on. */
   dependencies: string[];
+  /** URN of its explicit provider ("" for the default provider). */
+  provider: string;
 }
 
 /** The result of rendering one stack. */
@@ -110,6 +112,8 @@ export class StrictMocks implements pulumi.runtime.Mocks {
       case "proxmoxve:firewall/rulesLegacy:RulesLegacy":
       case "proxmoxve:firewall/optionsLegacy:OptionsLegacy":
         return { id: `${inputs.nodeName}/${inputs.containerId ?? inputs.vmId}/firewall`, state: inputs };
+      case "proxmoxve:firewall/ipsetLegacy:IpsetLegacy":
+        return { id: `${inputs.nodeName}/${inputs.containerId ?? inputs.vmId}/${inputs.name}`, state: inputs };
       case "pulumi:pulumi:StackReference": {
         const ref = String(inputs.name);
         const outputs = this.stackOutputs[ref];
@@ -134,7 +138,7 @@ export class StrictMocks implements pulumi.runtime.Mocks {
 
 function commandOutputs(type: string, name: string): Record<string, unknown> {
   if (type === "command:remote:Command" || type === "command:local:Command") return { stdout: "", stderr: "" };
-  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock-private-key-${name}`, publicKeyPem: `mock-public-key-${name}`, publicKeyOpenssh: `ssh-ed25519 mock-${name}` };
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock-private-key-${name}`, privateKeyOpenssh: `mock-openssh-private-key-${name}`, publicKeyPem: `mock-public-key-${name}`, publicKeyOpenssh: `ssh-ed25519 mock-${name}` };
   if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") return { certPem: `mock-cert-${name}` };
   if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: `mock-csr-${name}` };
   return {};
@@ -211,6 +215,7 @@ async function renderOnce(siteName: string, opts: RenderOptions, mocks: StrictMo
       inputs: mask(raw) as Record<string, unknown>,
       props: mask(raw, true) as Record<string, unknown>,
       dependencies: req.getDependenciesList(),
+      provider: String(req.getProvider?.() ?? "").split("::").slice(0, -1).join("::"),
     });
     return original(req, callback);
   };

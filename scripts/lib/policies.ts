@@ -19,9 +19,15 @@ export interface Violation {
   urn?: string;
 }
 
-/** A rendered resource as the engine would hand it to an analyzer (unmasked props). */
-export function toEngineResource(r: RenderedResource): EngineResource {
-  return { urn: r.urn, type: r.type, name: r.name, props: r.props as Record<string, any>, parent: r.parent || undefined, dependencies: r.dependencies, protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace };
+/**
+ * A rendered resource as the engine would hand it to an analyzer (unmasked props), with its explicit
+ * provider resolved among `all` (`.map(toEngineResource)` passes the whole list as the third argument).
+ */
+export function toEngineResource(r: RenderedResource, _index?: number, all: readonly RenderedResource[] = []): EngineResource {
+  const e: EngineResource = { urn: r.urn, type: r.type, name: r.name, props: r.props as Record<string, any>, parent: r.parent || undefined, dependencies: r.dependencies, protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace };
+  const p = r.provider ? all.find((x) => x.urn === r.provider) : undefined;
+  if (p) e.provider = { type: p.type, props: p.props as Record<string, any>, urn: p.urn, name: p.name };
+  return e;
 }
 
 /** Options of {@link runPolicies}. */

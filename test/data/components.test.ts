@@ -97,7 +97,7 @@ describe("bh/ep plans", () => {
       expect(setup.create).toContain(`SLOT=replica_${name}`);
       expect(setup.stdin).toBe("[secret]");
       expect(byName(r, `${name}-odoo-backup-setup`).inputs.create).toContain(`RESTIC_REPOSITORY=rest:https://${name}-odoo@192.168.9.22:8000/${name}-odoo/`);
-      expect(byName(r, `${name}-odoo-backup-register`).inputs.connection).toMatchObject({ host: "192.168.9.22", user: "root" });
+      expect(byName(r, `${name}-odoo-backup-register`).props.connection).toMatchObject({ host: "192.168.9.22", user: "root" }); // inputs: "[secret]" (it carries the deploy key)
     }
     expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
   });
