@@ -73,6 +73,14 @@ describe("bo plan", () => {
       expect(c.inputs.create).not.toMatch(/mock-|PRIVATE KEY/);
     }
   });
+  test("@pulumi/command 1.x inputs: no previous output pushed through sshd's environment, logs kept", () => {
+    // pulumi/pulumi-command v1.2.1 remote/commandOutputs.go: addPreviousOutputInEnv defaults to true and
+    // Setenv's PULUMI_COMMAND_STDOUT/STDERR, which Debian's sshd refuses (warning on every update).
+    for (const c of [...cmds(bo), ...cmds(bh), ...cmds(ep)]) {
+      expect(c.inputs.addPreviousOutputInEnv).toBe(false);
+      expect(c.inputs.logging).toBe("stdoutAndStderr");
+    }
+  });
   test("no mock secret value appears anywhere in resource inputs", () => {
     for (const r of [bo, bh, ep]) expect(JSON.stringify(r.resources.map((x) => x.inputs))).not.toMatch(/mock-[0-9a-f]{4}|mock-private-key/);
   });
@@ -97,7 +105,9 @@ describe("bh/ep plans", () => {
       expect(setup.create).toContain(`SLOT=replica_${name}`);
       expect(setup.stdin).toBe("[secret]");
       expect(byName(r, `${name}-odoo-backup-setup`).inputs.create).toContain(`RESTIC_REPOSITORY=rest:https://${name}-odoo@192.168.9.22:8000/${name}-odoo/`);
-      expect(byName(r, `${name}-odoo-backup-register`).inputs.connection).toMatchObject({ host: "192.168.9.22", user: "root" });
+      // @pulumi/command 1.x makes the whole connection a secret (it carries the key): plan shows "[secret]".
+      expect(byName(r, `${name}-odoo-backup-register`).inputs.connection).toBe("[secret]");
+      expect(byName(r, `${name}-odoo-backup-register`).props.connection).toMatchObject({ host: "192.168.9.22", user: "root", port: 22 });
     }
     expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
   });

@@ -23,8 +23,8 @@ describe("sector7 plan (committed phase 6)", () => {
   test("k3s: server on aurora with GPU label, agent on optiplex, pinned version, token only in the secret stdin", () => {
     const server = one(r, "sector7-k3s-server-aurora");
     const agent = one(r, "sector7-k3s-agent-optiplex");
-    expect(server.inputs.connection).toMatchObject({ host: "192.168.2.159" });
-    expect(agent.inputs.connection).toMatchObject({ host: "192.168.2.231" });
+    expect(server.props.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(agent.props.connection).toMatchObject({ host: "192.168.2.231" });
     expect(server.inputs.create).toContain(`K3S_PINNED_VERSION='${K3S_VERSION}'`);
     expect(server.inputs.create).toContain("'--node-label=nvidia.com/gpu.present=true'");
     expect(agent.inputs.create).toContain("export K3S_URL='https://192.168.2.159:6443'");
@@ -224,11 +224,11 @@ describe("orion", () => {
     const vms = Object.fromEntries(byType(r, "proxmoxve:index/vmLegacy:VmLegacy").map((v) => [v.inputs.vmId, v]));
     for (const id of [600, 601, 602, 603]) expect(vms[id]).toBeDefined();
     const server = one(r, "orion-k3s-server-k3s-master");
-    expect(server.inputs.connection).toMatchObject({ host: "192.168.100.60", user: "debian" });
+    expect(server.props.connection).toMatchObject({ host: "192.168.100.60", user: "debian" });
     expect(server.dependencies).toContain(vms[600].urn);
     for (const [i, id] of [[1, 601], [2, 602], [3, 603]] as const) {
       const agent = one(r, `orion-k3s-agent-k3s-worker-${i}`);
-      expect(agent.inputs.connection).toMatchObject({ host: `192.168.100.6${i}` });
+      expect(agent.props.connection).toMatchObject({ host: `192.168.100.6${i}` });
       expect(agent.dependencies).toEqual(expect.arrayContaining([vms[id].urn, server.urn]));
       expect(agent.inputs.environment).toBeUndefined();
       expect(agent.inputs.stdin).toBe("[secret]");
