@@ -4,7 +4,7 @@
  */
 import { ResolvedService, Site } from "../inventory/load";
 import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
-import { PgDatabase, PgReplica, toCidr } from "./render/postgres";
+import { maxSlotWalKeepSize, PgDatabase, PgReplica, toCidr } from "./render/postgres";
 
 /** One restic agent to deploy. */
 export interface BackupAgentPlan {
@@ -88,5 +88,34 @@ export function postgresPrimaryPlan(primary: ResolvedService, databases: readonl
     databases: dbs,
     unmatchedSources: [...sources].filter((c) => !used.has(c)).sort(),
     databasesWithoutClients: dbs.filter((d) => (d.clients ?? []).length === 0).map((d) => d.name),
+  };
+}
+
+/**
+ * Where pgBackRest keeps the primary's backups and WAL archive (decision 88): the site's object store
+ * when the site declares one (at any phase: the repository never moves when a phase is raised), else a
+ * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume).
+ */
+export function pgBackRestRepoPlan(site: Site, primary: ResolvedService): { type: "s3" } | { type: "posix"; path: string } {
+  const declared = [...site.services, ...site.deferred].some((s) => s.app?.kind === "object-store");
+  if (declared) return { type: "s3" };
+  const mount = primary.dataMounts[0];
+  if (!mount) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary "${primary.name}" needs a data mount for its pgBackRest repository`);
+  return { type: "posix", path: `${mount.path.replace(/\/+$/, "")}/pgbackrest` };
+}
+
+/**
+ * Memory and WAL settings of the primary from its service: shared_buffers a quarter and
+ * effective_cache_size three quarters of the guest's memory (bo: 16 GiB → 4GB / 12GB), and
+ * max_slot_wal_keep_size a tenth of its data mount (decision 27).
+ */
+export function postgresSizing(primary: ResolvedService): { sharedBuffers: string; effectiveCacheSize: string; maxSlotWalKeepSize: string } {
+  const mib = primary.memoryMiB;
+  if (!mib) throw new Error(`homelab: PostgreSQL primary "${primary.name}" has no memoryMiB`);
+  const unit = (m: number) => (m % 1024 === 0 ? `${m / 1024}GB` : `${m}MB`);
+  return {
+    sharedBuffers: unit(Math.floor(mib / 4)),
+    effectiveCacheSize: unit(Math.floor((mib * 3) / 4)),
+    maxSlotWalKeepSize: maxSlotWalKeepSize(primary.dataMounts[0]?.sizeGiB ?? 0),
   };
 }
