@@ -2,6 +2,7 @@
  * Pure planning of the data tier from a site inventory: which guests get restic agents, what
  * the PostgreSQL primary serves to whom. No Pulumi resources here; unit-tested in test/data.
  */
+import type { AppKind } from "../inventory/apps";
 import { ResolvedService, Site } from "../inventory/load";
 import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
 import { maxSlotWalKeepSize, PgDatabase, PgReplica, toCidr } from "./render/postgres";
@@ -29,12 +30,36 @@ export interface BackupAgentPlan {
   timeZone: string;
 }
 
-/** Every active Proxmox guest whose backup has `paths` gets an agent; exempt/longhorn ones do not. */
+/**
+ * App kinds this program installs (a module creates their data): the data tier (components/data:
+ * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird)
+ * and k3s nodes (components/k8s). A guest gets its restic agent only when its app is one of these:
+ * before that its backup paths are empty and its dumps fail (decision 89). Kinds join this list with
+ * their modules (the app catalogue).
+ */
+export const INSTALLED_APPS = [
+  "postgres-primary",
+  "postgres-replica",
+  "object-store",
+  "restic-server",
+  "identity-provider",
+  "mesh-coordinator",
+  "k3s-server",
+  "k3s-agent",
+] as const satisfies readonly AppKind[];
+
+/** The service declares restic backup paths but its app is not installed by this program yet (no agent until it is). */
+export function backupWaitsForApp(s: { backup?: ResolvedService["backup"]; app?: ResolvedService["app"] }): boolean {
+  return !!s.backup && "paths" in s.backup && !(s.app && (INSTALLED_APPS as readonly string[]).includes(s.app.kind));
+}
+
+/** Every active Proxmox guest whose backup has `paths` and whose app this program installs gets an agent; exempt/longhorn ones do not. */
 export function backupAgentPlan(site: Site): BackupAgentPlan[] {
   const out: BackupAgentPlan[] = [];
   for (const s of site.services) {
     if (s.kind !== "lxc" && s.kind !== "vm") continue;
     if (!s.backup || !("paths" in s.backup)) continue;
+    if (backupWaitsForApp(s)) continue;
     const b = s.backup;
     const user = `${site.name}-${s.name}`;
     out.push({
