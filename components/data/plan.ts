@@ -34,7 +34,7 @@ export interface BackupAgentPlan {
  * App kinds this program installs (a module creates their data): the data tier (components/data:
  * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird)
  * and k3s nodes (components/k8s). A guest gets its restic agent only when its app is one of these:
- * before that its backup paths are empty and its dumps fail (decision 89). Kinds join this list with
+ * before that its backup paths are empty and its dumps fail (decision 97). Kinds join this list with
  * their modules (the app catalogue).
  */
 export const INSTALLED_APPS = [
@@ -117,7 +117,7 @@ export function postgresPrimaryPlan(primary: ResolvedService, databases: readonl
 }
 
 /**
- * Where pgBackRest keeps the primary's backups and WAL archive (decision 88): the site's object store
+ * Where pgBackRest keeps the primary's backups and WAL archive (decision 96): the site's object store
  * when the site declares one (at any phase: the repository never moves when a phase is raised), else a
  * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume).
  */
