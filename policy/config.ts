@@ -20,6 +20,7 @@ import type { PolicyConfigSchema, PolicyPackConfig, ResourceValidationPolicy, St
 import type { Site } from "../components/inventory/load";
 import { isHostPrefix } from "../components/inventory/net";
 import { meshPlanFromSites, type MeshPlan } from "../components/mesh/render/meshPolicy";
+import { backupWaitsForApp } from "../components/data/plan";
 
 /** Port(s) treated as database ports on guests tagged `database`. */
 export const DATABASE_PORTS = [5432];
@@ -222,6 +223,8 @@ export function siteConfigFromInventory(site: Site, peers: readonly Site[]): Sit
         const b = s.backup!;
         if ("exempt" in b) return { name: s.name, method: "exempt" as const, paths: [], reason: b.exempt };
         if ("longhorn" in b) return { name: s.name, method: "longhorn" as const, paths: [] };
+        // No agent until the program installs the guest's app (components/data/plan.ts, decision 97).
+        if (backupWaitsForApp(s)) return { name: s.name, method: "exempt" as const, paths: [], reason: `its app (${s.app?.kind ?? "none"}) is not installed by this program yet; its restic agent comes with the app` };
         return { name: s.name, method: "restic" as const, paths: b.paths };
       }),
   };

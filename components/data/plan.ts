@@ -2,9 +2,10 @@
  * Pure planning of the data tier from a site inventory: which guests get restic agents, what
  * the PostgreSQL primary serves to whom. No Pulumi resources here; unit-tested in test/data.
  */
+import type { AppKind } from "../inventory/apps";
 import { ResolvedService, Site } from "../inventory/load";
 import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
-import { PgDatabase, PgReplica, toCidr } from "./render/postgres";
+import { maxSlotWalKeepSize, PgDatabase, PgReplica, toCidr } from "./render/postgres";
 
 /** One restic agent to deploy. */
 export interface BackupAgentPlan {
@@ -29,12 +30,36 @@ export interface BackupAgentPlan {
   timeZone: string;
 }
 
-/** Every active Proxmox guest whose backup has `paths` gets an agent; exempt/longhorn ones do not. */
+/**
+ * App kinds this program installs (a module creates their data): the data tier (components/data:
+ * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird)
+ * and k3s nodes (components/k8s). A guest gets its restic agent only when its app is one of these:
+ * before that its backup paths are empty and its dumps fail (decision 97). Kinds join this list with
+ * their modules (the app catalogue).
+ */
+export const INSTALLED_APPS = [
+  "postgres-primary",
+  "postgres-replica",
+  "object-store",
+  "restic-server",
+  "identity-provider",
+  "mesh-coordinator",
+  "k3s-server",
+  "k3s-agent",
+] as const satisfies readonly AppKind[];
+
+/** The service declares restic backup paths but its app is not installed by this program yet (no agent until it is). */
+export function backupWaitsForApp(s: { backup?: ResolvedService["backup"]; app?: ResolvedService["app"] }): boolean {
+  return !!s.backup && "paths" in s.backup && !(s.app && (INSTALLED_APPS as readonly string[]).includes(s.app.kind));
+}
+
+/** Every active Proxmox guest whose backup has `paths` and whose app this program installs gets an agent; exempt/longhorn ones do not. */
 export function backupAgentPlan(site: Site): BackupAgentPlan[] {
   const out: BackupAgentPlan[] = [];
   for (const s of site.services) {
     if (s.kind !== "lxc" && s.kind !== "vm") continue;
     if (!s.backup || !("paths" in s.backup)) continue;
+    if (backupWaitsForApp(s)) continue;
     const b = s.backup;
     const user = `${site.name}-${s.name}`;
     out.push({
@@ -88,5 +113,34 @@ export function postgresPrimaryPlan(primary: ResolvedService, databases: readonl
     databases: dbs,
     unmatchedSources: [...sources].filter((c) => !used.has(c)).sort(),
     databasesWithoutClients: dbs.filter((d) => (d.clients ?? []).length === 0).map((d) => d.name),
+  };
+}
+
+/**
+ * Where pgBackRest keeps the primary's backups and WAL archive (decision 96): the site's object store
+ * when the site declares one (at any phase: the repository never moves when a phase is raised), else a
+ * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume).
+ */
+export function pgBackRestRepoPlan(site: Site, primary: ResolvedService): { type: "s3" } | { type: "posix"; path: string } {
+  const declared = [...site.services, ...site.deferred].some((s) => s.app?.kind === "object-store");
+  if (declared) return { type: "s3" };
+  const mount = primary.dataMounts[0];
+  if (!mount) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary "${primary.name}" needs a data mount for its pgBackRest repository`);
+  return { type: "posix", path: `${mount.path.replace(/\/+$/, "")}/pgbackrest` };
+}
+
+/**
+ * Memory and WAL settings of the primary from its service: shared_buffers a quarter and
+ * effective_cache_size three quarters of the guest's memory (bo: 16 GiB → 4GB / 12GB), and
+ * max_slot_wal_keep_size a tenth of its data mount (decision 27).
+ */
+export function postgresSizing(primary: ResolvedService): { sharedBuffers: string; effectiveCacheSize: string; maxSlotWalKeepSize: string } {
+  const mib = primary.memoryMiB;
+  if (!mib) throw new Error(`homelab: PostgreSQL primary "${primary.name}" has no memoryMiB`);
+  const unit = (m: number) => (m % 1024 === 0 ? `${m / 1024}GB` : `${m}MB`);
+  return {
+    sharedBuffers: unit(Math.floor(mib / 4)),
+    effectiveCacheSize: unit(Math.floor((mib * 3) / 4)),
+    maxSlotWalKeepSize: maxSlotWalKeepSize(primary.dataMounts[0]?.sizeGiB ?? 0),
   };
 }

@@ -57,8 +57,16 @@ export interface PostgresPrimaryWithReplicasArgs {
   databases: PgDatabase[];
   /** Streaming replicas (pg_hba /32 + one slot each). */
   replicas: PgReplica[];
-  /** MinIO for pgBackRest: endpoint host/port, bucket, CA PEM, access key, secret key (secret), and the setup it depends on. */
-  minio: { address: string; port: number; bucket: string; caPem: pulumi.Input<string>; accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string>; setup?: pulumi.Resource };
+  /**
+   * pgBackRest's repository: the site's MinIO (endpoint host/port, bucket, CA PEM, access key, secret key
+   * (secret), and the setup it depends on), or a directory on the primary's own data mount when the site
+   * runs no object store (decision 96).
+   */
+  repo: { type: "s3"; minio: { address: string; port: number; bucket: string; caPem: pulumi.Input<string>; accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string>; setup?: pulumi.Resource } } | { type: "posix"; path: string };
+  /** The site's IANA time zone (backup timers). */
+  timeZone: string;
+  /** max_slot_wal_keep_size (from the data mount: render/pgConf.ts maxSlotWalKeepSize). */
+  maxSlotWalKeepSize: string;
   /** shared_buffers / effective_cache_size. Default 4GB / 12GB (render defaults). */
   sharedBuffers?: string;
   effectiveCacheSize?: string;
@@ -80,11 +88,10 @@ export class PostgresPrimaryWithReplicas extends pulumi.ComponentResource {
     this.endpoint = { host: args.address, port };
     const pw = (n: string) => pulumi.secret(new random.RandomPassword(`${name}-${n.replace(/_/g, "-")}-password`, { length: 40, special: false }, { parent: this }).result);
     this.replicationPassword = pw("replicator");
+    const minio = args.repo.type === "s3" ? args.repo.minio : undefined;
     const secrets: Record<string, pulumi.Input<string>> = {
       PG_REPLICATION_PASSWORD: this.replicationPassword,
-      PGBACKREST_REPO1_S3_KEY: args.minio.accessKey,
-      PGBACKREST_REPO1_S3_KEY_SECRET: pulumi.secret(args.minio.secretKey),
-      PGBACKREST_CA_PEM: args.minio.caPem,
+      ...(minio ? { PGBACKREST_REPO1_S3_KEY: minio.accessKey, PGBACKREST_REPO1_S3_KEY_SECRET: pulumi.secret(minio.secretKey), PGBACKREST_CA_PEM: minio.caPem } : {}),
     };
     for (const d of args.databases) {
       const owner = d.owner ?? d.name;
@@ -94,14 +101,16 @@ export class PostgresPrimaryWithReplicas extends pulumi.ComponentResource {
     }
     const install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: false, pgbackrest: true }) }, { parent: this, dependsOn: [args.guest] });
     const script = renderPostgresPrimarySetup({
-      conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize },
+      conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize, maxSlotWalKeepSize: args.maxSlotWalKeepSize },
       databases: args.databases,
       replicas: args.replicas,
       replicationUser: this.replicationUser,
       // MinIO's CA (public) arrives with the secrets and is written before pgBackRest runs.
-      pgbackrest: { repo: { type: "s3", endpoint: args.minio.address, port: args.minio.port, bucket: args.minio.bucket, caFile: PGBACKREST_CA }, caPemEnv: "PGBACKREST_CA_PEM" },
+      pgbackrest: minio
+        ? { repo: { type: "s3", endpoint: minio.address, port: minio.port, bucket: minio.bucket, caFile: PGBACKREST_CA }, caPemEnv: "PGBACKREST_CA_PEM", schedule: { timeZone: args.timeZone } }
+        : { repo: { type: "posix", path: (args.repo as { path: string }).path }, schedule: { timeZone: args.timeZone } },
     });
-    this.setup = remoteScript(`${name}-setup`, { connection: args.connection, script, secrets }, { parent: this, dependsOn: [args.guest, install, ...(args.minio.setup ? [args.minio.setup] : [])] });
+    this.setup = remoteScript(`${name}-setup`, { connection: args.connection, script, secrets }, { parent: this, dependsOn: [args.guest, install, ...(minio?.setup ? [minio.setup] : [])] });
     this.registerOutputs({ endpoint: this.endpoint, replicationUser: this.replicationUser, replicationPassword: this.replicationPassword });
   }
 }

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { activeApp, placementOf, primaryDatabases, replicasOf } from "../inventory/org";
 import { SiteContext } from "../site/context";
-import { backupAgentPlan, postgresPrimaryPlan } from "./plan";
+import { backupAgentPlan, pgBackRestRepoPlan, postgresPrimaryPlan, postgresSizing } from "./plan";
 import { Minio } from "./minio";
 import { PostgresPrimaryWithReplicas, PostgresReplica } from "./postgresPrimaryWithReplicas";
 import { ResticAgent, ResticServer, ResticServerRef } from "./resticPipeline";
@@ -53,16 +53,22 @@ export function dataTier(ctx: SiteContext, ca: InternalCa | undefined): DataTier
   let primary: PostgresPrimaryWithReplicas | undefined;
   const pgSvc = activeApp(site, "postgres-primary");
   if (pgSvc) {
-    if (!minio) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary archives WAL to the site's object-store, which is not active at phase ${site.phase}`);
     const replicas = replicasOf(org).map((r) => ({ name: r.name, address: r.address }));
     const pg = postgresPrimaryPlan(pgSvc, primaryDatabases(org, pgSvc), replicas);
+    const repo = pgBackRestRepoPlan(site, pgSvc);
+    if (repo.type === "s3" && !minio) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary archives WAL to the site's object-store, which is not active at phase ${site.phase}`);
     primary = new PostgresPrimaryWithReplicas(`${site.name}-${pgSvc.name}`, {
       guest: ctx.guest(pgSvc.name),
       connection: ctx.root(pg.address),
       address: pg.address,
       databases: pg.databases,
       replicas,
-      minio: { address: minio.address, port: minio.port, bucket: minio.pgBackRest.bucket, caPem: minio.caPem, accessKey: minio.pgBackRest.accessKey, secretKey: minio.pgBackRest.secretKey, setup: minio.setup },
+      repo:
+        repo.type === "s3"
+          ? { type: "s3", minio: { address: minio!.address, port: minio!.port, bucket: minio!.pgBackRest.bucket, caPem: minio!.caPem, accessKey: minio!.pgBackRest.accessKey, secretKey: minio!.pgBackRest.secretKey, setup: minio!.setup } }
+          : repo,
+      timeZone: site.inventory.timezone,
+      ...postgresSizing(pgSvc),
     });
     outputs.postgresPrimary = { ...primary.endpoint, replicationUser: primary.replicationUser };
     outputs.postgresReplicationPassword = primary.replicationPassword;

@@ -222,9 +222,9 @@ export function checkOrganisation(org: readonly Site[]): void {
   }
   const p = primary.service as ResolvedService & { app: AppOf<"postgres-primary"> };
   const pi = `services[${p.index}]`;
-  if (!everywhere("object-store").some((o) => o.site === primary.site)) {
-    fail(primary.site, `${pi}.app`, "postgres-primary", "pgBackRest archives the primary's WAL to an object-store in the same site; declare one");
-  }
+  // No object-store requirement: pgBackRest archives to the site's object store when the site declares
+  // one, else to a posix repository on the primary's data mount (components/data/plan.ts
+  // pgBackRestRepoPlan; decision 96). checkSiteApps already requires that data mount.
   const sources = pgSources(p) ?? [];
   const portIndex = p.ports.findIndex((x) => x.port === POSTGRES_PORT && x.protocol === "tcp");
   for (const r of replicas) {

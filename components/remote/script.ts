@@ -26,6 +26,17 @@
  * environment handling, never through argv or a file. When the SSH user already is root (uid 0)
  * it runs `bash "$script"` directly. Requirements on the host: passwordless sudo that allows
  * preserving those variables (sudoers `SETENV`, implied by `NOPASSWD: ALL`, as cloud-init sets).
+ *
+ * Provider: @pulumi/command 1.x (pulumi/pulumi-command v1.2.1, provider/pkg/provider/remote/):
+ * - `connection` without `privateKey`/`password` authenticates with the SSH agent at SSH_AUTH_SOCK
+ *   (connection.go; the 2022 "4.5.0" publish had the 0.5.x API without agent support). The SDK makes
+ *   the whole `connection` a secret (it carries the key), so plan shows it as "[secret]".
+ * - `addPreviousOutputInEnv` (default true) would `Setenv` PULUMI_COMMAND_STDOUT/STDERR on every update;
+ *   sshd refuses variables not in `AcceptEnv` and the provider logs a warning each time
+ *   (commandOutputs.go), and a previous stdout may hold something private: always false here.
+ * - `logging` (default stdout and stderr): a script whose stdout carries a value (`secretOutput`)
+ *   logs stderr only and its `stdout` output is stored as a secret (`additionalSecretOutputs`).
+ * - A changed trigger replaces the Command (= runs `create` again; no `update` command is set).
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -112,6 +123,13 @@ export interface RemoteScriptArgs {
   triggers?: pulumi.Input<string>[];
   /** Run the script as root via `sudo -n` when the SSH user is not root (see module doc). Default false. */
   sudo?: boolean;
+  /** The script prints a value on stdout (keys, tokens): never log stdout, and store it as a secret. Default false. */
+  secretOutput?: boolean;
+}
+
+/** The provider's `logging` for a script ({@link RemoteScriptArgs.secretOutput}). */
+export function scriptLogging(secretOutput: boolean | undefined): command.types.enums.remote.Logging {
+  return secretOutput ? command.types.enums.remote.Logging.Stderr : command.types.enums.remote.Logging.StdoutAndStderr;
 }
 
 /** One idempotent script run on a host; re-runs when the script text (trigger hash) or a secret changes. */
@@ -128,7 +146,9 @@ export function remoteScript(name: string, a: RemoteScriptArgs, opts: pulumi.Cus
       create,
       stdin: secretStdin(secrets),
       triggers: [hash, ...(a.triggers ?? [])],
+      logging: scriptLogging(a.secretOutput),
+      addPreviousOutputInEnv: false,
     },
-    opts,
+    a.secretOutput ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["stdout"] }) : opts,
   );
 }

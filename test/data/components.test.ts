@@ -1,6 +1,7 @@
 import { renderStack, RenderResult } from "../../scripts/lib/offline";
 import { renderWithDependencies } from "../../scripts/lib/crossSite";
-import { backupAgentPlan, postgresPrimaryPlan } from "../../components/data/plan";
+import { backupAgentPlan, backupWaitsForApp, pgBackRestRepoPlan, postgresPrimaryPlan, postgresSizing } from "../../components/data/plan";
+import { siteConfigFromInventory } from "../../policy/config";
 import { wrapScript } from "../../components/remote/script";
 import { activeApp, organisationOf, primaryDatabases, replicasOf } from "../../components/inventory/org";
 import { renderSite } from "../helpers/render";
@@ -18,12 +19,28 @@ const cmds = (r: RenderResult) => r.resources.filter((x) => x.type === "command:
 const byName = (r: RenderResult, n: string) => r.resources.find((x) => x.name === n)!;
 
 describe("plan (pure)", () => {
-  test("agents for every active guest with backup paths, none for exempt ones", () => {
+  test("agents only for guests whose app this program installs (their data exists), none for exempt ones", () => {
+    // Before issue 10 every guest with backup paths got one: gitea, grafana, n8n, paperless, prometheus,
+    // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
-    expect(names).toEqual(["authentik", "gitea", "grafana", "n8n", "netbird", "paperless", "postgres", "prometheus", "uptime-kuma", "wazuh"]);
+    expect(names).toEqual(["authentik", "netbird", "postgres"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
-    expect(backupAgentPlan(ep.site).map((p) => p.repoUser)).toEqual(["ep-konstanze", "ep-odoo"]);
+    expect(backupAgentPlan(ep.site)).toEqual([]);
+    expect(backupAgentPlan(bh.site)).toEqual([]);
+    for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(true);
+  });
+  test("the policy config states why the waiting guests have no agent (exempt with a reason)", () => {
+    const cfg = siteConfigFromInventory(ep.site, [bo.site, bh.site, ep.site]);
+    expect(cfg.backups.find((b) => b.name === "odoo")).toMatchObject({ method: "exempt", reason: expect.stringContaining("odoo") });
+    const boCfg = siteConfigFromInventory(bo.site, [bo.site, bh.site, ep.site]);
+    expect(boCfg.backups.find((b) => b.name === "postgres")).toMatchObject({ method: "restic" });
+  });
+  test("sizing of the primary: slot WAL cap a tenth of the data mount, memory quarters", () => {
+    const primary = activeApp(bo.site, "postgres-primary")!;
+    expect(postgresSizing(primary)).toEqual({ sharedBuffers: "4GB", effectiveCacheSize: "12GB", maxSlotWalKeepSize: "48GB" });
+    expect(byName(bo, "bo-postgres-setup").inputs.create).toContain("max_slot_wal_keep_size = '48GB'");
+    expect(pgBackRestRepoPlan(bo.site, primary)).toEqual({ type: "s3" });
   });
   test("primary plan: databases and clients derived from the organisation, replicas from its postgres-replica apps", () => {
     const org = organisationOf(bo.site, [bh.site, ep.site]);
@@ -46,13 +63,13 @@ describe("plan (pure)", () => {
 describe("bo plan", () => {
   test("primary setup, MinIO, restic server and agents exist and depend on their guests", () => {
     const names = cmds(bo).map((c) => c.name);
-    for (const n of ["bo-postgres-install", "bo-postgres-setup", "bo-minio-setup", "bo-restic-setup", "bo-gitea-backup-setup", "bo-postgres-backup-register"]) expect(names).toContain(n);
+    for (const n of ["bo-postgres-install", "bo-postgres-setup", "bo-minio-setup", "bo-restic-setup", "bo-authentik-backup-setup", "bo-postgres-backup-register"]) expect(names).toContain(n);
+    expect(names).not.toContain("bo-gitea-backup-setup");
     const container = (svc: string) => bo.resources.find((r) => r.type === "proxmoxve:index/containerLegacy:ContainerLegacy" && r.name === `bo-${svc}`)!.urn;
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(container("postgres"));
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(byName(bo, "bo-minio-setup").urn);
     expect(byName(bo, "bo-minio-setup").dependencies).toContain(container("minio"));
-    expect(byName(bo, "bo-gitea-backup-setup").dependencies).toContain(container("gitea"));
-    expect(byName(bo, "bo-wazuh-backup-setup").dependencies).toContain(bo.resources.find((r) => r.type === "proxmoxve:index/vmLegacy:VmLegacy")!.urn);
+    expect(byName(bo, "bo-netbird-backup-setup").dependencies).toContain(container("netbird"));
     for (const c of cmds(bo)) expect(c.dependencies.length).toBeGreaterThan(0);
     const agent = bo.resources.find((r) => r.type === "homelab:data:ResticAgent" && r.name === "bo-postgres-backup");
     expect(agent).toBeDefined();
@@ -73,6 +90,14 @@ describe("bo plan", () => {
       expect(c.inputs.create).not.toMatch(/mock-|PRIVATE KEY/);
     }
   });
+  test("@pulumi/command 1.x inputs: no previous output pushed through sshd's environment, logs kept", () => {
+    // pulumi/pulumi-command v1.2.1 remote/commandOutputs.go: addPreviousOutputInEnv defaults to true and
+    // Setenv's PULUMI_COMMAND_STDOUT/STDERR, which Debian's sshd refuses (warning on every update).
+    for (const c of [...cmds(bo), ...cmds(bh), ...cmds(ep)]) {
+      expect(c.inputs.addPreviousOutputInEnv).toBe(false);
+      expect(c.inputs.logging).toBe("stdoutAndStderr");
+    }
+  });
   test("no mock secret value appears anywhere in resource inputs", () => {
     for (const r of [bo, bh, ep]) expect(JSON.stringify(r.resources.map((x) => x.inputs))).not.toMatch(/mock-[0-9a-f]{4}|mock-private-key/);
   });
@@ -83,7 +108,7 @@ describe("bo plan", () => {
     expect(JSON.stringify(bo.outputs.postgresReplicationPassword)).toBe('"[secret]"');
   });
   test("repository keys and MinIO root credentials are protected", () => {
-    expect(byName(bo, "bo-gitea-backup-repo-password").protect).toBe(true);
+    expect(byName(bo, "bo-postgres-backup-repo-password").protect).toBe(true);
     expect(byName(bo, "bo-minio-root-password").protect).toBe(true);
     expect(byName(bo, "bo-postgres").protect).toBe(true);
   });
@@ -96,8 +121,10 @@ describe("bh/ep plans", () => {
       expect(setup.create).toContain("PRIMARY_HOST=192.168.9.20");
       expect(setup.create).toContain(`SLOT=replica_${name}`);
       expect(setup.stdin).toBe("[secret]");
-      expect(byName(r, `${name}-odoo-backup-setup`).inputs.create).toContain(`RESTIC_REPOSITORY=rest:https://${name}-odoo@192.168.9.22:8000/${name}-odoo/`);
-      expect(byName(r, `${name}-odoo-backup-register`).props.connection).toMatchObject({ host: "192.168.9.22", user: "root" }); // inputs: "[secret]" (it carries the deploy key)
+      // @pulumi/command 1.x makes the whole connection a secret (it carries the key): plan shows "[secret]".
+      expect(byName(r, `${name}-pg-replica-setup`).inputs.connection).toBe("[secret]");
+      expect(byName(r, `${name}-pg-replica-setup`).props.connection).toMatchObject({ host: name === "bh" ? "192.168.50.22" : "192.168.30.22", user: "root", port: 22 });
+      expect(r.resources.some((x) => x.type === "homelab:data:ResticAgent")).toBe(false);
     }
     expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
   });
@@ -108,3 +135,23 @@ describe("bh/ep plans", () => {
     expect(JSON.stringify(bo2.resources.map((r) => [r.urn, r.inputs]))).toBe(JSON.stringify(bo.resources.map((r) => [r.urn, r.inputs])));
   });
 });
+
+describe("hx310-db: a primary without an object store (decision 96)", () => {
+  test("renders with a posix pgBackRest repository on the primary's data mount, databases owned by its apps", async () => {
+    // Before issue 10 the loader refused a postgres-primary without an object-store in its site.
+    const hx = await renderSite("hx310-db");
+    const setup = String(byName(hx, "hx310-db-postgres-setup").inputs.create);
+    expect(setup).toContain("repo1-type=posix");
+    expect(setup).toContain("repo1-path=/var/lib/postgresql/pgbackrest");
+    expect(setup).not.toMatch(/^repo1-s3-endpoint=/m);
+    expect(setup).toContain("max_slot_wal_keep_size = '4GB'");
+    expect(setup).toContain("shared_buffers = '1GB'");
+    expect(setup).toContain("OnCalendar=Sun *-*-* 00:30:00 Europe/Amsterdam");
+    for (const db of ["vaultwarden", "wikijs", "gitea"]) expect(setup).toMatch(new RegExp(`host    ${db}  ${db}  192\\.168\\.100\\.1[012]/32  scram-sha-256`));
+    expect(secretStdinNames(byName(hx, "hx310-db-postgres-setup").props.stdin)).not.toContain("PGBACKREST_REPO1_S3_KEY");
+  });
+});
+
+function secretStdinNames(stdin: unknown): string[] {
+  return String(stdin).split("\n").filter(Boolean).map((l) => l.split("=")[0]);
+}

@@ -104,7 +104,7 @@ host    odoo_bo  odoo_bo  192.168.9.32/32  scram-sha-256
   });
 
   test("primary setup uses pg_reload_conf() and production service control by default", () => {
-    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } });
+    const s = renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" }, schedule: { timeZone: "America/Chicago" } } });
     expect(s).toContain("SELECT pg_reload_conf();");
     expect(s).toContain("pg_restart() { systemctl restart postgresql@15-main; }");
     expect(s).toContain('--stanza="$STANZA" stanza-create');
@@ -194,7 +194,7 @@ describe("secrets never render, output is deterministic", () => {
     renderPgHba({ databases: dbs, replicas }),
     renderPgInitSql({ databases: dbs, replicas }),
     renderPgBackRestConf({ repo: { type: "s3", endpoint: "192.0.2.21" } }),
-    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
+    renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" }, schedule: { timeZone: "America/Chicago" } } }),
     renderPostgresReplicaSetup({ conf: { serviceAddress: "192.168.50.22" }, replica: replicas[0], primaryHost: "192.168.9.20" }),
     renderResticEnv({ repository: resticRestRepository({ user: "bh", host: "192.0.2.22" }) }),
     renderResticAgentScript({ hostTag: "bh", paths: ["/etc"] }),

@@ -27,13 +27,13 @@ describe("sector7 plan (committed phase 6)", () => {
     expect(byType(r, "random:index/randomPassword:RandomPassword").filter((x) => x.name.includes("k3s"))).toEqual([]);
     const aurora = one(r, "sector7-k3s-prereqs-aurora");
     const optiplex = one(r, "sector7-k3s-prereqs-optiplex");
-    expect(aurora.inputs.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(aurora.props.connection).toMatchObject({ host: "192.168.2.159" });
     expect(aurora.inputs.create).toContain("LONGHORN=1");
     expect(aurora.inputs.create).toContain("NVIDIA=1");
     expect(optiplex.inputs.create).toContain("LONGHORN=1");
     expect(optiplex.inputs.create).toContain("NVIDIA=0");
     const read = one(r, "sector7-k3s-kubeconfig");
-    expect(read.inputs.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(read.props.connection).toMatchObject({ host: "192.168.2.159" });
     expect(read.dependencies).toContain(aurora.urn);
     const provider = one(r, "sector7-k3s-k8s");
     expect(provider.inputs).toMatchObject({ kubeconfig: "[secret]", clusterIdentifier: "k3s/sector7/192.168.2.159" });
@@ -66,8 +66,8 @@ describe("sector7 plan (committed phase 6)", () => {
     const f = await render("sector7", { config: { "homelab:inventory": JSON.stringify(inv) } });
     const server = one(f, "sector7-k3s-server-aurora");
     const agent = one(f, "sector7-k3s-agent-optiplex");
-    expect(server.inputs.connection).toMatchObject({ host: "192.168.2.159" });
-    expect(agent.inputs.connection).toMatchObject({ host: "192.168.2.231" });
+    expect(server.props.connection).toMatchObject({ host: "192.168.2.159" });
+    expect(agent.props.connection).toMatchObject({ host: "192.168.2.231" });
     expect(server.inputs.create).toContain(`K3S_PINNED_VERSION=${K3S_VERSION}`);
     expect(server.inputs.create).toContain('- "nvidia.com/gpu.present=true"');
     expect(agent.inputs.create).toContain('server: "https://192.168.2.159:6443"');
@@ -255,14 +255,14 @@ describe("orion", () => {
     const vms = Object.fromEntries(byType(r, "proxmoxve:index/vmLegacy:VmLegacy").map((v) => [v.inputs.vmId, v]));
     for (const id of [600, 601, 602, 603]) expect(vms[id]).toBeDefined();
     const server = one(r, "orion-k3s-server-k3s-master");
-    expect(server.inputs.connection).toMatchObject({ host: "192.168.100.60", user: "debian" });
+    expect(server.props.connection).toMatchObject({ host: "192.168.100.60", user: "debian" });
     const prereq = one(r, "orion-k3s-prereqs-k3s-master");
     expect(prereq.dependencies).toContain(vms[600].urn);
     expect(prereq.inputs.create).toContain("LONGHORN=1");
     expect(server.dependencies).toContain(prereq.urn);
     for (const [i, id] of [[1, 601], [2, 602], [3, 603]] as const) {
       const agent = one(r, `orion-k3s-agent-k3s-worker-${i}`);
-      expect(agent.inputs.connection).toMatchObject({ host: `192.168.100.6${i}` });
+      expect(agent.props.connection).toMatchObject({ host: `192.168.100.6${i}` });
       expect(agent.dependencies).toEqual(expect.arrayContaining([one(r, `orion-k3s-prereqs-k3s-worker-${i}`).urn, server.urn]));
       expect(one(r, `orion-k3s-prereqs-k3s-worker-${i}`).dependencies).toContain(vms[id].urn);
       expect(agent.inputs.environment).toBeUndefined();

@@ -1,7 +1,7 @@
 /** shellcheck on every generated script, systemd-analyze verify on every generated unit. */
 import * as fs from "fs";
 import * as path from "path";
-import { renderPostgresPrimarySetup, renderPostgresReplicaSetup, PgDatabase } from "../../components/data/render/postgres";
+import { renderPgBackRestSchedule, renderPostgresPrimarySetup, renderPostgresReplicaSetup, PgDatabase } from "../../components/data/render/postgres";
 import {
   renderResticAgentScript,
   renderResticExporterUnit,
@@ -20,12 +20,12 @@ const replicas = [
 ];
 
 const scripts: Record<string, string> = {
-  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" } } }),
+  "pg-primary-setup.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, replicas, pgbackrest: { repo: { type: "s3", endpoint: "192.0.2.21" }, schedule: { timeZone: "America/Chicago" } } }),
   "pg-primary-setup-posix.sh": renderPostgresPrimarySetup({
     conf: { serviceAddress: "127.0.0.1", port: 55432 },
     databases: dbs,
     replicas,
-    pgbackrest: { repo: { type: "posix", path: "/tmp/x" }, configPath: "/tmp/pgbr.conf", check: false },
+    pgbackrest: { repo: { type: "posix", path: "/tmp/x" }, configPath: "/tmp/pgbr.conf", check: false, schedule: false },
   }),
   "pg-primary-setup-nopgbr.sh": renderPostgresPrimarySetup({ conf: { serviceAddress: "192.168.9.20" }, databases: dbs, pgbackrest: false }),
   "pg-replica-bh-setup.sh": renderPostgresReplicaSetup({
@@ -47,6 +47,8 @@ const units: Record<string, string> = {
   "rest-server.service": renderRestServerUnit({ listen: "192.0.2.22:8000", binPath: "/usr/bin/restic", tls: { cert: "/etc/rest-server/cert.pem", key: "/etc/rest-server/key.pem" } }),
   "restic-exporter.service": renderResticExporterUnit({ binPath: "/bin/true" }),
   "minio.service": renderMinioUnit({ binPath: "/bin/true" }),
+  // pgBackRest's weekly full / daily differential backups (ExecStart must exist for verify: the Debian package's binary)
+  ...renderPgBackRestSchedule({ timeZone: "America/Chicago", configPath: "/etc/pgbackrest/pgbackrest.conf" }),
 };
 
 const dir = tempDir("homelab-lint-");
@@ -81,6 +83,18 @@ describe("systemd-analyze verify", () => {
       .filter((l) => Object.keys(units).some((n) => l.includes(n)));
     expect(relevant).toEqual([]);
     expect(r.status).toBe(0);
+  });
+
+  test("the pgBackRest schedule's calendars: full on Sundays, differential on the other six days", () => {
+    const sched = renderPgBackRestSchedule({ timeZone: "America/Chicago" });
+    const spec = (t: string) => sched[`homelab-pgbackrest-${t}.timer`].match(/^OnCalendar=(.*)$/m)![1];
+    const full = run("systemd-analyze", ["calendar", "--iterations=2", spec("full")]);
+    expect(full.status).toBe(0);
+    expect(full.stdout).toMatch(/Normalized form: Sun \*-\*-\* 00:30:00 America\/Chicago/);
+    const diff = run("systemd-analyze", ["calendar", "--iterations=7", spec("diff")]);
+    expect(diff.status).toBe(0);
+    expect(diff.stdout).toMatch(/Normalized form: Mon\.\.Sat \*-\*-\* 00:30:00 America\/Chicago/);
+    expect(diff.stdout).not.toMatch(/Sun \d{4}-/);
   });
 
   test("OnCalendar with time zone is a valid calendar spec", () => {

@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
+  maxSlotWalKeepSize,
   PgDatabase,
   PgReplica,
   renderPostgresPrimarySetup,
@@ -58,6 +59,8 @@ function host(dir: string, port: number) {
       effectiveCacheSize: "128MB",
       maxConnections: 30,
       archiveTimeout: "60s",
+      // decision 27: the primary caps WAL kept for a dead replica (siteData: a tenth of the data mount)
+      maxSlotWalKeepSize: maxSlotWalKeepSize(42),
     },
   };
 }
@@ -74,6 +77,8 @@ const primaryScript = renderPostgresPrimarySetup({
     repo: { type: "posix", path: pgbrRepo },
     logPath: path.join(logs, "pgbackrest"),
     lockPath: path.join(logs, "pgbackrest-lock"),
+    initialFull: false,
+    schedule: false,
   },
 });
 const replicaScript = (name: "bh" | "ep"): string =>
@@ -136,6 +141,8 @@ describe("PostgreSQL 15 primary + 2 streaming replicas from generated artifacts"
     );
     expect(psql(PRIMARY_PORT, "SHOW shared_buffers")).toBe("32MB");
     expect(psql(PRIMARY_PORT, "SHOW password_encryption")).toBe("scram-sha-256");
+    // PostgreSQL 15 reports the cap it really applies (default -1 = unlimited before decision 27 was implemented)
+    expect(psql(PRIMARY_PORT, "SHOW max_slot_wal_keep_size")).toBe("4GB");
     expect(psql(PRIMARY_PORT, "SELECT rolreplication FROM pg_roles WHERE rolname='replicator'")).toBe("t");
     expect(psql(PRIMARY_PORT, "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname='authentik'")).toBe("SCRAM-SHA-256$");
     // pgBackRest check passed inside the script; the archive holds WAL segments

@@ -77,6 +77,8 @@ describe("generated restic agent against a real restic repository", () => {
     expect(prom).toMatch(/^restic_backup_success\{host="bh"\} 1$/m);
     expect(prom).toMatch(/^restic_backup_exit_code\{host="bh"\} 0$/m);
     expect(prom).toMatch(/^restic_snapshots_total\{host="bh"\} 1$/m);
+    expect(prom).toMatch(/^homelab_backup_dump_success\{host="bh",database="authentik"\} 1$/m);
+    expect(prom).toMatch(/^homelab_backup_dump_last_success_timestamp_seconds\{host="bh",database="gitea"\} \d+$/m);
   });
 
   test("second run after changes: init skipped, retention keeps one daily snapshot, restore is byte-identical", () => {
@@ -103,6 +105,30 @@ describe("generated restic agent against a real restic repository", () => {
     expect(Buffer.compare(fs.readFileSync(path.join(src, "nested", "blob.bin")), fs.readFileSync(path.join(target, src, "nested", "blob.bin")))).toBe(0);
     expect(fs.readFileSync(path.join(target, dumps, "gitea.dump"), "utf8")).toContain("--dbname=gitea");
     restic(["check"]);
+  });
+
+  test("a failing dump (e.g. a database that does not exist yet) shows in the metrics and fails the run", () => {
+    const before = fs.readFileSync(path.join(textfile, "restic_backup.prom"), "utf8");
+    const lastGitea = before.match(/^homelab_backup_dump_last_success_timestamp_seconds\{host="bh",database="gitea"\} (\d+)$/m)![1];
+    const previousDump = fs.readFileSync(path.join(dumps, "gitea.dump"), "utf8");
+    // pg_dump's own failure for a missing database: exit 1 after "database ... does not exist"
+    fs.writeFileSync(fakePgDump, '#!/bin/bash\ncase "$*" in *--dbname=gitea*) echo \'pg_dump: error: connection to server failed: FATAL:  database "gitea" does not exist\' >&2; exit 1 ;; esac\necho "fake dump: $*"\n', { mode: 0o755 });
+    try {
+      const r = agent();
+      expect(r.status).toBe(4);
+      expect(r.stderr).toContain("pg_dump gitea FAILED");
+      const prom = fs.readFileSync(path.join(textfile, "restic_backup.prom"), "utf8");
+      expect(prom).toMatch(/^homelab_backup_dump_success\{host="bh",database="gitea"\} 0$/m);
+      expect(prom).toMatch(/^homelab_backup_dump_success\{host="bh",database="authentik"\} 1$/m);
+      // the last good dump's time survives the failed run; the run itself is a failure
+      expect(prom).toMatch(new RegExp(`^homelab_backup_dump_last_success_timestamp_seconds\\{host="bh",database="gitea"\\} ${lastGitea}$`, "m"));
+      expect(prom).toMatch(/^restic_backup_success\{host="bh"\} 0$/m);
+      expect(prom).toMatch(/^restic_backup_exit_code\{host="bh"\} 0$/m);
+      expect(fs.existsSync(path.join(dumps, "gitea.dump.tmp"))).toBe(false);
+      expect(fs.readFileSync(path.join(dumps, "gitea.dump"), "utf8")).toBe(previousDump);
+    } finally {
+      fs.writeFileSync(fakePgDump, '#!/bin/bash\necho "fake dump: $*"\n', { mode: 0o755 });
+    }
   });
 
   test("rest: URL gets the rest-server password spliced in, URL-encoded, at run time only", () => {

@@ -43,7 +43,7 @@ const SEEDS: Record<string, Row[]> = {
   "hx310-db": [
     ["opnsense", "native", null, null, "192.168.200.1", null, null, null, 0, "opnsense"],
     ["unraid-nas", "native", null, null, "192.168.130.10", null, null, null, 0, "unraid-nas"],
-    ["postgres", "lxc", "hx310-db", 11010, "192.168.110.10", 2, 4 * GiB, 50, 3, "postgres"],
+    ["postgres", "lxc", "hx310-db", 11010, "192.168.110.10", 2, 4 * GiB, 50, 3, "postgres-primary"],
     ["vaultwarden", "lxc", "hx310-db", 10010, "192.168.100.10", 1, 1 * GiB, 12, 3, "vaultwarden"],
     ["wikijs", "lxc", "hx310-db", 10011, "192.168.100.11", 1, 1 * GiB, 12, 3, "wikijs"],
     ["gitea", "lxc", "hx310-db", 10012, "192.168.100.12", 2, 2 * GiB, 50, 3, "gitea"],

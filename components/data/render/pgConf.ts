@@ -169,8 +169,10 @@ export interface PgBackRestConfArgs {
         /** Repository directory (repo1-path). Default: `/var/lib/pgbackrest`. */
         path?: string;
       };
-  /** Number of full backups to retain (repo1-retention-full). Default: 2. */
+  /** Full backups to retain (repo1-retention-full, with repo1-retention-full-type=count); the WAL archive is expired with the oldest of them. Default: 4 (four weekly fulls: a 4-week PITR window). */
   retentionFull?: number;
+  /** Differential backups to retain (repo1-retention-diff). Default: 7 (a week of daily diffs; older points restore from a full + WAL). */
+  retentionDiff?: number;
   /** log-path. Default: `/var/log/pgbackrest`. */
   logPath?: string;
   /** lock-path. Default: unset (pgBackRest default /tmp/pgbackrest). */
@@ -204,7 +206,9 @@ export function renderPgBackRestConf(a: PgBackRestConfArgs): string {
   } else {
     g.push("repo1-type=posix", `repo1-path=${repo.path ?? "/var/lib/pgbackrest"}`);
   }
-  g.push(`repo1-retention-full=${a.retentionFull ?? 2}`, "start-fast=y", "compress-type=zst", `log-path=${a.logPath ?? "/var/log/pgbackrest"}`, "log-level-console=info", "log-level-file=info");
+  // Option names and semantics: pgbackrest release/2.45 src/build/config/config.yaml (repo-retention-full,
+  // repo-retention-full-type count|time, repo-retention-diff; expire-auto defaults to y after each backup).
+  g.push(`repo1-retention-full=${a.retentionFull ?? 4}`, "repo1-retention-full-type=count", `repo1-retention-diff=${a.retentionDiff ?? 7}`, "start-fast=y", "compress-type=zst", `log-path=${a.logPath ?? "/var/log/pgbackrest"}`, "log-level-console=info", "log-level-file=info");
   if (a.lockPath) g.push(`lock-path=${a.lockPath}`);
   if (a.spoolPath) g.push(`spool-path=${a.spoolPath}`);
   return lines(
@@ -219,3 +223,91 @@ export function renderPgBackRestConf(a: PgBackRestConfArgs): string {
   );
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// scheduled pgBackRest backups (systemd)
+// ---------------------------------------------------------------------------------------------
+
+export interface PgBackRestScheduleArgs {
+  /** Stanza. Default: `main`. */
+  stanza?: string;
+  /** pgbackrest.conf path. Default: `/etc/pgbackrest/pgbackrest.conf` (flag omitted). */
+  configPath?: string;
+  /** pgBackRest binary. Default: `/usr/bin/pgbackrest`. */
+  pgbackrestBin?: string;
+  /** OS user the backups run as. Default: `postgres`. */
+  osUser?: string;
+  /** IANA time zone of the site (OnCalendar). Required: it differs per site. */
+  timeZone: string;
+  /** Local time HH:MM of both backups. Default: `00:30` (before the nightly dumps and restic runs). */
+  time?: string;
+  /** Day of the weekly full backup (systemd weekday). Default: `Sun`; the differential runs on the other six days. */
+  fullDay?: "Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun";
+}
+
+const WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+
+/** Unit names of the schedule, in the order the setup script enables them. */
+export const PGBACKREST_TIMERS = ["homelab-pgbackrest-full.timer", "homelab-pgbackrest-diff.timer"] as const;
+
+/**
+ * Weekly full and daily differential pgBackRest backups as systemd service + timer pairs (file name → text).
+ * Each backup expires what the repository's retention no longer needs (pgBackRest runs `expire` after every
+ * backup: expire-auto=y), which also bounds the WAL archive. A diff without a prior full becomes a full.
+ */
+export function renderPgBackRestSchedule(a: PgBackRestScheduleArgs): Record<string, string> {
+  const stanza = a.stanza ?? "main";
+  assertIdent("stanza", stanza);
+  const time = a.time ?? "00:30";
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new Error(`time ${JSON.stringify(time)} must be HH:MM`);
+  if (!/^[A-Za-z_+\-/0-9]+$/.test(a.timeZone)) throw new Error(`bad time zone ${JSON.stringify(a.timeZone)}`);
+  const full = a.fullDay ?? "Sun";
+  const others = WEEK.filter((d) => d !== full).join(",");
+  const cfg = a.configPath && a.configPath !== PGBACKREST_DEFAULT_CONFIG ? ` --config=${a.configPath}` : "";
+  const out: Record<string, string> = {};
+  for (const [type, days, what] of [
+    ["full", full, "weekly full"],
+    ["diff", others, "daily differential"],
+  ] as const) {
+    out[`homelab-pgbackrest-${type}.service`] = lines(
+      "# Managed by homelab (components/data/render/pgConf.ts).",
+      "[Unit]",
+      `Description=pgBackRest ${what} backup of stanza ${stanza} (homelab)`,
+      "After=network-online.target postgresql.service",
+      "Wants=network-online.target",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      `User=${a.osUser ?? "postgres"}`,
+      `ExecStart=${a.pgbackrestBin ?? "/usr/bin/pgbackrest"}${cfg} --stanza=${stanza} --type=${type} backup`,
+      "Nice=10",
+      "IOSchedulingClass=idle",
+      "TimeoutStartSec=12h",
+    );
+    out[`homelab-pgbackrest-${type}.timer`] = lines(
+      "# Managed by homelab (components/data/render/pgConf.ts).",
+      "[Unit]",
+      `Description=pgBackRest ${what} backup (homelab)`,
+      "",
+      "[Timer]",
+      `OnCalendar=${days} *-*-* ${time}:00 ${a.timeZone}`,
+      "Persistent=true",
+      "RandomizedDelaySec=10min",
+      "AccuracySec=1min",
+      "",
+      "[Install]",
+      "WantedBy=timers.target",
+    );
+  }
+  return out;
+}
+
+/**
+ * max_slot_wal_keep_size for a primary whose cluster lives on a data mount of `dataMountGiB`: a tenth
+ * of the mount (at least 1 GB, PostgreSQL's GB = 1024 MB). A replica that falls further behind loses
+ * its slot (`wal_status = lost`) and must be rebuilt, instead of the primary's disk filling up.
+ */
+export function maxSlotWalKeepSize(dataMountGiB: number): string {
+  if (!Number.isFinite(dataMountGiB) || dataMountGiB <= 0) throw new Error(`data mount size ${dataMountGiB} must be positive`);
+  return `${Math.max(1, Math.floor(dataMountGiB / 10))}GB`;
+}

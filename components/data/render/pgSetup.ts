@@ -7,7 +7,18 @@
  */
 import { assertSingleLine, envBlock, EnvValue, heredoc, readScript, shellScript } from "../../shell";
 import { assertEnv, assertIdent, dbPasswordEnv, dbPasswordFile, PgDatabase, PgReplica, replicaSlot } from "./pgCommon";
-import { PGBACKREST_DEFAULT_CONFIG, PgBackRestConfArgs, PgHbaArgs, PostgresConfArgs, renderPgBackRestConf, renderPgHba, renderPostgresConf } from "./pgConf";
+import {
+  PGBACKREST_DEFAULT_CONFIG,
+  PGBACKREST_TIMERS,
+  PgBackRestConfArgs,
+  PgBackRestScheduleArgs,
+  PgHbaArgs,
+  PostgresConfArgs,
+  renderPgBackRestConf,
+  renderPgBackRestSchedule,
+  renderPgHba,
+  renderPostgresConf,
+} from "./pgConf";
 import { renderPgInitSql } from "./pgSql";
 
 const PG_LIB = readScript(__dirname, "../scripts/postgres-lib.sh");
@@ -117,6 +128,17 @@ export interface PostgresPrimarySetupArgs extends PgHostArgs {
     check?: boolean;
     /** Env var holding the PEM of the S3 endpoint's CA, written to the repo's `caFile` (0644) before pgBackRest runs. Default: unset (the CA file is managed elsewhere). */
     caPemEnv?: string;
+    /** Take a full backup when the repository has none yet (point-in-time recovery needs a base backup). Default: true. */
+    initialFull?: boolean;
+    /** Weekly full + daily differential backups as systemd timers; `false` installs none. Required (the time zone differs per site). */
+    schedule: false | (Omit<PgBackRestScheduleArgs, "stanza" | "configPath"> & {
+      /** Where the units go. Default: `/etc/systemd/system`. */
+      unitDir?: string;
+      /** Shell command run when a unit changed or the timers are not enabled. Default: `systemctl daemon-reload && systemctl enable --now <timers>`. */
+      enableCmd?: string;
+      /** Shell command that succeeds when the timers are enabled. Default: `systemctl is-enabled --quiet <timers>`. */
+      enabledCmd?: string;
+    });
   });
 }
 
@@ -136,6 +158,7 @@ export function renderPostgresPrimarySetup(a: PostgresPrimarySetupArgs): string 
   const secrets = new Map<string, string>([[replEnv, a.replicationPasswordFile ?? "/etc/homelab/postgres/replicator.password"]]);
   for (const d of a.databases) if (!secrets.has(dbPasswordEnv(d))) secrets.set(dbPasswordEnv(d), dbPasswordFile(d));
   const texts: Record<string, string> = { PG_CONF: conf, PG_HBA: hba, INIT_SQL: sql };
+  const hooksExtra: string[] = [];
   let pgbrEnv: Record<string, EnvValue> = { PGBR: false };
   if (pgbr) {
     texts.PGBR_CONF_TEXT = renderPgBackRestConf({ ...pgbr, stanza, pgDataDir: pgbr.pgDataDir ?? h.dataDir, pgPort: pgbr.pgPort ?? port, pgSocketDir: pgbr.pgSocketDir ?? h.socketDir });
@@ -155,10 +178,23 @@ export function renderPostgresPrimarySetup(a: PostgresPrimarySetupArgs): string 
       PGBR_CA_FILE: pgbr.caPemEnv ? caFile! : "",
       STANZA: stanza,
       PGBR_CHECK: pgbr.check ?? true,
+      PGBR_INITIAL_FULL: pgbr.initialFull ?? true,
+      PGBR_UNIT_DIR: "",
+      PGBR_UNIT_NAMES: [],
     };
+    if (pgbr.schedule) {
+      const units = renderPgBackRestSchedule({ ...pgbr.schedule, stanza, configPath: pgbrConfigPath });
+      const names = Object.keys(units).sort();
+      names.forEach((n, i) => (texts[`PGBR_UNIT_${i}`] = units[n]));
+      pgbrEnv.PGBR_UNIT_DIR = pgbr.schedule.unitDir ?? "/etc/systemd/system";
+      pgbrEnv.PGBR_UNIT_NAMES = names;
+      hooksExtra.push(`PGBR_UNIT_TEXTS=(${names.map((_, i) => `"$PGBR_UNIT_${i}"`).join(" ")})`);
+      hooksExtra.push(`pgbr_enable_timers() { ${pgbr.schedule.enableCmd ?? `systemctl daemon-reload && systemctl enable --now ${PGBACKREST_TIMERS.join(" ")}`}; }`);
+      hooksExtra.push(`pgbr_timers_enabled() { ${pgbr.schedule.enabledCmd ?? `systemctl is-enabled --quiet ${PGBACKREST_TIMERS.join(" ")}`}; }`);
+    }
   }
   const env: Record<string, EnvValue> = { SECRET_VARS: [...secrets.keys()], SECRET_FILES: [...secrets.values()], ...pgbrEnv };
-  const hooks = [`create_cluster() { ${a.createClusterCmd ?? "pg_createcluster 15 main"}; }`];
+  const hooks = [`create_cluster() { ${a.createClusterCmd ?? "pg_createcluster 15 main"}; }`, ...hooksExtra];
   return shellScript({
     title: "PostgreSQL 15 primary setup",
     source: "components/data/render/pgSetup.ts",

@@ -8,7 +8,8 @@
 #   create_cluster                  function: creates the cluster when PG_VERSION is missing
 #   PGBR                            1: pgBackRest (then PGBR_CONF PGBR_CONF_TEXT PGBR_LOG_PATH
 #                                   PGBR_POSIX_PATH PGBR_REPO_TYPE PGBR_CRED PGBR_CA_ENV PGBR_CA_FILE
-#                                   STANZA PGBR_CHECK)
+#                                   STANZA PGBR_CHECK PGBR_INITIAL_FULL PGBR_UNIT_DIR PGBR_UNIT_NAMES=()
+#                                   PGBR_UNIT_TEXTS=() and the functions pgbr_enable_timers, pgbr_timers_enabled)
 
 # 1. secrets (from the environment or root-only files; never part of this script)
 for i in "${!SECRET_VARS[@]}"; do read_secret "${SECRET_VARS[$i]}" "${SECRET_FILES[$i]}"; done
@@ -52,6 +53,23 @@ psql_pg <<<"$INIT_SQL"
 if [ "$PGBR" = 1 ]; then
   as_pg pgbackrest --config="$PGBR_CONF" --stanza="$STANZA" stanza-create
   if [ "$PGBR_CHECK" = 1 ]; then as_pg pgbackrest --config="$PGBR_CONF" --stanza="$STANZA" check; fi
+  # 8. a base backup from the start: point-in-time recovery needs one (the timers take the next ones)
+  if [ "$PGBR_INITIAL_FULL" = 1 ] && as_pg pgbackrest --config="$PGBR_CONF" --stanza="$STANZA" --output=json info | grep -q '"backup":\[\]'; then
+    log "no backup in the repository yet: taking a full backup"
+    as_pg pgbackrest --config="$PGBR_CONF" --stanza="$STANZA" --type=full backup
+  fi
+  # 9. weekly full + daily differential backups (systemd timers; retention in pgbackrest.conf)
+  if [ -n "$PGBR_UNIT_DIR" ]; then
+    UNITS_CHANGED=0
+    for i in "${!PGBR_UNIT_NAMES[@]}"; do
+      put "$PGBR_UNIT_DIR/${PGBR_UNIT_NAMES[$i]}" 0644 root:root <<<"${PGBR_UNIT_TEXTS[$i]}"
+      if put_changed; then UNITS_CHANGED=1; fi
+    done
+    if [ "$UNITS_CHANGED" = 1 ] || ! pgbr_timers_enabled; then
+      log "enabling the pgBackRest backup timers"
+      pgbr_enable_timers
+    fi
+  fi
 fi
 
 log "primary converged"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # restic backup agent: dumps -> idempotent init -> backup -> forget --prune -> metrics.
+# A failed dump is recorded (homelab_backup_dump_success 0), the rest is still backed up (the
+# previous dump of that database stays), and the run fails (exit 4) so systemd and the metrics show it.
 # Rendered by components/data/render/resticAgent.ts, which prepends the toolkit preamble and:
 #   RESTIC            restic binary
 #   HOST_TAG          --host and --tag on backup; scopes forget
@@ -22,12 +24,35 @@ export LC_ALL=C
 START_TS=$(date +%s)
 BACKUP_RC=-1
 STATUS=1
+DUMP_FAILED=()
+declare -A DUMP_OK=()
+# dump_metrics FILE NOW: per-database dump gauges; a failed database keeps its previous last-success time.
+dump_metrics() {
+  local f="$1" now="$2" db prev
+  [ "${#DUMP_OK[@]}" -gt 0 ] || return 0
+  echo '# HELP homelab_backup_dump_success 1 if the last dump of the database succeeded.'
+  echo '# TYPE homelab_backup_dump_success gauge'
+  for db in "${DUMP_DATABASES[@]}"; do
+    [ -n "${DUMP_OK[$db]:-}" ] && echo "homelab_backup_dump_success{host=\"$HOST_TAG\",database=\"$db\"} ${DUMP_OK[$db]}"
+  done
+  echo '# HELP homelab_backup_dump_last_success_timestamp_seconds End of the last successful dump of the database.'
+  echo '# TYPE homelab_backup_dump_last_success_timestamp_seconds gauge'
+  for db in "${DUMP_DATABASES[@]}"; do
+    if [ "${DUMP_OK[$db]:-0}" = 1 ]; then
+      echo "homelab_backup_dump_last_success_timestamp_seconds{host=\"$HOST_TAG\",database=\"$db\"} $now"
+    else
+      prev="$(sed -n "s/^homelab_backup_dump_last_success_timestamp_seconds{host=\"$HOST_TAG\",database=\"$db\"} //p" "$f" 2>/dev/null || true)"
+      if [ -n "$prev" ]; then echo "homelab_backup_dump_last_success_timestamp_seconds{host=\"$HOST_TAG\",database=\"$db\"} $prev"; fi
+    fi
+  done
+}
 write_metrics() {
   [ -n "$TEXTFILE_DIR" ] || return 0
   local f="$TEXTFILE_DIR/restic_backup.prom" now
   now=$(date +%s)
   mkdir -p "$TEXTFILE_DIR"
   {
+    dump_metrics "$f" "$now"
     echo '# HELP restic_backup_last_run_timestamp_seconds End of the last agent run.'
     echo '# TYPE restic_backup_last_run_timestamp_seconds gauge'
     echo "restic_backup_last_run_timestamp_seconds{host=\"$HOST_TAG\"} $now"
@@ -81,8 +106,15 @@ if [ -n "$DUMP_DIR" ]; then
   install -d -m 0700 "$DUMP_DIR"
   for db in "${DUMP_DATABASES[@]}"; do
     log "pg_dump $db"
-    pg_dump_cmd --format=custom --dbname="$db" >"$DUMP_DIR/$db.dump.tmp"
-    mv -f "$DUMP_DIR/$db.dump.tmp" "$DUMP_DIR/$db.dump"
+    if pg_dump_cmd --format=custom --dbname="$db" >"$DUMP_DIR/$db.dump.tmp"; then
+      mv -f "$DUMP_DIR/$db.dump.tmp" "$DUMP_DIR/$db.dump"
+      DUMP_OK[$db]=1
+    else
+      rm -f "$DUMP_DIR/$db.dump.tmp"
+      log "pg_dump $db FAILED: keeping its previous dump; the run will fail"
+      DUMP_OK[$db]=0
+      DUMP_FAILED+=("$db")
+    fi
   done
   if [ "$DUMP_GLOBALS" = 1 ]; then
     pg_dumpall_cmd --globals-only >"$DUMP_DIR/globals.sql.tmp"
@@ -110,4 +142,5 @@ if [ "$BACKUP_RC" != 0 ] && [ "$BACKUP_RC" != 3 ]; then log "restic backup faile
 SNAPSHOTS="$("$RESTIC" snapshots --host "$HOST_TAG" --json | { grep -o '"short_id"' || true; } | wc -l)"
 
 if [ "$BACKUP_RC" = 3 ]; then log "backup incomplete: some files could not be read"; exit 3; fi
+if [ "${#DUMP_FAILED[@]}" -gt 0 ]; then log "database dumps failed: ${DUMP_FAILED[*]}"; exit 4; fi
 log "done"
