@@ -145,7 +145,7 @@ describe("item 12: the organisation's deploy key", () => {
     expect(bh.outputs.deployPrivateKey).toBeUndefined();
   });
 
-  it("remote commands use the deploy key, including bh's command on bo's backup server", () => {
+  it("remote commands use the deploy key, bh's with the key it reads from bo", () => {
     // bh reads bo's secret output deployPrivateKey (the offline StackReference mock hands over bo's
     // masked outputs, so the value is "[secret]"), bo uses its own generated key.
     for (const [r, key] of [[bo, "mock-openssh-private-key-apiary-deploy-key"], [bh, "[secret]"]] as const) {
@@ -154,7 +154,9 @@ describe("item 12: the organisation's deploy key", () => {
         expect([c.name, (c.props.connection as any).privateKey]).toEqual([c.name, key]);
       }
     }
-    expect(ofType(bh, CMD).some((c) => (c.props.connection as any).host === "192.168.9.22")).toBe(true); // bo's restic server
+    // bh has commands of its own (the replica); its backup agents, which register on bo's backup
+    // server with the same key, exist once its apps are installed (decision 111).
+    expect(ofType(bh, CMD).length).toBeGreaterThan(0);
   });
 
   it("sshConnection: the override, else the deploy key, else the agent — never a password", () => {
