@@ -206,6 +206,9 @@ export class K3sCluster extends pulumi.ComponentResource {
         connection: connection(server.address),
         create: READ_KUBECONFIG,
         triggers: [args.readTrigger ?? everyRun()],
+        // stdout is the kubeconfig (client key): never logged, never put in the next run's environment.
+        logging: command.types.enums.remote.Logging.Stderr,
+        addPreviousOutputInEnv: false,
       },
       { parent: this, dependsOn: serverInstall, additionalSecretOutputs: ["stdout"] },
     );

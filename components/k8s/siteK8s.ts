@@ -17,11 +17,14 @@ export function k8sTier(ctx: SiteContext): Record<string, unknown> {
 
   const node = (n: NodePlan): K3sNode => ({ ...n, dependsOn: n.vm ? ctx.guestComponent(n.vm) : [] });
   const sshUser = d.sshUser ?? plan.cluster.sshUser;
+  const sshKey = plan.cluster.server.vm ? ctx.ssh(plan.cluster.server.address, sshUser).privateKey : d.sshPrivateKey;
   const cluster = new K3sCluster(`${site.name}-k3s`, {
     clusterName: plan.cluster.name,
     server: node(plan.cluster.server),
     agents: plan.cluster.agents.map(node),
-    connection: { user: sshUser, ...(d.sshPrivateKey ? { privateKey: d.sshPrivateKey } : {}) },
+    // The one SSH rule: guest nodes carry the organisation's deploy key; bare-metal nodes were not
+    // built by this program, so they take the configured key or the SSH agent.
+    connection: { user: sshUser, ...(sshKey ? { privateKey: sshKey } : {}) },
     adopt: plan.cluster.adopt,
   });
   outputs.k3sServer = cluster.serverAddress;

@@ -118,8 +118,10 @@ export class NetbirdCoordinator extends pulumi.ComponentResource {
           [NETBIRD_API_ENV.idpPassword]: pulumi.secret(args.idpServiceAccountPassword),
           ...(args.pat === undefined ? {} : { [NETBIRD_API_ENV.pat]: args.pat }),
         },
+        // stdout carries the setup keys: kept out of the logs, secret in the state.
+        secretOutput: true,
       },
-      { parent: this, dependsOn: [this.install], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: [this.install] },
     );
     this.setupKeys = pulumi.secret(setup.stdout.apply(parseSetupKeys));
     this.registerOutputs({ managementUrl: this.managementUrl, enrolment: this.enrolment, setupKeys: this.setupKeys });
