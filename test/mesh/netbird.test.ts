@@ -125,7 +125,7 @@ describe("scripts", () => {
   it("install pulls the pinned images, writes secrets from the environment and embeds the config", () => {
     expect(install).toContain(`podman pull "$image"`);
     expect(install).toContain("NB_OIDC_DISCOVERY=https://auth.bo.home.arpa/application/o/netbird/.well-known/openid-configuration");
-    expect(install).toContain("ensure_packages podman ca-certificates curl jq"); // the API setup script runs here and needs jq
+    expect(install).toContain("ensure_packages podman crun ca-certificates curl jq"); // the API setup script runs here and needs jq
     expect(install).toContain(`ghcr.io/netbirdio/management:${NETBIRD_VERSION}`);
     expect(install).not.toMatch(/ghcr\.io\/v2|blobs|layerDigest/);
     expect(install).toContain('"Engine": "sqlite"');

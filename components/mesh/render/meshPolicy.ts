@@ -9,9 +9,11 @@
  *    with masquerade OFF, distributed to the other sites' routing peers, so a
  *    packet from 192.0.2.22 still arrives at the other site as 192.0.2.22;
  *  - policies connect the routing-peer groups of sites that have flows between
- *    them; NetBird cannot filter individual source devices without masquerade,
- *    so per-host, per-port control stays with each guest's own firewall and
- *    pg_hba, which are keyed on those preserved LAN addresses;
+ *    them (the peers themselves); they do not filter routed traffic: routes
+ *    carry no access_control_groups, which NetBird makes default-permit
+ *    (decision 103). Routed packets are filtered by the route's distribution
+ *    groups, the sending routing peer's transit rules, and the destination
+ *    guest's own firewall and pg_hba, keyed on the preserved LAN addresses;
  *  - each site's LAN gateway routes the other members' prefixes to its local
  *    routing peer (`gatewayRoutes`), which is configured outside Proxmox.
  *

@@ -19,7 +19,7 @@
 #   AK_READY_TIMEOUT    seconds to wait for readiness
 # Secrets (environment only): AUTHENTIK_* keys, HOMELAB_TLS_CERT/KEY, HOMELAB_CA_CERT, AUTHENTIK_BOOTSTRAP_TOKEN.
 
-ensure_packages podman curl jq ca-certificates
+ensure_packages podman crun curl jq ca-certificates
 
 trust_ca HOMELAB_CA_CERT
 

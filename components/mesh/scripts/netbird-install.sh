@@ -15,7 +15,7 @@
 # Secrets (environment only): NB_AUTH_SECRET, NB_DATASTORE_ENC_KEY, NB_IDP_SA_PASSWORD, HOMELAB_TLS_KEY.
 
 # jq: the API setup script (run on this host after install) parses the management API with it.
-ensure_packages podman ca-certificates curl jq
+ensure_packages podman crun ca-certificates curl jq
 
 install -d -m 0750 "$NB_DATA_DIR" "$NB_CONFIG_DIR"
 
