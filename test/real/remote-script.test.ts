@@ -245,21 +245,13 @@ describe("wrapper with { sudo: true }", () => {
     expect(fs.readFileSync(path.join(out, "canary"), "utf8")).toBe("must-not-cross-sudo");
   });
 
-  test("k3s server via the wrapper: exit 64 without K3S_TOKEN on stdin; no-op with it (fake k3s)", async () => {
+  test("k3s server and agent via the wrapper: exit 64 without K3S_TOKEN on stdin", async () => {
+    // With the token the node script converges /etc/rancher/k3s/config.yaml and the unit: that run is
+    // tested against temporary paths in test/real/k8s-lint.test.ts, never against this machine's /etc.
     const create = wrapScript(k3sServerScript({ serverAddress: "192.168.2.159" }), ["K3S_TOKEN"], { sudo: true });
     const missing = await runWrapper(create, "", undefined, env());
     expect(missing.status).toBe(64);
     expect(missing.stderr).toContain("K3S_TOKEN must be provided");
-
-    const k3sBin = path.join(root, "k3sbin");
-    fs.mkdirSync(k3sBin);
-    fs.writeFileSync(path.join(k3sBin, "k3s"), '#!/bin/sh\necho "k3s version v1.34.2+k3s1 (deadbeef)"\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(k3sBin, "systemctl"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    fs.writeFileSync(path.join(k3sBin, "curl"), "#!/bin/sh\necho curl must not run >&2\nexit 99\n", { mode: 0o755 });
-    const ok = await runWrapper(create, encodeSecrets({ K3S_TOKEN: "tok en$'\"" }), undefined, { PATH: `${k3sBin}:${bin}:${process.env.PATH}` });
-    expect(ok.stderr).toBe("");
-    expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain("nothing to do");
     const agent = await runWrapper(wrapScript(k3sAgentScript({ serverAddress: "192.168.2.159" }), ["K3S_TOKEN"], { sudo: true }), "", undefined, env());
     expect(agent.status).toBe(64);
   });
