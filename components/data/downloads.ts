@@ -4,7 +4,6 @@
  * (`homelab:downloads`); without one, the setup script stops and says what to install. No
  * checksum is baked into the code that could not be verified against the upstream release.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { shq as shellQuote } from "../shell";
 import { ENSURE_CURL } from "../remote/packages";
@@ -32,18 +31,6 @@ export const DownloadsSchema = z.strictObject({
   mc: Pinned.optional(),
 });
 export type Downloads = z.infer<typeof DownloadsSchema>;
-
-/** Read `homelab:downloads` (optional); a malformed value stops the program with one line. */
-export function downloadsFromConfig(site: string): Downloads {
-  const raw = new pulumi.Config("homelab").getObject<unknown>("downloads");
-  if (raw === undefined) return {};
-  const parsed = DownloadsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new pulumi.RunError(`homelab: site "${site}": homelab:downloads.${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
-}
 
 /**
  * Script lines that make `dest` the pinned binary: with `pin`, download, check the sha256, unpack

@@ -95,16 +95,6 @@ export function clusterKubeconfig(stdout: string, serverAddress: string, cluster
 }
 
 /**
- * Reads the SSH settings from stack config: `homelab:sshUser` (default `defaultUser`) and
- * the secret `homelab:sshPrivateKey` (optional).
- */
-export function sshConnectionFromConfig(defaultUser: string): SshConnection {
-  const cfg = new pulumi.Config("homelab");
-  const privateKey = cfg.getSecret("sshPrivateKey");
-  return { user: cfg.get("sshUser") ?? defaultUser, ...(privateKey ? { privateKey } : {}) };
-}
-
-/**
  * The kubeconfig read's trigger: a new value on every program run, so the Command is replaced and
  * the file read again on every `up` (k3s client certificates last 365 days and k3s renews them on
  * a restart near expiry; a read that only followed the install inputs would keep serving the
