@@ -7,112 +7,13 @@
  * unit), disks in GiB. The seeds' "GB" figures are read as GiB (decisions.md).
  */
 import { z } from "zod";
-import { addressFamilyProblem, isAddress, parsePrefix } from "./net";
 import { AppSchema } from "./apps";
+import { addressFamilyProblem } from "./net";
+import { address, checked, dnsLabel, dnsName, ipv4Address, ipv6Address, prefix, sha, cronProblem, timeZoneProblem } from "./fields";
+import { KubernetesSchema } from "./kubernetesSchema";
 
-const address = z.string().refine(isAddress, { message: "not an IP address" });
-/** A string whose problem, if any, `problem` names (one message per failure, the field's own words). */
-const checked = (problem: (s: string) => string | undefined) =>
-  z.string().superRefine((s, ctx) => {
-    const message = problem(s);
-    if (message) ctx.addIssue({ code: "custom", message });
-  });
-const ipv4Address = checked((s) => addressFamilyProblem(s, "ipv4"));
-const ipv6Address = checked((s) => addressFamilyProblem(s, "ipv6"));
-const prefix = z.string().refine(
-  (s) => {
-    try {
-      parsePrefix(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not a CIDR prefix with zero host bits" },
-);
-const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lower-case DNS label (a-z, 0-9, -)");
-const sha = z.string().regex(/^[0-9a-f]{64}$|^[0-9a-f]{128}$/, "must be a hex sha256 or sha512 digest");
-
-/**
- * Why `name` is not an RFC 1123 host/domain name (undefined when it is): dot-separated labels of
- * 1-63 letters, digits and hyphens, not starting or ending with a hyphen, 253 characters at most.
- */
-export function dnsNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "not an RFC 1123 DNS name: empty";
-  if (name.length > 253) return `not an RFC 1123 DNS name: ${name.length} characters (at most 253)`;
-  for (const label of name.split(".")) {
-    if (label.length === 0) return "not an RFC 1123 DNS name: empty label (two dots, or a leading or trailing dot)";
-    if (label.length > 63) return `not an RFC 1123 DNS name: label "${label.slice(0, 20)}..." is ${label.length} characters (at most 63)`;
-    if (!/^[A-Za-z0-9-]+$/.test(label)) return `not an RFC 1123 DNS name: label "${label}" has characters other than a-z, 0-9 and -`;
-    if (label.startsWith("-") || label.endsWith("-")) return `not an RFC 1123 DNS name: label "${label}" starts or ends with a hyphen`;
-  }
-  return undefined;
-}
-
-let zoneNames: Set<string> | undefined;
-
-/**
- * Why `zone` is not an IANA time zone (undefined when it is). Canonical names come from
- * `Intl.supportedValuesOf`, plus `UTC` and the IANA aliases ICU accepts (e.g. `US/Eastern`),
- * spelled as IANA spells them.
- */
-export function timeZoneProblem(zone: string): string | undefined {
-  zoneNames ??= new Set([...Intl.supportedValuesOf("timeZone"), "UTC"]);
-  if (zoneNames.has(zone)) return undefined;
-  let resolved: string;
-  try {
-    resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return "not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC)";
-  }
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return "not an IANA time zone (e.g. America/Chicago, Europe/Berlin, UTC)";
-  if (resolved.toLowerCase() === zone.toLowerCase() && resolved !== zone) return `not an IANA time zone as spelled (did you mean ${resolved}?)`;
-  return undefined;
-}
-
-const CRON_FIELDS = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day-of-month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
-  { name: "day-of-week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
-] as const;
-
-/**
- * Why `expr` is not a standard 5-field cron expression (undefined when it is): minute hour
- * day-of-month month day-of-week, each `*`, a value, a range `a-b`, either with `/step`, or a
- * comma-separated list of those; months and weekdays also by English three-letter name.
- */
-export function cronProblem(expr: string): string | undefined {
-  const fields = expr.trim().split(/\s+/).filter(Boolean);
-  if (fields.length !== 5) return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this has ${fields.length}`;
-  for (let i = 0; i < 5; i++) {
-    const spec = CRON_FIELDS[i];
-    const names: readonly string[] = "names" in spec ? spec.names : [];
-    const value = (text: string): number | undefined => {
-      if (/^\d+$/.test(text)) return Number(text);
-      const k = names.indexOf(text.toLowerCase());
-      return k < 0 ? undefined : k + (spec.name === "month" ? 1 : 0);
-    };
-    for (const part of fields[i].split(",")) {
-      const m = /^([^/]+)(?:\/(.+))?$/.exec(part);
-      const bad = `${spec.name} field "${fields[i]}"`;
-      if (!m) return `${bad} is not a value, range or step`;
-      const [, base, step] = m;
-      if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1 || Number(step) > spec.max)) return `${bad} has step "${step}" (1-${spec.max})`;
-      if (base === "*") continue;
-      const [lo, hi, ...more] = base.split("-");
-      const a = value(lo);
-      const b = hi === undefined ? a : value(hi);
-      if (more.length > 0 || a === undefined || b === undefined) return `${bad} is not a value, range or step`;
-      for (const v of [a, b]) if (v < spec.min || v > spec.max) return `${bad}: ${v} is outside ${spec.min}-${spec.max}`;
-      if (a > b) return `${bad}: range ${lo}-${hi} runs backwards`;
-    }
-  }
-  return undefined;
-}
-
-const dnsName = checked(dnsNameProblem);
+export { cronProblem, dnsNameProblem, timeZoneProblem } from "./fields";
+export { KubernetesSchema } from "./kubernetesSchema";
 
 /** A datastore on a Proxmox node and how much of it the plan may allocate. */
 export const DatastoreSchema = z.strictObject({
@@ -337,85 +238,6 @@ export const TemplateSchema = z.strictObject({
   contentType: z.enum(["vztmpl", "iso", "import"]),
   /** Datastore that holds templates. Default `local`. */
   datastore: z.string().default("local"),
-});
-
-/** A phase gate: the feature exists when the stack's phase is at least this. */
-const phaseGate = z.number().int().min(0).max(9);
-
-/** The site's k3s cluster: its nodes are the bare-metal hosts, or the guests whose app is `k3s-server`/`k3s-agent`. */
-export const KubernetesSchema = z.strictObject({
-  /** Phase from which k3s is installed on the nodes. */
-  phase: phaseGate,
-  /** SSH login user on the nodes (overridable with config `homelab:sshUser`). Default `root`. */
-  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root"),
-  /**
-   * Adopt a running cluster instead of installing one: k3s is never installed, reconfigured or
-   * restarted for its flags, no join token is created (the cluster keeps its own), the kubeconfig
-   * is read from the server node on every `up`, and the listed Helm releases are imported
-   * (`<namespace>/<name>`) instead of installed next to the existing ones. Host prerequisites
-   * (open-iscsi, nfs-common, the NVIDIA toolkit) are still installed. Default: install k3s.
-   */
-  adopt: z
-    .strictObject({
-      /** Existing releases of the platform charts to import. Default: none. */
-      releases: z
-        .array(
-          z.strictObject({
-            /** Which platform chart the release is. */
-            chart: z.enum(["metallb", "ingress-nginx", "cert-manager", "longhorn", "nvidia-device-plugin"]),
-            /** Release name (`helm list -A`). Default: the chart name. */
-            name: dnsLabel.optional(),
-            /** Release namespace. Default: the chart's namespace in components/k8s/render/versions.ts. */
-            namespace: dnsLabel.optional(),
-          }),
-        )
-        .default([]),
-      /**
-       * false (first `up`): import the releases exactly as they run (every input ignored, so the
-       * import cannot fail on differing values). true (after the import): manage them, i.e. the next
-       * `up` upgrades them to the pinned chart and this program's values. Default false.
-       */
-      manageReleases: z.boolean().default(false),
-    })
-    .optional(),
-  /** Cluster services and the phase they arrive at. Default: none. */
-  platform: z
-    .strictObject({
-      /** Phase of the cluster services. */
-      phase: phaseGate,
-      /** MetalLB in L2 mode on the first network's first load-balancer pool. Default false. */
-      metallb: z.boolean().default(false),
-      /** ingress-nginx on the pool's first address (needs `metallb`). Default false. */
-      ingress: z.boolean().default(false),
-      /** cert-manager with ACME staging/production issuers. Default false. */
-      certManager: z.boolean().default(false),
-      /**
-       * kube-prometheus-stack without an inventory service of its own, Grafana on a NodePort (a site
-       * without an ingress). Default: none (a `grafana` k8s service brings it with an ingress).
-       */
-      monitoring: z
-        .strictObject({
-          /** NodePort of Grafana. Default 30080. */
-          grafanaNodePort: z.number().int().min(30000).max(32767).default(30080),
-          /** Prometheus volume in GiB. Default 50. */
-          prometheusStorageGiB: z.number().int().positive().default(50),
-        })
-        .optional(),
-    })
-    .optional(),
-  /** NVIDIA device plugin on GPU hosts from this phase. Default: never. */
-  nvidiaPhase: phaseGate.optional(),
-  /** The agent platform (Backstage, the Vapor API, four agents; pinned images from config `homelab:workloadImages`). Default: none. */
-  agentWorkloads: z
-    .strictObject({
-      /** Phase it arrives at. */
-      phase: phaseGate,
-      /** Namespace of the workloads. */
-      namespace: dnsLabel,
-      /** NodePort of Backstage when the site has no ingress. Default: a ClusterIP service. */
-      backstageNodePort: z.number().int().min(30000).max(32767).optional(),
-    })
-    .optional(),
 });
 
 /** The whole site. */
