@@ -7,6 +7,9 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 30000,
+  // Every committed stack rendered once for the suite, read by test/helpers/render.ts.
+  globalSetup: "<rootDir>/test/helpers/globalSetup.ts",
+  globalTeardown: "<rootDir>/test/helpers/globalTeardown.ts",
   // Renders are CPU-bound; use both cores of the 2-core CI machine (jest defaults to cores - 1).
   maxWorkers: 2,
 };

@@ -1,4 +1,4 @@
-/** Tests that execute generated artifacts with real tools (PostgreSQL 15, restic, shellcheck, systemd-analyze). */
+/** Tests that run real processes: generated artifacts with real tools (PostgreSQL 15, restic, pgBackRest, shellcheck, systemd-analyze), the plan CLI and the policy pack as the Pulumi CLI starts it. */
 module.exports = {
   preset: "ts-jest",
   testEnvironment: "node",

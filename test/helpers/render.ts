@@ -1,18 +1,34 @@
 /** Test helpers: render a site the way `plan` does, and look resources up. */
+import * as fs from "fs";
+import * as path from "path";
 import { renderWithDependencies } from "../../scripts/lib/crossSite";
-import { RenderOptions, RenderResult } from "../../scripts/lib/offline";
+import { readStackConfig, RenderOptions, RenderResult } from "../../scripts/lib/offline";
+import { loadInventory } from "../../components/inventory/load";
+
+/** The suite-wide render of a committed stack (test/helpers/globalSetup.ts), if there is one. */
+function cachedRender(site: string): RenderResult | undefined {
+  const dir = process.env.HOMELAB_RENDER_CACHE;
+  const file = dir ? path.join(dir, `${site}.json`) : undefined;
+  if (!file || !fs.existsSync(file)) return undefined;
+  const data = JSON.parse(fs.readFileSync(file, "utf8")) as Omit<RenderResult, "site">;
+  const config = readStackConfig(site);
+  return { ...data, site: loadInventory(site, JSON.parse(config["homelab:inventory"]), Number(config["homelab:phase"] ?? 0)) };
+}
 
 const cache = new Map<string, Promise<RenderResult>>();
 
 /**
- * Render `site` as plan would (bh/ep with bo's outputs). Renders of the committed
- * stack (no options) are shared within a test file: they are deterministic, and
- * a test that wants to change a result must copy it first.
+ * Render `site` as plan would (with the outputs of the stacks it reads). Renders of the
+ * committed stack (no options) are rendered once for the suite (globalSetup) and shared:
+ * they are deterministic, and a test that wants to change a result must copy it first.
  */
 export function renderSite(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
   if (Object.keys(opts).length > 0) return renderWithDependencies(site, opts);
   let r = cache.get(site);
-  if (!r) cache.set(site, (r = renderWithDependencies(site)));
+  if (!r) {
+    const cached = cachedRender(site);
+    cache.set(site, (r = cached ? Promise.resolve(cached) : renderWithDependencies(site)));
+  }
   return r;
 }
 
