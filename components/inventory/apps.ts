@@ -65,6 +65,21 @@ export const APP_SCHEMAS = [
   app("gitea", { ...databaseClient, ...oidcClient }),
   app("n8n", { ...databaseClient, ...oidcClient }),
   app("paperless", { ...databaseClient, ...oidcClient }),
+  // The organisation's monitoring (components/monitoring): one Prometheus scrapes every site of the organisation.
+  app("prometheus", {
+    /** Scrape and rule-evaluation interval in seconds. Default 30 (seed 000: "every 30 s"). */
+    scrapeIntervalSeconds: z.number().int().min(5).max(300).default(30),
+    /** Days of samples kept (--storage.tsdb.retention.time). Default 30; the size limit always follows the data mount. */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Run Alertmanager beside Prometheus (its receiver is the secret `homelab:alertReceiver`). Default true. */
+    alertmanager: z.boolean().default(true),
+  }),
+  app("grafana", { ...oidcClient }),
+  /**
+   * Uptime Kuma is the human status page only: every probe and alert is blackbox_exporter on the
+   * Prometheus guest + Alertmanager (docs/decisions.md, Monitoring).
+   */
+  app("uptime-kuma", {}),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -76,7 +91,6 @@ export const APP_SCHEMAS = [
       "coolify",
       "docker-host",
       "flowise",
-      "grafana",
       "heimdall",
       "home-assistant",
       "home-assistant-os",
@@ -91,13 +105,11 @@ export const APP_SCHEMAS = [
       "opnsense",
       "postgres",
       "postgres-restore",
-      "prometheus",
       "redis",
       "reverse-proxy",
       "router",
       "traefik",
       "unraid-nas",
-      "uptime-kuma",
       "vaultwarden",
       "wazuh",
       "wikijs",
