@@ -46,7 +46,7 @@ export function activeApp<K extends AppKind>(site: Site, kind: K): (ResolvedServ
 }
 
 /** Whether `address` is allowed by the resolved sources of a port (empty sources = any). */
-function allowedBy(sources: readonly string[], address: string): boolean {
+export function allowedBy(sources: readonly string[], address: string): boolean {
   if (sources.length === 0) return true;
   return sources.some((src) => {
     const p = parsePrefix(src);

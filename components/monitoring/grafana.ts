@@ -1,0 +1,74 @@
+/**
+ * Grafana on the organisation's `grafana` guest: pinned upstream .deb, provisioned Prometheus
+ * datasource and the four dashboards, local admin with a random password (secret output), login
+ * through authentik when the identity provider issues Grafana a client (see docs/decisions.md).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { lines, putText, readScript, shellScript } from "../shell";
+import { GuestConnection, remoteScript } from "../remote/script";
+import { dashboards, GrafanaOidc, renderGrafanaDashboardProvider, renderGrafanaDatasource, renderGrafanaIni } from "./render/grafana";
+import type { PinnedDownload } from "../data/downloads";
+
+export interface GrafanaArgs {
+  guest: pulumi.Resource;
+  connection: GuestConnection;
+  address: string;
+  domain: string;
+  dataDir: string;
+  prometheusUrl: string;
+  /** Pinned upstream .deb (homelab:grafanaPackage); without it grafana must already be installed. */
+  package?: PinnedDownload;
+  oidc?: GrafanaOidc & { clientSecret: pulumi.Input<string>; caPem: pulumi.Input<string> };
+}
+
+/** Pure: the Grafana setup script. */
+export function renderGrafanaSetup(a: { address: string; domain: string; dataDir: string; prometheusUrl: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
+  const boards = dashboards();
+  return shellScript({
+    title: "Grafana",
+    source: "components/monitoring/grafana.ts",
+    logTag: "grafana",
+    env: { GRAFANA_URL: a.package?.url ?? "", GRAFANA_SHA256: a.package?.sha256 ?? "", DATA_DIR: a.dataDir, OIDC: !!a.oidc },
+    body: [
+      readScript(__dirname, "scripts/grafana.sh").trimEnd(),
+      ...putText(
+        "/etc/systemd/system/grafana-server.service.d/homelab.conf",
+        "0644",
+        "root:root",
+        lines("# Managed by homelab (components/monitoring/grafana.ts).", "[Service]", "EnvironmentFile=/etc/grafana/homelab.env"),
+      ),
+      ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
+      ...putText("/etc/grafana/provisioning/datasources/homelab.yaml", "0640", "root:grafana", renderGrafanaDatasource({ prometheusUrl: a.prometheusUrl })),
+      ...putText("/etc/grafana/provisioning/dashboards/homelab.yaml", "0640", "root:grafana", renderGrafanaDashboardProvider()),
+      ...Object.entries(boards).flatMap(([f, text]) => putText(`/etc/grafana/dashboards/homelab/${f}`, "0644", "root:grafana", text)),
+      "systemctl daemon-reload",
+      "converge_units grafana-server.service",
+      'log "grafana converged"',
+    ],
+  });
+}
+
+export class Grafana extends pulumi.ComponentResource {
+  /** Local admin password (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
+  constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:monitoring:Grafana", name, {}, opts);
+    const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+    this.adminPassword = pulumi.secret(admin.result);
+    const { clientSecret, caPem, ...oidc } = args.oidc ?? ({} as Partial<NonNullable<GrafanaArgs["oidc"]>>);
+    remoteScript(
+      `${name}-setup`,
+      {
+        connection: args.connection,
+        script: renderGrafanaSetup({ address: args.address, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
+        secrets: {
+          GF_SECURITY_ADMIN_PASSWORD: this.adminPassword,
+          ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),
+        },
+      },
+      { parent: this, dependsOn: [args.guest] },
+    );
+    this.registerOutputs({ adminPassword: this.adminPassword });
+  }
+}

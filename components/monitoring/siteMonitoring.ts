@@ -1,0 +1,114 @@
+/**
+ * The monitoring tier of one site (issue 11). When the site's organisation runs Prometheus (an
+ * active `prometheus` app in any of its stack files), every guest and Proxmox node of this site
+ * gets its exporters (GuestMonitoring); the site that runs Prometheus also gets the Prometheus
+ * guest (Prometheus, Alertmanager, blackbox_exporter), rest-server's `metrics` user and Grafana.
+ * Every target, probe and rule comes from the organisation's inventories (plan.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { activeApp } from "../inventory/org";
+import { SiteContext } from "../site/context";
+import type { InternalCa } from "../mesh/internalCa";
+import { remoteScript } from "../remote/script";
+import { renderResticUserRegistration } from "../data/resticPipeline";
+import { alertsFor, monitoringPlan, renderMonitoringFiles } from "./plan";
+import { GuestMonitoring } from "./guestMonitoring";
+import { PrometheusServer } from "./prometheusServer";
+import { Grafana } from "./grafana";
+import { AlertReceiverSchema, renderAlertmanagerConfig } from "./render/alertmanager";
+
+/** The restic check runs weekly, three hours after the guest's nightly backup. */
+function checkTime(at: string): string {
+  const [h, m] = at.split(":").map(Number);
+  return `${String((h + 3) % 24).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+}
+
+/** Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). */
+export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string, unknown> {
+  const { site, org } = ctx;
+  const plan = monitoringPlan(org);
+  if (!plan) return {};
+  for (const p of plan.problems.filter((x) => x.startsWith(`${site.name}/`))) pulumi.log.warn(`monitoring: ${p}`);
+
+  for (const s of site.services) {
+    if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4) continue;
+    const backup = plan.backups.find((b) => b.site === site.name && b.instance === s.name);
+    const pg = s.app?.kind === "postgres-primary" || s.app?.kind === "postgres-replica";
+    new GuestMonitoring(`${site.name}-${s.name}-monitoring`, {
+      guest: ctx.guest(s.name),
+      connection: ctx.root(s.ipv4),
+      instance: s.name,
+      vmid: s.vmid,
+      exporters: pg ? ["node", "postgres"] : ["node"],
+      alerts: alertsFor(plan, site.name, s.name),
+      resticCheck: backup ? { time: checkTime(backup.at), timeZone: site.inventory.timezone } : undefined,
+    });
+  }
+  for (const h of site.hosts) {
+    if (h.kind !== "proxmox" || !h.address) continue;
+    new GuestMonitoring(`${site.name}-node-${h.name}-monitoring`, { connection: ctx.root(h.address), instance: h.name, exporters: ["node"], alerts: [] });
+  }
+
+  const perSite = Object.fromEntries(org.map((o) => [o.name, plan.targets.filter((t) => t.site === o.name).map((t) => `${t.job} ${t.instance} ${t.scheme}://${t.address}:${t.port}${t.path}`)]));
+  const outputs: Record<string, unknown> = {
+    prometheus: `${plan.prometheus.site}/${plan.prometheus.service} (${plan.prometheus.address}:9090)`,
+    targets: plan.prometheus.site === site.name ? perSite : { [site.name]: perSite[site.name] },
+  };
+  if (plan.prometheus.site !== site.name) return { monitoring: outputs };
+
+  Object.assign(outputs, { probes: plan.probes.length, tlsProbes: plan.tlsProbes.length, unprobed: plan.unprobed });
+  const promSvc = activeApp(site, "prometheus")!;
+  let restServerPassword: pulumi.Output<string> | undefined;
+  const deps: pulumi.Resource[] = [];
+  const restic = activeApp(site, "restic-server");
+  if (restic && plan.targets.some((t) => t.job === "rest-server")) {
+    // rest-server serves /metrics only to its user `metrics` (--private-repos without --prometheus-no-auth).
+    const pw = new random.RandomPassword(`${site.name}-rest-server-metrics-password`, { length: 40, special: false });
+    restServerPassword = pulumi.secret(pw.result);
+    deps.push(
+      remoteScript(
+        `${site.name}-rest-server-metrics-user`,
+        { connection: ctx.root(restic.ipv4!), script: renderResticUserRegistration("metrics"), secrets: { REST_USER_PASSWORD: restServerPassword } },
+        { dependsOn: [ctx.guest(restic.name)] },
+      ),
+    );
+  }
+  const receiver = ctx.deployment.alertReceiver;
+  if (!receiver) pulumi.log.warn(`monitoring: homelab:alertReceiver is not set; Alertmanager on ${site.name}/${promSvc.name} notifies nobody`);
+  const alertmanagerConfig = receiver
+    ? pulumi.secret(
+        receiver.apply((raw) => {
+          const parsed = AlertReceiverSchema.safeParse(raw);
+          if (!parsed.success) throw new Error(`homelab: site "${site.name}": homelab:alertReceiver: ${parsed.error.issues[0].message}`);
+          return renderAlertmanagerConfig(parsed.data);
+        }),
+      )
+    : renderAlertmanagerConfig(undefined);
+  new PrometheusServer(`${site.name}-${promSvc.name}-prometheus`, {
+    guest: ctx.guest(promSvc.name),
+    connection: ctx.root(promSvc.ipv4!),
+    files: renderMonitoringFiles(plan),
+    alertmanagerConfig,
+    caPem: ca?.certPem,
+    restServerPassword,
+    minioToken: ctx.deployment.minioPrometheusToken,
+    dependsOn: deps,
+  });
+
+  const grafanaSvc = activeApp(site, "grafana");
+  if (grafanaSvc?.ipv4) {
+    const g = new Grafana(`${site.name}-${grafanaSvc.name}-grafana`, {
+      guest: ctx.guest(grafanaSvc.name),
+      connection: ctx.root(grafanaSvc.ipv4),
+      address: grafanaSvc.ipv4,
+      domain: site.inventory.dns.domain,
+      dataDir: grafanaSvc.dataMounts[0]?.path ?? "/var/lib/grafana",
+      prometheusUrl: `http://${plan.prometheus.address}:9090`,
+      package: ctx.deployment.grafanaPackage,
+    });
+    outputs.grafana = `http://${grafanaSvc.ipv4}:3000`;
+    return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
+  }
+  return { monitoring: outputs };
+}
