@@ -16,7 +16,7 @@ import { loadInventory } from "../../components/inventory/load";
 import { listSites, readStackConfig, siblingSites } from "../../components/site/stackFiles";
 import { organisationOf } from "../../components/inventory/org";
 import { monitoringPlan, renderMonitoringFiles } from "../../components/monitoring/plan";
-import { GENERIC_ALERTS, BACKUP_ALERTS } from "../../components/monitoring/render/rules";
+import { GENERIC_ALERTS, BACKUP_ALERTS, renderRules } from "../../components/monitoring/render/rules";
 import { renderAlertmanagerConfig } from "../../components/monitoring/render/alertmanager";
 import { renderResticCheckScript } from "../../components/monitoring/render/resticCheck";
 import { dashboardExprs, dashboards } from "../../components/monitoring/render/grafana";
@@ -55,7 +55,10 @@ describe("promtool test rules", () => {
     }
   });
   it("every alert fires on its failing series and stays silent on the healthy one (bo's rules)", () => {
-    const files = renderMonitoringFiles(planOf("bo")!);
+    // bo's rules with one backed-up guest (every guest's pair is the same template; with all of them,
+    // absent() would rightly fire for each guest the synthetic series leave out).
+    const plan = planOf("bo")!;
+    const files = { rulesYml: renderRules({ intervalSeconds: 30, backups: plan.backups.filter((b) => b.site === "bo" && b.instance === "postgres"), mountpoints: plan.mountpoints }) };
     // promtool compares annotations too: the test copy drops them (expr, for and labels are unchanged).
     const doc = parse(files.rulesYml);
     for (const g of doc.groups) for (const r of g.rules) delete r.annotations;
@@ -120,8 +123,10 @@ describe("a real Prometheus scrapes real exporters with bo's rendered configurat
     runOk("chown", ["postgres", path.join(dir, "pglog")]);
     const primary = path.join(dir, "primary");
     const replica = path.join(dir, "replica");
-    fs.mkdirSync(primary);
-    runOk("chown", ["postgres", primary]);
+    for (const d of [primary, replica]) {
+      fs.mkdirSync(d, { mode: 0o700 });
+      runOk("chown", ["postgres", d]);
+    }
     runOk(AS_PG[0], [...AS_PG.slice(1), `${PG_BIN}/initdb`, "-D", primary, "-A", "trust", "-U", "postgres"]);
     // archive_command fails on purpose: pg_stat_archiver_failed_count becomes non-zero (the WAL-archiving alert's metric).
     fs.appendFileSync(path.join(primary, "postgresql.conf"), `\nlisten_addresses=''\nport=56432\nunix_socket_directories='${sock}'\nwal_level=replica\narchive_mode=on\narchive_command='false'\narchive_timeout=1\n`);
@@ -187,7 +192,7 @@ describe("a real Prometheus scrapes real exporters with bo's rendered configurat
   });
 
   it("replication and archiving metrics are non-zero", async () => {
-    expect(Number((await q('pg_replication_is_replica{instance="pg-replica"}'))[0]?.value[1])).toBe(1);
+    // postgres_exporter 0.11 has no pg_replication_is_replica (measured): the replica is seen through the primary's slot and pg_stat_replication.
     expect(Number((await q('pg_replication_slots_active{instance="postgres", slot_name="bh"}'))[0]?.value[1])).toBe(1);
     expect((await q('pg_stat_replication_pg_wal_lsn_diff{instance="postgres"}')).length).toBeGreaterThan(0);
     expect(Number((await q('pg_stat_archiver_failed_count{instance="postgres"}'))[0]?.value[1])).toBeGreaterThan(0);
