@@ -43,6 +43,7 @@ describe("LxcService (bo postgres, bh home-assistant)", () => {
     expect(rules.rules).toEqual([
       expect.objectContaining({ type: "in", action: "ACCEPT", proto: "tcp", dport: "5432", source: "192.168.50.22/32,192.168.30.22/32,192.168.9.30/32,192.168.9.31/32,192.168.9.40/32,192.168.9.41/32,192.168.9.42/32" }),
       expect.objectContaining({ dport: "9187", source: "192.168.9.23/32" }),
+      expect.objectContaining({ dport: "9100", source: "192.168.9.23/32", comment: "node_exporter" }),
     ]);
     expect(named(bo, "bo-postgres-fw-options").inputs).toMatchObject({ enabled: true, inputPolicy: "DROP", containerId: 103 });
   });
@@ -110,7 +111,7 @@ describe("VmService (bo wazuh, orion router)", () => {
       onBoot: true,
     });
     expect(vm.protect).toBe(true);
-    expect(named(bo, "bo-wazuh-fw-rules").inputs.rules).toHaveLength(5);
+    expect(named(bo, "bo-wazuh-fw-rules").inputs.rules).toHaveLength(6); // five services + node_exporter to Prometheus
   });
 
   it("the router VM has its three legs and no guest firewall (it filters with nftables)", () => {
