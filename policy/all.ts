@@ -9,8 +9,9 @@ import { identityPolicies } from "./identity";
 import { safetyPolicies } from "./safety";
 import { meshPolicies } from "./mesh";
 import { proxmoxPolicies } from "./proxmox";
+import { monitoringPolicies } from "./monitoring";
 
-export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies, ...meshPolicies, ...proxmoxPolicies];
+export const allPolicies: HomelabPolicy[] = [...budgetPolicies, ...ipplanPolicies, ...identityPolicies, ...safetyPolicies, ...meshPolicies, ...proxmoxPolicies, ...monitoringPolicies];
 
 /** The pack's default enforcement level (each policy sets its own; config may override). */
 export const enforcementLevel = "mandatory" as const;

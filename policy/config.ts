@@ -21,6 +21,7 @@ import type { Site } from "../components/inventory/load";
 import { isHostPrefix } from "../components/inventory/net";
 import { meshPlanFromSites, type MeshPlan } from "../components/mesh/render/meshPolicy";
 import { backupWaitsForApp } from "../components/data/plan";
+import { organisationOf, placementOf } from "../components/inventory/org";
 
 /** Port(s) treated as database ports on guests tagged `database`. */
 export const DATABASE_PORTS = [5432];
@@ -112,6 +113,8 @@ export const SiteConfigSchema = z.object({
   databases: z.array(z.object({ name: z.string(), ports: z.array(z.number()), allow: z.array(z.string()) })),
   /** Backup coverage of every stateful service. */
   backups: z.array(BackupConfig),
+  /** Whether the organisation runs an active Prometheus (its guests must then carry exporters). */
+  monitored: z.boolean(),
 });
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;
@@ -227,6 +230,7 @@ export function siteConfigFromInventory(site: Site, peers: readonly Site[]): Sit
         if (backupWaitsForApp(s)) return { name: s.name, method: "exempt" as const, paths: [], reason: `its app (${s.app?.kind ?? "none"}) is not installed by this program yet; its restic agent comes with the app` };
         return { name: s.name, method: "restic" as const, paths: b.paths };
       }),
+    monitored: placementOf(organisationOf(site, peers), "prometheus") !== undefined,
   };
 }
 

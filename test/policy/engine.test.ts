@@ -64,6 +64,7 @@ describe("engine emulation", () => {
   it("skips disabled policies, reports advisory ones as advisory", async () => {
     const rs = baseResources();
     rs[1].props.vmId = 999; // out of range
+    rs.find((r) => r.name === "t-app-monitoring")!.props.vmid = 999; // the same guest, still measured
     const config = packConfigFor(baseConfig(), allPolicies);
     const adv = await runPolicyPack(allPolicies, rs, { ...config, "homelab-vmid": { ...(config["homelab-vmid"] as object), enforcementLevel: "advisory" } });
     expect(adv.violations.map((v) => [v.policy, v.level])).toEqual([["homelab-vmid", "advisory"]]);

@@ -125,7 +125,13 @@ export function baseConfig(): SiteConfig {
     privileged: [],
     databases: [{ name: "db", ports: [5432], allow: ["10.0.0.10/32", "fd00:0:0:1::10/128"] }],
     backups: [{ name: "db", method: "restic", paths: ["/var/lib/postgresql"] }],
+    monitored: true,
   };
+}
+
+/** The monitoring tier's statement for one guest (components/monitoring/guestMonitoring.ts). */
+export function monitoring(name: string, vmid: number, exporters: string[] = ["node"], alerts: string[] = []): EngineResource {
+  return { ...component("homelab:monitoring:GuestMonitoring", `t-${name}-monitoring`), props: { instance: name, vmid, exporters, alerts } };
 }
 
 /** The passing example's resources: app (lxc), db (lxc, database + stateful, firewalled), web (vm, dual stack). */
@@ -133,7 +139,16 @@ export function baseResources(): EngineResource[] {
   const app = lxc({ name: "app", vmid: 100, cores: 2, memoryMiB: 4096, diskGiB: 10, ipv4: "10.0.0.10/24", ipv6: "fd00:0:0:1::10/64" });
   const db = lxc({ name: "db", vmid: 101, cores: 2, memoryMiB: 4096, diskGiB: 8, mounts: [{ sizeGiB: 40 }], ipv4: "10.0.0.11/24", tags: ["database", "stateful"] });
   const web = vm({ name: "web", vmid: 102, cores: 2, memoryMiB: 2048, diskGiB: 20, ipv4: "10.0.0.12/24", ipv6: "fd00:0:0:1::12/64" });
-  return [component("pulumi:pulumi:Stack", `homelab-${STACK}`), app, db, ...firewall(db, [dbRule("10.0.0.10/32,fd00:0:0:1::10/128")]), web];
+  return [
+    component("pulumi:pulumi:Stack", `homelab-${STACK}`),
+    app,
+    db,
+    ...firewall(db, [dbRule("10.0.0.10/32,fd00:0:0:1::10/128")]),
+    web,
+    monitoring("app", 100),
+    monitoring("db", 101, ["node", "postgres"], ["BackupStale", "BackupNeverReported"]),
+    monitoring("web", 102),
+  ];
 }
 
 /** Run `policies` (default: the whole pack) with the config rendered for them. */
