@@ -104,3 +104,16 @@ converge_units() {
     if changed; then systemctl restart "$u"; else systemctl start "$u"; fi
   done
 }
+
+# urlencode TEXT: TEXT percent-encoded for a URL (RFC 3986 unreserved characters kept).
+urlencode() {
+  local s="$1" out="" c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c="${s:i:1}"
+    case "$c" in
+      [a-zA-Z0-9.~_-]) out+="$c" ;;
+      *) out+=$(printf '%%%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}

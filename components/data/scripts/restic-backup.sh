@@ -82,18 +82,7 @@ write_metrics() {
 on_exit() { STATUS=$?; write_metrics || true; exit "$STATUS"; }
 trap on_exit EXIT
 
-# rest-server credentials: splice user:password into the rest: URL at run time (URL-encoded).
-urlencode() {
-  local s="$1" out="" c i
-  for ((i = 0; i < ${#s}; i++)); do
-    c="${s:i:1}"
-    case "$c" in
-      [a-zA-Z0-9.~_-]) out+="$c" ;;
-      *) out+=$(printf '%%%02X' "'$c") ;;
-    esac
-  done
-  printf '%s' "$out"
-}
+# rest-server credentials: splice user:password into the rest: URL at run time (URL-encoded with the library's urlencode).
 if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:(https?)://([^/:@]+)@(.*)$ ]]; then
   REST_PW="$(cat "$HOMELAB_REST_PASSWORD_FILE")"
   RESTIC_REPOSITORY="rest:${BASH_REMATCH[1]}://${BASH_REMATCH[2]}:$(urlencode "$REST_PW")@${BASH_REMATCH[3]}"

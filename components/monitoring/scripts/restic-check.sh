@@ -34,18 +34,7 @@ STATUS=1
 on_exit() { STATUS=$?; write_metrics || true; exit "$STATUS"; }
 trap on_exit EXIT
 
-# rest-server credentials are spliced into the rest: URL at run time (URL-encoded), as the backup agent does.
-urlencode() {
-  local s="$1" out="" c i
-  for ((i = 0; i < ${#s}; i++)); do
-    c="${s:i:1}"
-    case "$c" in
-      [a-zA-Z0-9.~_-]) out+="$c" ;;
-      *) out+=$(printf '%%%02X' "'$c") ;;
-    esac
-  done
-  printf '%s' "$out"
-}
+# rest-server credentials are spliced into the rest: URL at run time (URL-encoded with the library's urlencode), as the backup agent does.
 if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:(https?)://([^/:@]+)@(.*)$ ]]; then
   REST_PW="$(urlencode "$(cat "$HOMELAB_REST_PASSWORD_FILE")")"
   RESTIC_REPOSITORY="rest:${BASH_REMATCH[1]}://${BASH_REMATCH[2]}:${REST_PW}@${BASH_REMATCH[3]}"
