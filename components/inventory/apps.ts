@@ -58,6 +58,30 @@ export const APP_SCHEMAS = [
       .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$|^[0-9.]+$/i, "must be a DNS name or an IPv4 address")
       .optional(),
   }),
+  // The site's router (components/router): nftables, DHCP/DNS, router advertisements, BGP.
+  app("router", {
+    /**
+     * Where SSH to the router (and the Proxmox management network) may be reached from: network names
+     * of this site or IPv4/IPv6 prefixes. A guest network is never management. Default: the router's
+     * primary network.
+     */
+    management: z.array(z.string().min(1)).optional(),
+    /** Interface name per network inside the router VM. Default: Proxmox virtio order, net0 ens18, net1 ens19, … */
+    interfaces: z.record(z.string(), z.string().regex(/^[a-z][a-z0-9_.-]{0,14}$/, "must be a Linux interface name")).default({}),
+    /** eBGP to the upstream (docs/decisions.md, Router). Default: no BGP, the site's IPv6 prefix is not announced. */
+    bgp: z
+      .strictObject({
+        /** The site's own AS number. */
+        asn: z.number().int().min(1).max(4294967295),
+        /** The upstream's AS number. */
+        peerAsn: z.number().int().min(1).max(4294967295),
+        /** The upstream's IPv6 address on the link (the ISP's, given at provisioning). Unset: the session is rendered disabled. */
+        neighbor: z.string().regex(/^[0-9a-fA-F:]+$/, "must be an IPv6 address").optional(),
+        /** The router's own address on that link, with its prefix length (e.g. `2001:db8:1::2/64`), put on the WAN interface. */
+        localAddress: z.string().regex(/^[0-9a-fA-F:]+\/\d{1,3}$/, "must be an IPv6 address with its prefix length").optional(),
+      })
+      .optional(),
+  }),
   // Kubernetes nodes that are guests of the site (bare-metal nodes are hosts of kind `baremetal`).
   app("k3s-server", {}),
   app("k3s-agent", {}),
@@ -107,7 +131,6 @@ export const APP_SCHEMAS = [
       "postgres-restore",
       "redis",
       "reverse-proxy",
-      "router",
       "traefik",
       "unraid-nas",
       "vaultwarden",
