@@ -17,6 +17,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderRouter, routerService, BGP_PROTOCOL, ROUTER_PATHS } from "../../components/router/render";
+import { renderRouterInstall } from "../../components/router/router";
 import { orionInDocumentationRanges, TEST_IFACES, TEST_WAN } from "../router/fixture";
 
 const tag = `hlr${process.pid}`;
@@ -166,8 +167,16 @@ describe("rendered configuration is accepted by the Debian tools", () => {
     expect(run(["bird", "-p", "-c", path.join(dir, "bird.conf")]).code).toBe(0);
     expect(run(["dnsmasq", "--test", "-C", path.join(dir, "dnsmasq.conf")]).code).toBe(0);
     expect(run(["radvd", "-c", "-C", path.join(dir, "radvd.conf")]).code).toBe(0);
-    // The installer puts them where the Debian packages read them.
+    // The installer puts them where the Debian packages read them (bird2's bird.service, nftables.service, radvd.service).
     expect(ROUTER_PATHS).toMatchObject({ nftables: "/etc/nftables.conf", bird: "/etc/bird/bird.conf", radvd: "/etc/radvd.conf" });
+  });
+
+  it("shellcheck accepts the install script", () => {
+    const file = path.join(dir, "install.sh");
+    fs.writeFileSync(file, renderRouterInstall(config));
+    const r = run(["shellcheck", "-s", "bash", file], 60000);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
   });
 });
 
