@@ -171,6 +171,15 @@ describe("rendered configuration is accepted by the Debian tools", () => {
     expect(ROUTER_PATHS).toMatchObject({ nftables: "/etc/nftables.conf", bird: "/etc/bird/bird.conf", radvd: "/etc/radvd.conf" });
   });
 
+  it("the ruleset loads over itself (it replaces only its own table) and leaves other tables alone", () => {
+    must(inNs(NS.router, "nft", "add", "table", "inet", "other"));
+    expect(run(inNs(NS.router, "nft", "-f", path.join(dir, "nftables.conf"))).code).toBe(0);
+    const tables = run(inNs(NS.router, "nft", "list", "tables")).out;
+    expect(tables).toContain("table inet homelab");
+    expect(tables).toContain("table inet other");
+    must(inNs(NS.router, "nft", "delete", "table", "inet", "other"));
+  });
+
   it("shellcheck accepts the install script", () => {
     const file = path.join(dir, "install.sh");
     fs.writeFileSync(file, renderRouterInstall(config));

@@ -16,6 +16,7 @@ describe("router model from orion's inventory", () => {
   const site = orion();
   const m = routerModel(site, routerService(site)!);
 
+  // Interface names: qemu-server PVE/QemuServer/PCI.pm puts net0 at bus 0 addr 18 (ens18), net1 at 19, net2 at 20.
   it("has the upstream on the DHCP NIC and the inside zones in Proxmox NIC order", () => {
     expect(m.upstream).toEqual({ name: "wan", iface: "ens19" });
     expect(m.zones.map((z) => [z.name, z.iface, z.gateway4, z.gateway6, z.management])).toEqual([

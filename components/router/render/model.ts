@@ -82,7 +82,11 @@ export interface RouterModel {
   readonly dns: readonly DnsRecord[];
 }
 
-/** Proxmox puts net0…netN on PCI slots 0x12… (qemu-server PCI.pm, `net0` at addr 0x12), which Debian names ens18…. */
+/**
+ * Proxmox puts net0, net1, … on PCI bus 0 slots 18, 19, … of its default i440fx machine (qemu-server
+ * `PVE/QemuServer/PCI.pm`: `net0 => { bus => 0, addr => 18 }`), which systemd's predictable names call
+ * ens18, ens19, … (VmService sets no machine type, so the default applies).
+ */
 export function defaultInterface(index: number): string {
   return `ens${18 + index}`;
 }
