@@ -18,6 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderRouter, routerService, BGP_PROTOCOL, ROUTER_PATHS } from "../../components/router/render";
 import { renderRouterInstall } from "../../components/router/router";
+import { renderAddressesUnit, renderMetricsUnits } from "../../components/router/render/units";
 import { orionInDocumentationRanges, TEST_IFACES, TEST_WAN } from "../router/fixture";
 
 const tag = `hlr${process.pid}`;
@@ -178,6 +179,20 @@ describe("rendered configuration is accepted by the Debian tools", () => {
     expect(tables).toContain("table inet homelab");
     expect(tables).toContain("table inet other");
     must(inNs(NS.router, "nft", "delete", "table", "inet", "other"));
+  });
+
+  it("systemd-analyze verify accepts the router's units", () => {
+    const units: Record<string, string> = { "homelab-router-addresses.service": renderAddressesUnit(config.model) };
+    const metrics = renderMetricsUnits(config.model)!;
+    units["homelab-bird-metrics.service"] = metrics.service;
+    units["homelab-bird-metrics.timer"] = metrics.timer;
+    const unitDir = path.join(dir, "units");
+    fs.mkdirSync(unitDir, { recursive: true });
+    for (const [n, t] of Object.entries(units)) fs.writeFileSync(path.join(unitDir, n), t);
+    const r = spawnSync("systemd-analyze", ["verify", ...Object.keys(units).map((n) => path.join(unitDir, n))], { encoding: "utf8", timeout: 30000, env: { ...process.env, SYSTEMD_LOG_LEVEL: "notice" } });
+    // The container has no running systemd: only lines about our units count (as test/real/lint.test.ts).
+    const relevant = `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() && Object.keys(units).some((n) => l.includes(n)));
+    expect(relevant).toEqual([]);
   });
 
   it("shellcheck accepts the install script", () => {
