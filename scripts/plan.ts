@@ -8,6 +8,7 @@
  * `--root DIR` reads the stack files from DIR instead of the project root
  * (the same as HOMELAB_STACK_DIR=DIR).
  */
+import * as YAML from "yaml";
 import * as fs from "fs";
 import * as path from "path";
 import { InventoryError, listSites, RenderResult } from "./lib/offline";
@@ -76,6 +77,11 @@ function printText(result: RenderResult, hosts: HostRow[], violations: Violation
   const plan = addressPlan(result);
   out.push("", "Address plan");
   out.push(table([["ADDRESS", "NAME", "KIND", "HOST", "VMID", "CORES", "MEM MiB", "DISK GiB", "PORTS"], ...plan.map((a) => [a.address, a.name, a.kind, a.host ?? "", a.vmid?.toString() ?? "", a.cores?.toString() ?? "", a.memoryMiB?.toString() ?? "", a.diskGiB?.toString() ?? "", a.ports])]));
+  // Summaries the tiers export for people: the router's policy, the monitoring targets.
+  for (const [key, title] of [["router", "Router"], ["monitoring", "Monitoring"]] as const) {
+    const v = result.outputs[key];
+    if (v && typeof v === "object") out.push("", title, YAML.stringify(v).trimEnd().split("\n").map((l) => `  ${l}`).join("\n"));
+  }
   out.push("", violations.length === 0 ? "Policy: no violations" : `Policy: ${violations.length} violation(s)`);
   for (const v of violations) out.push(`  [${v.level}] ${v.policy}: ${v.message}${v.urn ? ` (${v.urn})` : ""}`);
   process.stdout.write(out.join("\n") + "\n");

@@ -31,6 +31,15 @@ describe("npm run plan", () => {
     expect(r.stdout).toMatch(/192\.168\.50\.22\s+pg-replica\s+lxc\s+bh-21100\s+203/);
   });
 
+  it("the table output shows the router's policy and the monitoring targets", () => {
+    const orion = plan(["orion"]);
+    expect(orion.status).toBe(0);
+    expect(orion.stdout).toMatch(/\nRouter\n {2}bgp:\n[\s\S]*announced:\n {6}- 2602:f674::\/48\n/);
+    expect(orion.stdout).toMatch(/192\.168\.100\.0\/24 masqueraded on wan/);
+    const bo = plan(["bo"]);
+    expect(bo.stdout).toMatch(/\nMonitoring\n[\s\S]*\n {2}prometheus: bo\/prometheus \(192\.168\.9\.23:9090\)\n/);
+  });
+
   /** A temp directory of stack files (copies of the committed ones, edited); removed after the test. Never the repository. */
   function withStackDir(edit: Record<string, (text: string) => string>, fn: (dir: string) => void): void {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-stacks-"));
