@@ -15,6 +15,7 @@ import { meshTier } from "../components/mesh/siteMesh";
 import { k8sTier } from "../components/k8s/siteK8s";
 import { monitoringTier } from "../components/monitoring/siteMonitoring";
 import { routerTier } from "../components/router/siteRouter";
+import { appsTier } from "../components/apps/siteApps";
 
 /** The plain summary every site exports: what exists, where, and what waits for a later phase. */
 function summary(site: Site, proxmox: ProxmoxSite | undefined): Record<string, unknown> {
@@ -59,5 +60,6 @@ export function siteProgram(site: Site, siblings: readonly Site[], deployment: D
   const mesh = meshTier(ctx, { ca, primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined });
   const k8s = k8sTier(ctx);
   const monitoring = monitoringTier(ctx, ca);
-  return { ...summary(site, proxmox), ...(deployKey ? deployKeyOutputs(site, deployKey) : {}), ...routerTier(ctx), ...data.outputs, ...mesh, ...k8s, ...monitoring };
+  const apps = appsTier(ctx);
+  return { ...summary(site, proxmox), ...(deployKey ? deployKeyOutputs(site, deployKey) : {}), ...routerTier(ctx), ...data.outputs, ...mesh, ...k8s, ...monitoring, ...apps };
 }

@@ -5,6 +5,7 @@
 import type { AppKind } from "../inventory/apps";
 import { ResolvedService, Site } from "../inventory/load";
 import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
+import { MODULE_KINDS } from "../apps/registry";
 import { maxSlotWalKeepSize, PgDatabase, PgReplica, toCidr } from "./render/postgres";
 
 /** One restic agent to deploy. */
@@ -32,12 +33,12 @@ export interface BackupAgentPlan {
 
 /**
  * App kinds this program installs (a module creates their data): the data tier (components/data:
- * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird)
- * and k3s nodes (components/k8s). A guest gets its restic agent only when its app is one of these:
- * before that its backup paths are empty and its dumps fail (decision 97). Kinds join this list with
- * their modules (the app catalogue).
+ * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird),
+ * k3s nodes (components/k8s), and every kind with an app module (components/apps/registry.ts). A guest
+ * gets its restic agent only when its app is one of these: before that its backup paths are empty and
+ * its dumps fail (decisions 97, 111). Kinds join this list by registering their module.
  */
-export const INSTALLED_APPS = [
+export const INSTALLED_APPS: readonly AppKind[] = [
   "postgres-primary",
   "postgres-replica",
   "object-store",
@@ -46,7 +47,8 @@ export const INSTALLED_APPS = [
   "mesh-coordinator",
   "k3s-server",
   "k3s-agent",
-] as const satisfies readonly AppKind[];
+  ...MODULE_KINDS,
+];
 
 /** The service declares restic backup paths but its app is not installed by this program yet (no agent until it is). */
 export function backupWaitsForApp(s: { backup?: ResolvedService["backup"]; app?: ResolvedService["app"] }): boolean {

@@ -27,6 +27,13 @@ const oidcClient = {
   sso: z.boolean().default(true),
 };
 
+/** A pinned upstream Debian package: the URL of one fixed build and its published sha256. */
+const pinnedDeb = (pkg: string) =>
+  z.strictObject({
+    url: z.string().regex(new RegExp(`^https://\\S+/${pkg}_[^/_]+_(all|amd64)\\.deb$`), `must be the https URL of one ${pkg}_<version>_<arch>.deb`),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+  });
+
 const app = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ kind: z.literal(kind), ...shape });
 
 /** Every app kind the library knows, with its typed settings. */
@@ -104,6 +111,38 @@ export const APP_SCHEMAS = [
    * Prometheus guest + Alertmanager (docs/decisions.md, Monitoring).
    */
   app("uptime-kuma", {}),
+  // Apps installed by a module of components/apps (see components/apps/registry.ts).
+  app("odoo", {
+    /**
+     * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
+     * odoo_<version>_all.deb) with its sha256 as published beside it. Without it the install stops
+     * unless that package is already installed (decision 112). Default none.
+     */
+    release: pinnedDeb("odoo").optional(),
+    /**
+     * The guest's own PostgreSQL database (decision 10: Odoo keeps its data on the guest and works
+     * with the WAN down; it is never a database of the organisation's primary). Dumped by the
+     * guest's restic agent before each backup, so it must be one of the service's `backup.databases`.
+     */
+    localDatabase: z
+      .string({ error: (iss) => (iss.input === undefined ? "Odoo needs localDatabase: the name of the guest's own PostgreSQL database (decision 10)" : undefined) })
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)"),
+    /** Custom addons from one git repository at one commit, put first in the addons path. Default none. */
+    addons: z
+      .strictObject({
+        /** Clone URL (https), e.g. the organisation's Gitea repository apiary-odoo-mods. */
+        repository: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) clone URL"),
+        /** The full 40-hex commit to deploy (a branch or tag would move under the same config). */
+        revision: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit SHA"),
+        /** Module directories inside the repository relative to its root. Default the root itself. */
+        path: z.string().regex(/^[A-Za-z0-9._/-]*$/).default(""),
+        /** Modules installed (and updated when the revision changes) in the database. Default none. */
+        modules: z.array(z.string().regex(/^[a-z0-9_]+$/)).default([]),
+      })
+      .optional(),
+    /** Odoo's `workers` (0: one threaded process, no separate gevent port to proxy). Default 0. */
+    workers: z.number().int().min(0).max(64).default(0),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -123,7 +162,6 @@ export const APP_SCHEMAS = [
       "mongodb",
       "netbox",
       "nocodb",
-      "odoo",
       "ollama",
       "open-webui",
       "opnsense",

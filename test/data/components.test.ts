@@ -26,13 +26,15 @@ describe("plan (pure)", () => {
     expect(names).toEqual(["authentik", "netbird", "postgres"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
-    expect(backupAgentPlan(ep.site)).toEqual([]);
-    expect(backupAgentPlan(bh.site)).toEqual([]);
-    for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(true);
+    // Odoo has its module (components/apps, decision 113): ep's and bh's Odoo have their agents again.
+    expect(backupAgentPlan(ep.site).map((p) => p.service)).toEqual(["odoo"]);
+    expect(backupAgentPlan(bh.site).map((p) => p.service)).toEqual(["odoo"]);
+    for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(s.app?.kind !== "odoo");
   });
   test("the policy config states why the waiting guests have no agent (exempt with a reason)", () => {
     const cfg = siteConfigFromInventory(ep.site, [bo.site, bh.site, ep.site]);
-    expect(cfg.backups.find((b) => b.name === "odoo")).toMatchObject({ method: "exempt", reason: expect.stringContaining("odoo") });
+    expect(cfg.backups.find((b) => b.name === "konstanze")).toMatchObject({ method: "exempt", reason: expect.stringContaining("open-webui") });
+    expect(cfg.backups.find((b) => b.name === "odoo")).toMatchObject({ method: "restic", paths: ["/var/lib/odoo"] });
     const boCfg = siteConfigFromInventory(bo.site, [bo.site, bh.site, ep.site]);
     expect(boCfg.backups.find((b) => b.name === "postgres")).toMatchObject({ method: "restic" });
   });
@@ -124,7 +126,8 @@ describe("bh/ep plans", () => {
       // @pulumi/command 1.x makes the whole connection a secret (it carries the key): plan shows "[secret]".
       expect(byName(r, `${name}-pg-replica-setup`).inputs.connection).toBe("[secret]");
       expect(byName(r, `${name}-pg-replica-setup`).props.connection).toMatchObject({ host: name === "bh" ? "192.168.50.22" : "192.168.30.22", user: "root", port: 22 });
-      expect(r.resources.some((x) => x.type === "homelab:data:ResticAgent")).toBe(false);
+      // the only agent of bh and ep is Odoo's (the one app with a module there)
+      expect(r.resources.filter((x) => x.type === "homelab:data:ResticAgent").map((x) => x.name)).toEqual([`${name}-odoo-backup`]);
     }
     expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
   });

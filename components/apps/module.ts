@@ -1,0 +1,92 @@
+/**
+ * The one app mechanism: an app module turns a service of the inventory whose `app` is its kind into
+ * a plan — how it is installed (pinned), its rendered configuration, its data paths, ports, health
+ * check, backup hooks, OIDC client and metrics endpoint — and one idempotent install script that
+ * converges the guest to that plan. Modules are pure (no Pulumi resources): the registry
+ * (registry.ts) lists them by kind, the loader-side contract (contract.ts) checks a plan against its
+ * service, and `AppInstall` (appInstall.ts) runs the script on the guest.
+ */
+import type { AppKind, AppOf } from "../inventory/apps";
+import type { ResolvedService, Site } from "../inventory/load";
+
+/** How the app's software gets onto the guest (decision 112 records the choice per app). */
+export type AppSource =
+  /** An upstream Debian package of one fixed build, checked against its sha256. */
+  | { type: "deb"; package: string; version: string; url: string; sha256: string }
+  /** A Debian package from the guest's configured apt sources (Debian's own archive). */
+  | { type: "apt"; package: string }
+  /** A pinned upstream release file. */
+  | { type: "release"; version: string; url: string; sha256: string }
+  /** An OCI image by digest, run under podman. */
+  | { type: "oci"; image: string; digest: string }
+  /** Not pinned in the inventory yet: the install stops unless the software is already there. */
+  | { type: "unpinned"; package: string; hint: string };
+
+/** A port the app listens on; the service must declare it (components/apps/contract.ts). */
+export interface AppPort {
+  port: number;
+  protocol: "tcp" | "udp";
+  description: string;
+}
+
+/** What must be captured before restic runs on the guest, and which paths restic must hold. */
+export interface AppBackup {
+  /** Paths that hold the app's state (on the guest's data mounts); the service's `backup.paths` must cover them. */
+  paths: string[];
+  /** Databases of the guest's own PostgreSQL, dumped by the restic agent before the backup (`backup.databases`). */
+  localDatabases: string[];
+  /** Extra commands the agent runs before restic (e.g. an app's own export); none when the dumps suffice. */
+  preBackup: string[];
+}
+
+/** A secret the install reads from its environment (the Command's stdin); generated once and kept in the stack. */
+export interface AppSecret {
+  /** Environment variable name. */
+  env: string;
+  /** Random password of this length (letters and digits). */
+  length: number;
+}
+
+/** The OIDC client the identity provider issues (feeds the authentik blueprint through OIDC_APPS). */
+export interface AppOidc {
+  /** Redirect URIs of the client. */
+  redirectUris: string[];
+}
+
+/** An HTTP endpoint (health check, metrics). */
+export interface AppEndpoint {
+  url: string;
+  /** Substring the body must contain. Default: any 2xx. */
+  expect?: string;
+}
+
+/** Everything the program installs and wires for one app on one guest. */
+export interface AppPlan {
+  kind: AppKind;
+  service: string;
+  address: string;
+  /** Version shown by `plan` (the pinned build, or "unpinned"). */
+  version: string;
+  source: AppSource;
+  /** Rendered configuration files (no secrets; secret values are added by the script at run time). */
+  config: Array<{ path: string; text: string }>;
+  /** Data paths on the guest's data mounts. */
+  dataPaths: string[];
+  ports: AppPort[];
+  health: AppEndpoint;
+  backup: AppBackup;
+  oidc?: AppOidc;
+  /** Metrics endpoint for Prometheus (none when the app exposes none; its health URL can be probed). */
+  metrics?: AppEndpoint;
+  secrets: AppSecret[];
+  /** The idempotent install script (shellScript text; secrets only by variable name). */
+  script: string;
+}
+
+/** One app module: a kind and its planner. */
+export interface AppModule<K extends AppKind = AppKind> {
+  kind: K;
+  /** Why this install method (decision 112). */
+  installNote: string;
+  plan(service: ResolvedService & { app: AppOf<K> }, site: Site): AppPlan;
+}
