@@ -9,7 +9,7 @@
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 
-/** How the app's software gets onto the guest (decision 112 records the choice per app). */
+/** How the app's software gets onto the guest (the decision of each app, docs/decisions.md "App catalogue", records the choice). */
 export type AppSource =
   /** An upstream Debian package of one fixed build, checked against its sha256. */
   | { type: "deb"; package: string; version: string; url: string; sha256: string }
@@ -86,7 +86,7 @@ export interface AppPlan {
 /** One app module: a kind and its planner. */
 export interface AppModule<K extends AppKind = AppKind> {
   kind: K;
-  /** Why this install method (decision 112). */
+  /** Why this install method (recorded with the app's decision). */
   installNote: string;
   plan(service: ResolvedService & { app: AppOf<K> }, site: Site): AppPlan;
 }

@@ -116,7 +116,7 @@ export const APP_SCHEMAS = [
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
      * odoo_<version>_all.deb) with its sha256 as published beside it. Without it the install stops
-     * unless that package is already installed (decision 112). Default none.
+     * unless that package is already installed (decision 132). Default none.
      */
     release: pinnedDeb("odoo").optional(),
     /**

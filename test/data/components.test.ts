@@ -26,7 +26,7 @@ describe("plan (pure)", () => {
     expect(names).toEqual(["authentik", "netbird", "postgres"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
-    // Odoo has its module (components/apps, decision 113): ep's and bh's Odoo have their agents again.
+    // Odoo has its module (components/apps, decision 131): ep's and bh's Odoo have their agents again.
     expect(backupAgentPlan(ep.site).map((p) => p.service)).toEqual(["odoo"]);
     expect(backupAgentPlan(bh.site).map((p) => p.service)).toEqual(["odoo"]);
     for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(s.app?.kind !== "odoo");
