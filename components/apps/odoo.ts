@@ -12,8 +12,10 @@
  *   False` means the local socket. The filestore is `<data_dir>/filestore/<db>`.
  * - addons/web/controllers/home.py: `@http.route('/web/health', type='http', auth='none',
  *   save_session=False)` answers `{"status": "pass"}` without a database.
- * - the Debian package (setup/package.dfdebian, debian/odoo.service): user `odoo`, binary
- *   /usr/bin/odoo, unit odoo.service reading /etc/odoo/odoo.conf, addons in
+ * - the Debian package (odoo/odoo debian/): debian/odoo.service runs `/usr/bin/odoo --config
+ *   /etc/odoo/odoo.conf --logfile /var/log/odoo/odoo-server.log` as User=odoo; debian/postinst adds the
+ *   system user `odoo` (home /var/lib/odoo) and, when PostgreSQL is present, a PostgreSQL role of that
+ *   name (the script creates it only if it is missing); the package's addons are in
  *   /usr/lib/python3/dist-packages/odoo/addons.
  */
 import type { AppOf } from "../inventory/apps";
