@@ -22,7 +22,7 @@ export interface AppInstallArgs {
 export class AppInstall extends pulumi.ComponentResource {
   public readonly install: pulumi.Resource;
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[] };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
@@ -32,7 +32,7 @@ export class AppInstall extends pulumi.ComponentResource {
       secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
     }
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
-    this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics ? { metrics: p.metrics.url } : {}) };
+    this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };
     this.registerOutputs({});
   }
 }

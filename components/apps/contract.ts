@@ -15,6 +15,9 @@ export function appContractProblems(service: ResolvedService, plan: AppPlan): st
   for (const p of plan.ports) {
     if (!service.firewall.some((f) => f.port === p.port && f.protocol === p.protocol)) out.push(`port ${p.port}/${p.protocol} (${p.description}) is not among the service's ports`);
   }
+  for (const m of plan.metrics) {
+    if (!service.firewall.some((f) => f.port === m.port && f.protocol === "tcp")) out.push(`metrics port ${m.port}/tcp (${m.job}) is not among the service's ports`);
+  }
   for (const d of plan.dataPaths) {
     if (!service.dataMounts.some((m) => under(d, m.path))) out.push(`data path ${d} is on no data mount`);
   }

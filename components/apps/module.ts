@@ -60,6 +60,14 @@ export interface AppEndpoint {
   expect?: string;
 }
 
+/** One metrics endpoint the app serves (scraped at the guest's address). */
+export interface AppMetrics {
+  job: string;
+  port: number;
+  scheme: "http" | "https";
+  path: string;
+}
+
 /** Everything the program installs and wires for one app on one guest. */
 export interface AppPlan {
   kind: AppKind;
@@ -76,8 +84,12 @@ export interface AppPlan {
   health: AppEndpoint;
   backup: AppBackup;
   oidc?: AppOidc;
-  /** Metrics endpoint for Prometheus (none when the app exposes none; its health URL can be probed). */
-  metrics?: AppEndpoint;
+  /**
+   * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
+   * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves
+   * none (its ports are then probed by blackbox_exporter, `probeTargets`).
+   */
+  metrics: AppMetrics[];
   secrets: AppSecret[];
   /** The idempotent install script (shellScript text; secrets only by variable name). */
   script: string;

@@ -121,6 +121,8 @@ function plan(s: OdooService, site: Site): AppPlan {
     ports: [{ port: ODOO_PORT, protocol: "tcp", description: "Odoo web client and JSON-RPC/XML-RPC API" }],
     health,
     backup: { paths: [dataDir(s)], localDatabases: [s.app.localDatabase], preBackup: [] },
+    // Odoo serves no Prometheus metrics; its port is probed (components/inventory/org.ts probeTargets).
+    metrics: [],
     secrets: [{ env: "ODOO_ADMIN_PASSWD", length: 32 }],
     script,
   };

@@ -13,6 +13,8 @@ import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { APP_MODULES, appPlanOf, MODULE_KINDS } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { addonsCheckout, debVersion, renderOdooConf } from "../../components/apps/odoo";
+import { oidcClients, organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
+import { OIDC_APPS } from "../../components/inventory/apps";
 import { backupAgentPlan, backupWaitsForApp, INSTALLED_APPS } from "../../components/data/plan";
 
 const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
@@ -195,5 +197,35 @@ describe("restic agents follow the registered modules (decision 111)", () => {
   it("a kind without a module still waits for it", () => {
     const ep = load("ep");
     expect(backupWaitsForApp(ep.services.find((s) => s.name === "konstanze")!)).toBe(true);
+  });
+});
+
+describe("contract across the organisation: inventory, authentik blueprint, PostgreSQL primary", () => {
+  const org = () => {
+    const sites = ["bo", "bh", "ep"].map((n) => load(n));
+    return organisationOf(sites[0], sites.slice(1));
+  };
+  it("Odoo's databases are the guests' own, never the primary's (decision 10: ep works with the WAN down)", () => {
+    const o = org();
+    const names = primaryDatabases(o, activeApp(o[0], "postgres-primary")!).map((d) => d.name);
+    for (const n of ["odoo_ep", "odoo_bh"]) expect(names).not.toContain(n);
+    for (const site of o) for (const s of site.services.filter((x) => x.app?.kind === "odoo")) expect(s.firewall.some((f) => f.port === 5432 && f.sources.length)).toBe(false);
+  });
+  it("a module has an OIDC client exactly when its kind is one the blueprint issues clients for", () => {
+    for (const site of org()) {
+      for (const s of site.services) {
+        const p = appPlanOf(s, site);
+        if (p) expect(!!p.oidc).toBe((OIDC_APPS as readonly string[]).includes(p.kind));
+      }
+    }
+    expect(oidcClients(org()).map((c) => c.kind)).not.toContain("odoo");
+  });
+  it("metrics endpoints are on declared ports", () => {
+    for (const site of org()) {
+      for (const s of site.services) {
+        const p = appPlanOf(s, site);
+        for (const m of p?.metrics ?? []) expect(s.firewall.some((f) => f.port === m.port)).toBe(true);
+      }
+    }
   });
 });
