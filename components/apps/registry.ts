@@ -6,8 +6,9 @@ import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
 import { odooModule } from "./odoo";
+import { ollamaModule } from "./ollama";
 
-const MODULES = [odooModule] as const;
+const MODULES = [odooModule, ollamaModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -112,6 +112,25 @@ export const APP_SCHEMAS = [
    */
   app("uptime-kuma", {}),
   // Apps installed by a module of components/apps (see components/apps/registry.ts).
+  app("ollama", {
+    /** The upstream Linux archive of one release (ollama-linux-amd64.tgz or .tar.zst), its version and sha256. Default none (decision 133). */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^v?\d+\.\d+\.\d+$/, "must be a release version like 0.5.7"),
+        url: z.string().regex(/^https:\/\/\S+\/ollama-linux-amd64\.(tgz|tar\.zst)$/, "must be the https URL of one ollama-linux-amd64.tgz or .tar.zst"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+    /** Models pulled (`name:tag` of the Ollama library), each held to its manifest's sha256 once `digest` is set. Default none. */
+    models: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*$/, "must be a library model with its tag, e.g. mistral:7b"),
+          digest: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the model's manifest").optional(),
+        }),
+      )
+      .default([]),
+  }),
   app("odoo", {
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
@@ -162,7 +181,6 @@ export const APP_SCHEMAS = [
       "mongodb",
       "netbox",
       "nocodb",
-      "ollama",
       "open-webui",
       "opnsense",
       "postgres",

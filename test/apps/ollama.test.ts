@@ -1,0 +1,79 @@
+/**
+ * Ollama (bh BH-1, ep EP-3; orion's LXC 1000): typed settings, the systemd unit against what the
+ * pinned upstream reads (ollama/ollama envconfig/config.go: OLLAMA_HOST, OLLAMA_MODELS), models held
+ * to manifest digests, and its API open to its front ends only (decision 11).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
+import { PROJECT_ROOT } from "../../components/site/stackFiles";
+import { appPlanOf } from "../../components/apps/registry";
+import { appContractProblems } from "../../components/apps/contract";
+import { OLLAMA_PORT } from "../../components/apps/ollama";
+
+const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const raw = (site: string) => doc(site)["homelab:inventory"];
+const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
+const svc = (site: Site, name: string) => site.services.find((s) => s.name === name)! as ResolvedService;
+const withApp = (site: string, app: Record<string, unknown>) => {
+  const inv = raw(site);
+  const s = inv.services.find((x: any) => x.name === "ollama");
+  s.app = { ...s.app, ...app };
+  return load(site, inv);
+};
+const REL = { version: "0.5.7", url: "https://github.com/ollama/ollama/releases/download/v0.5.7/ollama-linux-amd64.tgz", sha256: "b".repeat(64) };
+const DIGEST = "c".repeat(64);
+
+describe("Ollama settings", () => {
+  it.each([
+    ["a model without its tag", { models: [{ name: "mistral" }] }, /with its tag/],
+    ["a short digest", { models: [{ name: "mistral:7b", digest: "abc" }] }, /sha256 of the model's manifest/],
+    ["a release that is not the linux archive", { release: { ...REL, url: "https://ollama.com/install.sh" } }, /ollama-linux-amd64/],
+  ])("refuses %s", (_what, app, message) => {
+    expect(() => withApp("ep", app)).toThrow(message);
+  });
+});
+
+describe("the Ollama plan", () => {
+  const ep = withApp("ep", { release: REL, models: [{ name: "mistral:7b", digest: DIGEST }, { name: "orca-mini:3b" }] });
+  const p = appPlanOf(svc(ep, "ollama"), ep)!;
+  it("listens on the service address only, models on the data mount (envconfig: OLLAMA_HOST, OLLAMA_MODELS)", () => {
+    const unit = p.config[0].text;
+    expect(unit).toContain("Environment=OLLAMA_HOST=192.168.30.20:11434\n");
+    expect(unit).toContain("Environment=OLLAMA_MODELS=/usr/share/ollama/.ollama/models\n");
+    expect(unit).toContain("ExecStart=/usr/bin/ollama serve\n");
+  });
+  it("shows the release and each model's pin", () => {
+    expect(p.version).toBe(`0.5.7 mistral:7b@${DIGEST.slice(0, 12)} orca-mini:3b@unpinned`);
+    expect(p.script).toContain(`MODEL_DIGESTS=(${DIGEST} '')`);
+    expect(p.script).toContain("MODELS=(mistral:7b orca-mini:3b)");
+  });
+  it("health: server/routes.go GET / answers \"Ollama is running\"", () => {
+    expect(p.health).toEqual({ url: "http://192.168.30.20:11434/", expect: "Ollama is running" });
+  });
+  it("the committed ep and bh pull the seed's models (bh: llama2, mistral, orca-mini; ep: mistral, orca-mini)", () => {
+    expect(appPlanOf(svc(load("bh"), "ollama"), load("bh"))!.script).toContain("MODELS=(llama2:7b mistral:7b orca-mini:3b)");
+    expect(appPlanOf(svc(load("ep"), "ollama"), load("ep"))!.script).toContain("MODELS=(mistral:7b orca-mini:3b)");
+  });
+});
+
+describe("reachable only from its front ends (decision 11)", () => {
+  it.each([
+    ["bh", ["open-webui", "odoo"]],
+    ["ep", ["konstanze", "odoo"]],
+  ])("%s: tcp/11434 admits exactly the front ends' addresses", (name, frontEnds) => {
+    const site = load(name);
+    const rule = svc(site, "ollama").firewall.find((f) => f.port === OLLAMA_PORT)!;
+    const want = frontEnds.map((n) => svc(site, n).ipv4!).sort();
+    expect(rule.sources.map((s) => s.replace(/\/32$/, "")).sort()).toEqual(want);
+    expect(appContractProblems(svc(site, "ollama"), appPlanOf(svc(site, "ollama"), site)!)).toEqual([]);
+  });
+  it("a metrics endpoint on an undeclared port is refused by the contract", () => {
+    const site = load("ep");
+    const p = appPlanOf(svc(site, "ollama"), site)!;
+    expect(appContractProblems(svc(site, "ollama"), { ...p, metrics: [{ job: "ollama", port: 9400, scheme: "http", path: "/metrics" }] })).toEqual([
+      'homelab: service "ollama" (app ollama): metrics port 9400/tcp (ollama) is not among the service\'s ports',
+    ]);
+  });
+});
