@@ -229,3 +229,14 @@ describe("contract across the organisation: inventory, authentik blueprint, Post
     }
   });
 });
+
+describe("plan shows each app and its version (stack output `apps`)", () => {
+  it.each(["bh", "ep"])("%s", async (name) => {
+    const { renderSite } = await import("../helpers/render");
+    const r = await renderSite(name);
+    const apps = (r.outputs as any).apps as Array<{ service: string; kind: string; version: string }>;
+    expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(["odoo:odoo", "ollama:ollama"]);
+    expect(apps.find((a) => a.kind === "odoo")!.version).toBe("unpinned");
+    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^unpinned (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
+  });
+});
