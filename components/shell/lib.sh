@@ -117,3 +117,17 @@ urlencode() {
   done
   printf '%s' "$out"
 }
+
+# wait_until WHAT COMMAND...: run COMMAND until it succeeds, every WAIT_INTERVAL seconds (default 2), and
+# log WHAT; die naming WHAT once the shell's SECONDS reaches WAIT_DEADLINE (default: WAIT_TIMEOUT seconds,
+# default 300, from the call). WAIT_HINT, when set, is added to that message (where to look).
+wait_until() {
+  local what="$1" start="$SECONDS" deadline
+  deadline="${WAIT_DEADLINE:-$((SECONDS + ${WAIT_TIMEOUT:-300}))}"
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$what: not reached within $((SECONDS - start))s${WAIT_HINT:+ ($WAIT_HINT)}"
+    sleep "${WAIT_INTERVAL:-2}"
+  done
+  log "$what"
+}

@@ -85,9 +85,8 @@ fi
 
 # 8. The service, restarted only when something above changed; then its health check.
 converge_units odoo.service
-deadline=$((SECONDS + HEALTH_TIMEOUT))
-until body="$(curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null)" && [[ "$body" == *"$HEALTH_EXPECT"* ]]; do
-  [ "$SECONDS" -lt "$deadline" ] || die "odoo did not become healthy at $HEALTH_URL within ${HEALTH_TIMEOUT}s"
-  sleep 2
-done
-log "odoo healthy at $HEALTH_URL"
+healthy() {
+  local body
+  body="$(curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null)" && [[ "$body" == *"$HEALTH_EXPECT"* ]]
+}
+WAIT_TIMEOUT="$HEALTH_TIMEOUT" wait_until "odoo healthy at $HEALTH_URL" healthy

@@ -45,11 +45,11 @@ install -d -o ollama -g ollama -m 0755 "$OLLAMA_HOME" "$OLLAMA_MODELS_DIR"
 put "$UNIT_PATH" 0644 root:root <<<"$UNIT_TEXT"
 if put_changed; then systemctl daemon-reload; fi
 converge_units ollama.service
-deadline=$((SECONDS + HEALTH_TIMEOUT))
-until body="$(curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null)" && [[ "$body" == *"$HEALTH_EXPECT"* ]]; do
-  [ "$SECONDS" -lt "$deadline" ] || die "ollama did not become healthy at $HEALTH_URL within ${HEALTH_TIMEOUT}s"
-  sleep 2
-done
+healthy() {
+  local body
+  body="$(curl -fsS --max-time 5 "$HEALTH_URL" 2>/dev/null)" && [[ "$body" == *"$HEALTH_EXPECT"* ]]
+}
+WAIT_TIMEOUT="$HEALTH_TIMEOUT" wait_until "ollama healthy at $HEALTH_URL" healthy
 
 # 4. Models: pull once, then hold each to its pinned manifest digest.
 for i in "${!MODELS[@]}"; do

@@ -54,17 +54,8 @@ systemctl daemon-reload
 converge_units authentik-server authentik-worker
 
 # --- readiness -------------------------------------------------------------------------------
-deadline=$((SECONDS + AK_READY_TIMEOUT))
-# wait_until DESCRIPTION COMMAND...: retry COMMAND every 5 s until it succeeds or the deadline passes.
-wait_until() {
-  local what="$1"
-  shift
-  until "$@"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then die "authentik: $what not reached within ${AK_READY_TIMEOUT}s (journalctl -u authentik-server -u authentik-worker)"; fi
-    sleep 5
-  done
-  log "authentik: $what"
-}
+# Every wait below (the library's wait_until) shares one budget of AK_READY_TIMEOUT seconds.
+export WAIT_DEADLINE=$((SECONDS + AK_READY_TIMEOUT)) WAIT_INTERVAL=5 WAIT_HINT="journalctl -u authentik-server -u authentik-worker"
 http_ok() { curl -fsS -o /dev/null --max-time 10 "$1"; }
 
 # Server: /-/health/ready/ answers once the database is reachable and migrations ran; the worker

@@ -39,16 +39,8 @@ for i in "${!NB_UNIT_PATHS[@]}"; do
 done
 systemctl daemon-reload
 
-# wait_until DESCRIPTION COMMAND...: retry COMMAND every 2 s until it succeeds or NB_WAIT_TIMEOUT passes.
-wait_until() {
-  local what="$1" deadline=$((SECONDS + NB_WAIT_TIMEOUT))
-  shift
-  until "$@"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then die "netbird: $what not reached within ${NB_WAIT_TIMEOUT}s"; fi
-    sleep 2
-  done
-  log "netbird: $what"
-}
+# Each wait (the library's wait_until) gives up after NB_WAIT_TIMEOUT seconds.
+export WAIT_TIMEOUT="$NB_WAIT_TIMEOUT"
 
 # Management loads the IdP's discovery document at start and exits when it fails
 # (management/cmd/management.go ApplyOIDCConfig, v0.77.1): start it only once discovery answers with

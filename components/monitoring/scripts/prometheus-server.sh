@@ -39,10 +39,4 @@ fi
 converge_units "${units[@]}"
 
 # Ready when the API answers (the unit may take a while to replay its WAL).
-ready=0
-for _ in $(seq 1 60); do
-  if curl -fsS -o /dev/null http://127.0.0.1:9090/-/ready; then ready=1; break; fi
-  sleep 2
-done
-[ "$ready" = 1 ] || die "prometheus did not become ready on 127.0.0.1:9090"
-log "prometheus ready"
+WAIT_TIMEOUT=120 wait_until "prometheus ready on 127.0.0.1:9090" curl -fsS -o /dev/null http://127.0.0.1:9090/-/ready
