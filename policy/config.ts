@@ -226,7 +226,7 @@ export function siteConfigFromInventory(site: Site, peers: readonly Site[]): Sit
         const b = s.backup!;
         if ("exempt" in b) return { name: s.name, method: "exempt" as const, paths: [], reason: b.exempt };
         if ("longhorn" in b) return { name: s.name, method: "longhorn" as const, paths: [] };
-        // No agent until the program installs the guest's app (components/data/plan.ts, decision 97).
+        // No agent until the program installs the guest's app (components/data/plan.ts, decision 111).
         if (backupWaitsForApp(s)) return { name: s.name, method: "exempt" as const, paths: [], reason: `its app (${s.app?.kind ?? "none"}) is not installed by this program yet; its restic agent comes with the app` };
         return { name: s.name, method: "restic" as const, paths: b.paths };
       }),

@@ -36,7 +36,7 @@ export interface BackupAgentPlan {
  * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird),
  * k3s nodes (components/k8s), and every kind with an app module (components/apps/registry.ts). A guest
  * gets its restic agent only when its app is one of these: before that its backup paths are empty and
- * its dumps fail (decisions 97, 111). Kinds join this list by registering their module.
+ * its dumps fail (decision 111). Kinds join this list by registering their module.
  */
 export const INSTALLED_APPS: readonly AppKind[] = [
   "postgres-primary",
@@ -119,7 +119,7 @@ export function postgresPrimaryPlan(primary: ResolvedService, databases: readonl
 }
 
 /**
- * Where pgBackRest keeps the primary's backups and WAL archive (decision 96): the site's object store
+ * Where pgBackRest keeps the primary's backups and WAL archive (decision 110): the site's object store
  * when the site declares one (at any phase: the repository never moves when a phase is raised), else a
  * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume).
  */

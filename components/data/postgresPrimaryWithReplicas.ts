@@ -60,7 +60,7 @@ export interface PostgresPrimaryWithReplicasArgs {
   /**
    * pgBackRest's repository: the site's MinIO (endpoint host/port, bucket, CA PEM, access key, secret key
    * (secret), and the setup it depends on), or a directory on the primary's own data mount when the site
-   * runs no object store (decision 96).
+   * runs no object store (decision 110).
    */
   repo: { type: "s3"; minio: { address: string; port: number; bucket: string; caPem: pulumi.Input<string>; accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string>; setup?: pulumi.Resource } } | { type: "posix"; path: string };
   /** The site's IANA time zone (backup timers). */

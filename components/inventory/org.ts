@@ -224,7 +224,7 @@ export function checkOrganisation(org: readonly Site[]): void {
   const pi = `services[${p.index}]`;
   // No object-store requirement: pgBackRest archives to the site's object store when the site declares
   // one, else to a posix repository on the primary's data mount (components/data/plan.ts
-  // pgBackRestRepoPlan; decision 96). checkSiteApps already requires that data mount.
+  // pgBackRestRepoPlan; decision 110). checkSiteApps already requires that data mount.
   const sources = pgSources(p) ?? [];
   const portIndex = p.ports.findIndex((x) => x.port === POSTGRES_PORT && x.protocol === "tcp");
   for (const r of replicas) {

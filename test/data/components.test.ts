@@ -139,7 +139,7 @@ describe("bh/ep plans", () => {
   });
 });
 
-describe("hx310-db: a primary without an object store (decision 96)", () => {
+describe("hx310-db: a primary without an object store (decision 110)", () => {
   test("renders with a posix pgBackRest repository on the primary's data mount, databases owned by its apps", async () => {
     // Before issue 10 the loader refused a postgres-primary without an object-store in its site.
     const hx = await renderSite("hx310-db");

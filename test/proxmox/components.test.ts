@@ -61,7 +61,7 @@ describe("LxcService (bo postgres, bh home-assistant)", () => {
 
   it("features only where the inventory asks (Home Assistant runs containers)", () => {
     // No keyctl: podman's crun 1.8.1 (Debian 12) treats keyctl's ENOSYS, which Proxmox's seccomp
-    // profile returns in unprivileged containers without the feature, as a warning (decision 91).
+    // profile returns in unprivileged containers without the feature, as a warning (decision 106).
     expect(named(bh, "bh-home-assistant", CT).inputs.features).toEqual({ nesting: true });
     for (const ct of ofType(bh, CT).filter((r) => r.name !== "bh-home-assistant")) expect(ct.inputs.features).toBeUndefined();
   });
