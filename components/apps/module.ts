@@ -47,10 +47,22 @@ export interface AppSecret {
   length: number;
 }
 
-/** The OIDC client the identity provider issues (feeds the authentik blueprint through OIDC_APPS). */
+/**
+ * The OIDC client the identity provider issues for this app (feeds the authentik blueprint).
+ * Contract with `AppInstall`: when a plan has `oidc`, its install script is given, at run time, the
+ * environment variables `OIDC_ISSUER` (the provider's issuer URL, ending in `/`) and
+ * `OIDC_CLIENT_SECRET` (on stdin, secret, from the identity provider's stack); the script must not
+ * expect them otherwise.
+ */
 export interface AppOidc {
+  /** Client id registered with the identity provider (and the authentik application slug). */
+  clientId: string;
+  /** Application name shown by the identity provider. */
+  name: string;
   /** Redirect URIs of the client. */
   redirectUris: string[];
+  /** Launch URL of the app (its external base URL). */
+  launchUrl: string;
 }
 
 /** An HTTP endpoint (health check, metrics). */
