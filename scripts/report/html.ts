@@ -81,7 +81,7 @@ function matrix(site: SiteModel, diff?: ReportDiff): string {
     const cls = removed ? "removed" : (change?.status ?? "");
     const cells = COLUMNS.map(([col, , cell]) => {
       const was = change ? Object.entries(change.was).filter(([f]) => (FIELD_COLUMN[f] ?? f) === col) : [];
-      const wasText = was.length ? `<div class="was">was: ${esc(was.map(([f, v]) => (was.length > 1 ? `${f} ${v}` : v) || "(none)").join("; "))}</div>` : "";
+      const wasText = was.length ? `<div class="was">was: ${esc(was.map(([f, v]) => (f === col ? v || "(none)" : `${f} ${v || "(none)"}`)).join("; "))}</div>` : "";
       return `<td data-col="${col}"${changedCols.has(col) ? ' class="changed-cell"' : ""}>${cell(r)}${wasText}</td>`;
     }).join("");
     return `<tr class="row ${cls}" data-key="${esc(r.key)}" data-site="${esc(r.site)}" data-service="${esc(r.service)}" data-status="${r.status}"${cls ? ` data-change="${cls}"` : ""}>${cells}</tr>`;
