@@ -5,6 +5,12 @@
  * from file://, and the test checks what a reader sees: every guest of every site in the matrix
  * with its address, one SVG node per guest, one SVG edge per declared cross-site flow, no request
  * leaving the file. Screenshots go to $HOMELAB_ARTIFACTS_DIR (CI keeps them) or a temp directory.
+ *
+ * Upstream facts (playwright-core 1.65.1 as the npm registry ships it, microsoft/playwright v1.65.1):
+ * its package.json has no install scripts (installing it downloads no browser); `launch` takes
+ * `executablePath` and adds `--no-sandbox` unless `chromiumSandbox` is true, and its default Chromium
+ * switches include `--disable-background-networking` (lib/coreBundle.js, `chromiumSwitches`); both are
+ * also passed explicitly here. Debian 12's chromium package installs /usr/bin/chromium.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -14,6 +20,7 @@ import { chromium, Browser } from "playwright-core";
 import { listSites } from "../../scripts/lib/offline";
 import { renderCommitted } from "../../scripts/lib/crossSite";
 import { planDocument } from "../../scripts/lib/report";
+import { stackFilesAt } from "../../scripts/report/diff";
 import { committedOrganisations, expectedCrossSiteFlows } from "../helpers/reportExpect";
 import { hasCommand } from "./helpers";
 
@@ -46,13 +53,16 @@ describe("the report in Chromium", () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
+      chromiumSandbox: false,
       timeout: 60_000,
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-domain-reliability"],
     });
   }, 280_000);
 
+  const onExit: Array<() => void> = [];
   afterAll(async () => {
     await browser?.close();
+    for (const f of onExit) f();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -110,15 +120,13 @@ describe("the report in Chromium", () => {
   });
 
   it("--diff marks the rows that changed since a revision (stack files of the revision, current code)", async () => {
-    // The working tree's stack files with one change, in a temp directory; compared with HEAD.
-    const stacks = path.join(dir, "stacks");
-    fs.mkdirSync(stacks);
-    for (const f of fs.readdirSync(root).filter((x) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(x))) fs.copyFileSync(path.join(root, f), path.join(stacks, f));
-    const head = spawnSync("git", ["-C", root, "show", "HEAD:Pulumi.ep.yaml"], { encoding: "utf8" });
-    expect(head.status).toBe(0);
-    const before = /- name: konstanze[\s\S]*?cores: (\d+)/.exec(head.stdout);
+    // HEAD's stack files with one change, in a temp directory; compared with HEAD.
+    const { dir: stacks } = stackFilesAt(root, "HEAD");
+    onExit.push(() => fs.rmSync(stacks, { recursive: true, force: true }));
+    const ep = fs.readFileSync(path.join(stacks, "Pulumi.ep.yaml"), "utf8");
+    const before = /- name: konstanze[\s\S]*?cores: (\d+)/.exec(ep);
     expect(before).not.toBeNull();
-    fs.writeFileSync(path.join(stacks, "Pulumi.ep.yaml"), head.stdout.replace(/(- name: konstanze[\s\S]*?cores: )(\d+)/, (_m, p: string, n: string) => `${p}${Number(n) + 1}`));
+    fs.writeFileSync(path.join(stacks, "Pulumi.ep.yaml"), ep.replace(/(- name: konstanze[\s\S]*?cores: )(\d+)/, (_m, p: string, n: string) => `${p}${Number(n) + 1}`));
     const out = path.join(dir, "diff.html");
     const r = report(["--root", stacks, "--diff", "HEAD", "--out", out]);
     expect(r.stderr).toMatch(/compared with HEAD: rendered in [\d.]+ s/);
