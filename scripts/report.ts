@@ -69,17 +69,22 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const root = stackDir();
   const decisionsMd = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "decisions.md"), "utf8");
-  const { inputs } = await renderAll(root, false);
+  // A bad revision fails before anything is rendered.
+  const other = args.diff ? stackFilesAt(PROJECT_ROOT, args.diff) : undefined;
+  const { inputs } = await renderAll(root, false).catch((e) => {
+    if (other) fs.rmSync(other.dir, { recursive: true, force: true });
+    throw e;
+  });
   const model: ReportModel = buildReport(inputs, decisionsMd);
   let diff;
-  if (args.diff) {
-    const { dir, commit } = stackFilesAt(PROJECT_ROOT, args.diff);
+  if (other) {
+    const { dir, commit } = other;
     const saved = process.env[STACK_DIR_ENV];
     // The program reads the organisation's other stack files from HOMELAB_STACK_DIR: the revision's, while it renders them.
     process.env[STACK_DIR_ENV] = dir;
     try {
-      const other = await renderAll(dir, true);
-      diff = diffReports(model, buildReport(other.inputs, decisionsMd), args.diff, commit, other.failed);
+      const then = await renderAll(dir, true);
+      diff = diffReports(model, buildReport(then.inputs, decisionsMd), args.diff!, commit, then.failed);
     } finally {
       if (saved === undefined) delete process.env[STACK_DIR_ENV];
       else process.env[STACK_DIR_ENV] = saved;

@@ -119,6 +119,12 @@ describe("the report in Chromium", () => {
     await context.close();
   });
 
+  it("a revision that is not a commit fails at once, in one line", () => {
+    const r = report(["--diff", "no-such-revision", "--out", path.join(dir, "never.html")]);
+    expect([r.status, r.stderr]).toEqual([1, `homelab: --diff no-such-revision: not a commit of ${root}\n`]);
+    expect(fs.existsSync(path.join(dir, "never.html"))).toBe(false);
+  });
+
   it("--diff marks the rows that changed since a revision (stack files of the revision, current code)", async () => {
     // HEAD's stack files with one change, in a temp directory; compared with HEAD.
     const { dir: stacks } = stackFilesAt(root, "HEAD");
