@@ -14,7 +14,7 @@ import * as path from "path";
 import { InventoryError, listSites, RenderResult } from "./lib/offline";
 import { parsePhaseArgument, STACK_DIR_ENV } from "../components/site/stackFiles";
 import { renderWithDependencies } from "./lib/crossSite";
-import { hostTable, addressPlan, HostRow } from "./lib/report";
+import { hostTable, addressPlan, HostRow, planDocument } from "./lib/report";
 import { runPolicies, Violation } from "./lib/policies";
 
 interface Args {
@@ -98,16 +98,7 @@ async function main(): Promise<number> {
   const hosts = hostTable(result);
   const violations = await runPolicies(result);
   if (args.json) {
-    const doc = {
-      site: result.site.name,
-      phase: result.site.phase,
-      resources: result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, inputs: r.inputs })),
-      hosts,
-      addresses: addressPlan(result),
-      outputs: result.outputs,
-      violations,
-    };
-    process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+    process.stdout.write(JSON.stringify(planDocument(result, violations), null, 2) + "\n");
   } else {
     printText(result, hosts, violations);
   }

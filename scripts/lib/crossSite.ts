@@ -36,6 +36,18 @@ export function upstreamSites(site: Site, siblings: readonly Site[]): string[] {
 /** Renders by site: always of the committed stack, deterministic, so rendered once per process. */
 const upstreamRenders = new Map<string, Promise<RenderResult>>();
 
+/**
+ * The render of the stack file of `site` in `root` (default: the stack directory) as it is, shared
+ * with the renders of the sites that read it: each stack is rendered once per process. Callers must
+ * not change the result.
+ */
+export function renderCommitted(site: string, root?: string): Promise<RenderResult> {
+  const key = `${root ?? ""}\0${site}`;
+  let pending = upstreamRenders.get(key);
+  if (!pending) upstreamRenders.set(key, (pending = renderWithDependencies(site, { root })));
+  return pending;
+}
+
 /** Render `site`, first rendering (once per process) the committed stacks it reads. */
 export async function renderWithDependencies(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
   const config = { ...readStackConfig(site, opts.root), ...(opts.config ?? {}) };
@@ -44,11 +56,6 @@ export async function renderWithDependencies(site: string, opts: RenderOptions =
   if (upstream.length === 0) return renderStack(site, opts);
   const stackOrg = config["homelab:stackOrganization"] ?? "organization";
   const outputs: Record<string, Record<string, unknown>> = {};
-  for (const name of upstream) {
-    const key = `${opts.root ?? ""}\0${name}`;
-    let pending = upstreamRenders.get(key);
-    if (!pending) upstreamRenders.set(key, (pending = renderWithDependencies(name, { root: opts.root })));
-    outputs[`${stackOrg}/homelab/${name}`] = (await pending).outputs;
-  }
+  for (const name of upstream) outputs[`${stackOrg}/homelab/${name}`] = (await renderCommitted(name, opts.root)).outputs;
   return renderStack(site, opts, new StrictMocks(outputs));
 }

@@ -6,6 +6,7 @@
  */
 import { guestUsage } from "../../policy/lib/guests";
 import { RenderResult } from "./offline";
+import type { Violation } from "./policies";
 
 /** One row of the host table. */
 export interface HostRow {
@@ -86,3 +87,19 @@ export function addressPlan(result: RenderResult): AddressRow[] {
   }
   return rows.sort((a, b) => (sortKey(a.address) < sortKey(b.address) ? -1 : 1));
 }
+
+/** The document `plan --json` prints: resources (secrets masked), hosts, address plan, outputs and violations. */
+export function planDocument(result: RenderResult, violations: readonly Violation[]) {
+  return {
+    site: result.site.name,
+    phase: result.site.phase,
+    resources: result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace, inputs: r.inputs })),
+    hosts: hostTable(result),
+    addresses: addressPlan(result),
+    outputs: result.outputs,
+    violations: [...violations],
+  };
+}
+
+/** The JSON document of `plan --json`. */
+export type PlanDocument = ReturnType<typeof planDocument>;
