@@ -69,7 +69,7 @@ export function renderGiteaIni(s: GiteaService, site: Site): string {
   const w = dataMount(s);
   const sec = (name: string, kv: Array<[string, string | number | boolean]>) => [``, `[${name}]`, ...kv.map(([k, v]) => `${k} = ${v}`)];
   return lines(
-    "; Managed by homelab (components/apps/gitea.ts); @NAME@ values are filled in on the guest.",
+    "; Managed by homelab (components/apps/gitea.ts); the values between at signs are filled in on the guest.",
     `APP_NAME = ${site.inventory.organisation} Gitea`,
     "RUN_USER = git",
     "RUN_MODE = prod",
