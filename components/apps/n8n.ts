@@ -50,7 +50,7 @@ type N8nService = ResolvedService & { app: AppOf<"n8n"> };
 
 const baseUrl = (s: N8nService) => `http://${s.ipv4}:${N8N_PORT}/`;
 
-/** n8n's OIDC callback: its OidcController is `@RestController("/sso/oidc")` under the REST prefix `rest` (n8n-io/n8n packages/cli/src/sso.ee/oidc/routes/oidc.controller.ee.ts; N8N_ENDPOINT_REST default `rest`). */
+/** n8n's OIDC callback: its OidcController is `@RestController("/sso/oidc")` under the REST prefix `rest` with `@Get("/callback")` and `@Licensed("feat:oidc")` (n8n-io/n8n packages/cli/src/modules/sso-oidc/oidc.controller.ee.ts; N8N_ENDPOINT_REST default `rest`). */
 export function n8nRedirectUri(base: string): string {
   return `${base.replace(/\/+$/, "")}/rest/sso/oidc/callback`;
 }

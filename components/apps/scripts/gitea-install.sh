@@ -102,12 +102,12 @@ fi
 # 8. The organisation and its repositories (created once, private; never deleted).
 api() { curl -fsS -K "$auth_cfg" -H 'Content-Type: application/json' "$@"; }
 if ! api "$API_URL/orgs/$OWNER" >/dev/null 2>&1; then
-  api -X POST "$API_URL/orgs" -d "$(jq -n --arg u "$OWNER" '{username: $u, visibility: "private"}')" >/dev/null
+  api -X POST "$API_URL/orgs" -d "$(jq -cn --arg u "$OWNER" '{username: $u, visibility: "private"}')" >/dev/null
   log "created organisation $OWNER"
 fi
 for r in "${REPOS[@]}"; do
   if ! api "$API_URL/repos/$OWNER/$r" >/dev/null 2>&1; then
-    api -X POST "$API_URL/orgs/$OWNER/repos" -d "$(jq -n --arg n "$r" '{name: $n, private: true, default_branch: "main"}')" >/dev/null
+    api -X POST "$API_URL/orgs/$OWNER/repos" -d "$(jq -cn --arg n "$r" '{name: $n, private: true, default_branch: "main"}')" >/dev/null
     log "created repository $OWNER/$r"
   fi
 done
