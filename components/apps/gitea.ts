@@ -17,6 +17,10 @@
  *   script fills the values in at run time. The JWT secrets are what `gitea generate secret` prints.
  * - cmd/admin_auth_oauth.go: `admin auth add-oauth --name --provider openidConnect --key --secret
  *   --auto-discover-url --scopes`, `update-oauth --id …` (only the flags set change).
+ * - cmd/admin_user_*.go: `admin user list --admin` (columns ID, Username, …), `admin user create --admin
+ *   --username --email --random-password --must-change-password`, `admin user change-password --username
+ *   --password --must-change-password` (the flag defaults to true in current releases, so it is set false).
+ * - cmd/generate.go: `generate secret JWT_SECRET|LFS_JWT_SECRET|INTERNAL_TOKEN`.
  * - cmd/dump.go: `dump --file --tempdir` (repositories, database as SQL, app.ini, data).
  * - routers/install/routes.go / web healthcheck: `GET /api/healthz` answers 200 when the database is reachable.
  * - the OAuth2 callback of a login source named N is `<ROOT_URL>user/oauth2/<N>/callback`.
