@@ -2,12 +2,24 @@
  * One app on one guest: its generated secrets (kept in the stack) and its install script, run over
  * SSH with the secrets on stdin (components/remote/script.ts). The script is idempotent; a changed
  * plan (setting, pin, config) changes its text and so re-runs it, which rewrites the config and
- * restarts the service.
+ * restarts the service. What a plan declares beyond its own secrets arrives on the same stdin: its
+ * OIDC client's issuer, secret and CA (`plan.oidc`), its database on the organisation's primary
+ * (`plan.database`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GuestConnection, remoteScript } from "../remote/script";
 import type { AppPlan } from "./module";
+import type { OidcRuntime } from "./oidcRuntime";
+
+/** The primary's connection for `plan.database` (components/apps/siteApps.ts). */
+export interface AppDatabase {
+  host: string;
+  port: number;
+  name: string;
+  user: string;
+  password: pulumi.Input<string>;
+}
 
 /** Arguments of {@link AppInstall}. */
 export interface AppInstallArgs {
@@ -16,23 +28,47 @@ export interface AppInstallArgs {
   /** Root SSH connection to the guest. */
   connection: GuestConnection;
   plan: AppPlan;
+  /** Required when `plan.oidc` is set: the client's issuer, secret and CA. */
+  oidc?: OidcRuntime;
+  /** Required when `plan.database` is set: the primary's address and the owner role's password. */
+  database?: AppDatabase;
+  /** Resources the install waits for besides the guest (e.g. the primary on the same site). Default none. */
+  dependsOn?: pulumi.Resource[];
 }
 
 /** An app module's plan converged on its guest. */
 export class AppInstall extends pulumi.ComponentResource {
   public readonly install: pulumi.Resource;
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[] };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; oidc?: string; database?: string };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
     const p = args.plan;
     const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
-      secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+      secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result;
     }
-    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
-    this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };
+    if (p.oidc) {
+      if (!args.oidc) throw new Error(`homelab: app "${p.service}" (${p.kind}) declares an OIDC client but no issuer/secret was given`);
+      Object.assign(secrets, { OIDC_ISSUER: args.oidc.OIDC_ISSUER, OIDC_CLIENT_SECRET: args.oidc.OIDC_CLIENT_SECRET, OIDC_CA_PEM: args.oidc.OIDC_CA_PEM });
+    }
+    if (p.database) {
+      const d = args.database;
+      if (!d || d.name !== p.database) throw new Error(`homelab: app "${p.service}" (${p.kind}) owns database "${p.database}" on the primary but its connection was not given`);
+      Object.assign(secrets, { DB_HOST: d.host, DB_PORT: String(d.port), DB_NAME: d.name, DB_USER: d.user, DB_PASSWORD: d.password });
+    }
+    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] });
+    this.summary = {
+      service: p.service,
+      kind: p.kind,
+      version: p.version,
+      address: p.address,
+      health: p.health.url,
+      ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}),
+      ...(p.oidc ? { oidc: args.oidc!.OIDC_ISSUER } : {}),
+      ...(p.database ? { database: `${args.database!.host}:${args.database!.port}/${p.database}` } : {}),
+    };
     this.registerOutputs({});
   }
 }

@@ -15,7 +15,7 @@ export type AppSource =
   | { type: "deb"; package: string; version: string; url: string; sha256: string }
   /** A Debian package from the guest's configured apt sources (Debian's own archive). */
   | { type: "apt"; package: string }
-  /** A pinned upstream release file. */
+  /** A pinned upstream release file (`sha256`: its hex sha256, or an npm `sha512-…` integrity string). */
   | { type: "release"; version: string; url: string; sha256: string }
   /** An OCI image run by digest under podman (components/apps/oci.ts); `image` is `repository:tag`, the tag shown only. */
   | { type: "oci"; image: string; digest: string }
@@ -45,14 +45,17 @@ export interface AppSecret {
   env: string;
   /** Random password of this length (letters and digits). */
   length: number;
+  /** Keep it `protect`ed: the app's data is encrypted with it and a new value would lock the data away. Default false. */
+  protect?: boolean;
 }
 
 /**
  * The OIDC client the identity provider issues for this app (feeds the authentik blueprint).
  * Contract with `AppInstall`: when a plan has `oidc`, its install script is given, at run time, the
- * environment variables `OIDC_ISSUER` (the provider's issuer URL, ending in `/`) and
- * `OIDC_CLIENT_SECRET` (on stdin, secret, from the identity provider's stack); the script must not
- * expect them otherwise.
+ * environment variables `OIDC_ISSUER` (the provider's issuer URL, ending in `/`),
+ * `OIDC_CLIENT_SECRET` (secret, generated once on the identity provider's stack) and `OIDC_CA_PEM`
+ * (the CA the provider's TLS certificate chains to), all on stdin; the script must not expect them
+ * otherwise. The client itself reaches the blueprint through components/apps/oidc.ts.
  */
 export interface AppOidc {
   /** Client id registered with the identity provider (and the authentik application slug). */
@@ -96,6 +99,13 @@ export interface AppPlan {
   health: AppEndpoint;
   backup: AppBackup;
   oidc?: AppOidc;
+  /**
+   * The database the app owns on the organisation's PostgreSQL primary (the service's `app.database`,
+   * owned by a role of the same name, components/inventory/org.ts `primaryDatabases`). Contract with
+   * `AppInstall`: the script is given `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER` and `DB_PASSWORD`
+   * (secret, the primary's generated role password) on stdin at run time. None: the app keeps no data there.
+   */
+  database?: string;
   /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves

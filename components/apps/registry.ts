@@ -4,11 +4,14 @@
  */
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
+import { placementOf } from "../inventory/org";
 import type { AppModule, AppPlan } from "./module";
+import { giteaModule } from "./gitea";
+import { n8nModule } from "./n8n";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 
-const MODULES = [odooModule, ollamaModule] as const;
+const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];
@@ -23,4 +26,15 @@ export const MODULE_KINDS: readonly ModuleKind[] = MODULES.map((m) => m.kind).so
 export function appPlanOf(service: ResolvedService, site: Site): AppPlan | undefined {
   const m = service.app ? APP_MODULES.get(service.app.kind) : undefined;
   return m ? m.plan(service as ResolvedService & { app: AppOf<AppKind> }, site) : undefined;
+}
+
+/**
+ * The plan of `service` within its organisation: an app's `sso` (default true) asks for a login through
+ * the organisation's identity provider, so in an organisation without one the app is planned with
+ * `sso` off (no OIDC client, no issuer expected at run time).
+ */
+export function appPlanInOrg(service: ResolvedService, site: Site, org: readonly Site[]): AppPlan | undefined {
+  const app = service.app as (ResolvedService["app"] & { sso?: boolean }) | undefined;
+  const noIdp = app?.sso && !placementOf(org, "identity-provider");
+  return appPlanOf(noIdp ? ({ ...service, app: { ...app, sso: false } } as ResolvedService) : service, site);
 }

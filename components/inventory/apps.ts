@@ -23,7 +23,10 @@ const databaseClient = {
 
 /** Settings of apps that log in through the organisation's identity provider (OIDC). */
 const oidcClient = {
-  /** Whether the identity provider gets an OIDC client for this service. Default true. */
+  /**
+   * Whether the organisation's identity provider gets an OIDC client for this service and the app logs
+   * in through it. Default true; without an identity provider in the organisation the app has none.
+   */
   sso: z.boolean().default(true),
 };
 
@@ -93,8 +96,27 @@ export const APP_SCHEMAS = [
   app("k3s-server", {}),
   app("k3s-agent", {}),
   // Apps with an OIDC login.
-  app("gitea", { ...databaseClient, ...oidcClient }),
-  app("n8n", { ...databaseClient, ...oidcClient }),
+  app("gitea", {
+    ...databaseClient,
+    ...oidcClient,
+    /**
+     * Repositories created (empty, private) if missing, owned by the Gitea organisation `owner`
+     * (components/apps/gitea.ts). Default none.
+     */
+    repositories: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a Gitea repository name (letters, digits, _ . -)")).default([]),
+    /** Gitea organisation that owns `repositories`. Default the inventory's `organisation`. */
+    owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea organisation name").optional(),
+  }),
+  app("n8n", {
+    ...databaseClient,
+    ...oidcClient,
+    /**
+     * Whether the instance runs under an n8n licence that includes OIDC single sign-on (decision 51):
+     * only then is n8n's OIDC login switched on; the client is declared and configured either way.
+     * Default false.
+     */
+    licensed: z.boolean().default(false),
+  }),
   app("paperless", { ...databaseClient, ...oidcClient }),
   // The organisation's monitoring (components/monitoring): one Prometheus scrapes every site of the organisation.
   app("prometheus", {
@@ -213,9 +235,6 @@ export type AppOf<K extends AppKind> = Extract<App, { kind: K }>;
 
 /** Every known app kind (for messages and the docs). */
 export const APP_KINDS: readonly AppKind[] = APP_SCHEMAS.map((s) => s.shape.kind.value as AppKind);
-
-/** Apps the identity provider issues OIDC clients for. */
-export const OIDC_APPS = ["gitea", "n8n", "paperless"] as const satisfies readonly AppKind[];
 
 /** Apps that serve TLS with a certificate of the organisation's internal CA. */
 export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator"] as const satisfies readonly AppKind[];

@@ -1,14 +1,14 @@
 /**
  * The organisation, derived from its sites' inventories: which site holds the PostgreSQL primary,
  * the backup server, the object store, the identity provider and the mesh coordinator; which
- * guests are replicas, database consumers and OIDC clients. Nothing here is written per site in
+ * guests are replicas and database consumers (OIDC clients: components/apps/oidc.ts, from the app plans). Nothing here is written per site in
  * code: every relation follows from the services' `app` (components/inventory/apps.ts).
  *
  * Pure functions over loaded sites. `checkSiteApps` runs inside the loader (one site);
  * `checkOrganisation` runs when a site is composed with its siblings (the organisation).
  */
 import { canonicalAddress, contains, parsePrefix } from "./net";
-import { AppKind, AppOf, OIDC_APPS, TLS_SERVER_APPS } from "./apps";
+import { AppKind, AppOf, TLS_SERVER_APPS } from "./apps";
 import type { ResolvedService, Site } from "./load";
 import { InventoryError } from "./load";
 
@@ -164,17 +164,6 @@ export function replicasOf(org: readonly Site[]): Array<{ name: string; address:
   return org
     .flatMap((site) => activeWithApp(site, "postgres-replica").map((service) => ({ name: site.name, address: service.ipv4!, site, service })))
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** OIDC clients the identity provider issues: the organisation's active apps with an SSO login. */
-export function oidcClients(org: readonly Site[]): Array<{ kind: (typeof OIDC_APPS)[number]; site: Site; service: ResolvedService }> {
-  const out: Array<{ kind: (typeof OIDC_APPS)[number]; site: Site; service: ResolvedService }> = [];
-  for (const kind of OIDC_APPS) {
-    for (const site of org) {
-      for (const service of activeWithApp(site, kind)) if (service.app.sso) out.push({ kind, site, service });
-    }
-  }
-  return out;
 }
 
 /** Whether `site` runs a TLS server that needs a certificate from an internal CA. */

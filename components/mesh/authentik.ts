@@ -7,15 +7,12 @@ import {
   AUTHENTIK_TLS_KEYPAIR,
   BlueprintArgs,
   authentikInstallScript,
+  clientSecretEnv,
   authentikIssuer,
 } from "./render/authentik";
 import { remoteScript } from "../remote/script";
 
-/** An OIDC client app (confidential) registered by the blueprint. */
-export interface OidcClientApp {
-  /** Base URL of the app, e.g. http://192.0.2.40:3000 */
-  baseUrl: string;
-}
+import type { AppOidc } from "../apps/module";
 
 /** Arguments of {@link Authentik}. */
 export interface AuthentikArgs {
@@ -34,9 +31,8 @@ export interface AuthentikArgs {
   bootstrapEmail: string;
   /** NetBird app: PKCE loopback URLs (from render/netbird pkceRedirectUrls) and optional dashboard origin. */
   netbird: { clientId?: string; cliRedirectUrls: string[]; dashboardOrigin?: string; serviceAccount?: string };
-  gitea?: OidcClientApp;
-  n8n?: OidcClientApp;
-  paperless?: OidcClientApp;
+  /** Confidential OIDC clients of the organisation's apps (components/apps/oidc.ts `oidcClients`), each with a secret generated here. Default none. */
+  clients?: AppOidc[];
   /** Optional image digest pin on top of the version tag. */
   imageDigest?: string;
   /** Resources the install waits for (the container, the database). */
@@ -49,7 +45,7 @@ const secretRandom = (name: string, parent: pulumi.Resource, length = 48, protec
 /**
  * authentik (pinned version, podman + systemd) on its LXC, database on the
  * shared PostgreSQL, TLS from the internal CA, OIDC providers from one
- * blueprint (NetBird, Gitea, n8n, Paperless). Every secret is random, secret
+ * blueprint (NetBird and every app client of the organisation). Every secret is random, secret
  * in state, and reaches the host only on the install Command's secret stdin
  * (components/remote/script.ts; exported to the script as environment variables).
  */
@@ -65,7 +61,7 @@ export class Authentik extends pulumi.ComponentResource {
   /** Bootstrap admin (akadmin) password and API token (secret). */
   public readonly bootstrapPassword: pulumi.Output<string>;
   public readonly bootstrapToken: pulumi.Output<string>;
-  /** Client secrets by app (secret). */
+  /** Client secrets by client id (secret). */
   public readonly clientSecrets: pulumi.Output<Record<string, string>>;
   /** The install Command (NetBird waits for it). */
   public readonly install: command.remote.Command;
@@ -110,16 +106,14 @@ export class Authentik extends pulumi.ComponentResource {
       NB_IDP_SA_PASSWORD: nbPassword.result,
     };
     const clientSecrets: Record<string, pulumi.Output<string>> = {};
-    const client = (app: "gitea" | "n8n" | "paperless") => {
-      const envName = `${app.toUpperCase()}_OIDC_CLIENT_SECRET`;
-      const secret = secretRandom(`${name}-${app}-client-secret`, this, 48);
+    blueprint.clients = (args.clients ?? []).map((c) => {
+      const envName = clientSecretEnv(c.clientId);
+      // Generated once here; the app's install gets it on stdin (components/apps/oidcRuntime.ts).
+      const secret = secretRandom(`${name}-${c.clientId}-client-secret`, this, 48);
       env[envName] = secret.result;
-      clientSecrets[app] = secret.result;
-      return { baseUrl: args[app]!.baseUrl, clientId: app, clientSecretEnv: envName };
-    };
-    if (args.gitea) blueprint.gitea = client("gitea");
-    if (args.n8n) blueprint.n8n = client("n8n");
-    if (args.paperless) blueprint.paperless = client("paperless");
+      clientSecrets[c.clientId] = secret.result;
+      return { clientId: c.clientId, name: c.name, redirectUris: c.redirectUris, launchUrl: c.launchUrl, clientSecretEnv: envName };
+    });
     this.clientSecrets = pulumi.secret(pulumi.output(clientSecrets));
 
     const script = authentikInstallScript(

@@ -6,7 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedService, Site } from "../inventory/load";
-import { activeApp, oidcClients, placementOf } from "../inventory/org";
+import { activeApp, placementOf } from "../inventory/org";
+import { oidcClients } from "../apps/oidc";
 import { SiteContext } from "../site/context";
 import { gatewayRoutes, meshPlanFromSites } from "./render/meshPolicy";
 import { Authentik } from "./authentik";
@@ -30,18 +31,15 @@ function service(site: Site, name: string): ResolvedService {
   return s;
 }
 
-/** Base URL of an app's web login: its first declared port on its address. */
-function appUrl(s: ResolvedService): { baseUrl: string } | undefined {
-  if (!s.ipv4 || s.ports.length === 0) return undefined;
-  return { baseUrl: `http://${s.ipv4}:${s.ports[0].port}` };
-}
-
 /**
  * The coordinator's site: authentik (its database on the organisation's primary), the NetBird
  * coordinator with the plan derived from the organisation (its API setup creates the service user,
  * PAT and setup keys), and the site's own routing peer.
  */
-export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource } }): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown> } {
+export function meshCoordinator(
+  ctx: SiteContext,
+  deps: { ca: InternalCa; primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource } },
+): { mesh: Record<string, unknown>; meshSecrets: pulumi.Output<unknown>; oidcClientSecrets: pulumi.Output<Record<string, string>> } {
   const { site, org, deployment } = ctx;
   const ak = activeApp(site, "identity-provider");
   const nb = activeApp(site, "mesh-coordinator")!;
@@ -54,7 +52,6 @@ export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primar
     pg.site === site
       ? deps.primary!.databases[dbName].password
       : pulumi.secret(ctx.upstream(pg.site.name).requireOutput("postgresDatabases").apply((d: any) => d?.[dbName]?.password as string));
-  const apps = Object.fromEntries(oidcClients(org).map((c) => [c.kind, appUrl(c.service)]));
   const authentik = new Authentik(`${site.name}-${ak.name}`, {
     connection: ctx.root(ak.ipv4!),
     ip: ak.ipv4!,
@@ -64,11 +61,10 @@ export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primar
     postgres: { host: pg.service.ipv4!, name: dbName, user: dbName, password: dbPassword },
     bootstrapEmail: `admin@${domain}`,
     netbird: { cliRedirectUrls: netbirdCliRedirectUrls() },
-    gitea: apps.gitea,
-    n8n: apps.n8n,
-    paperless: apps.paperless,
+    clients: oidcClients(org).map((c) => c.oidc),
     dependsOn: [...ctx.guestComponent(ak.name), ...(pg.site === site && deps.primary?.resource ? [deps.primary.resource] : [])],
   });
+  ctx.identity = { clientSecrets: authentik.clientSecrets, caPem: deps.ca.certPem };
   const pat = deployment.netbirdPat;
   const mesh = meshPlanFromSites(org);
   for (const problem of mesh.unroutable) pulumi.log.warn(`mesh: ${problem}`);
@@ -112,9 +108,10 @@ export function meshCoordinator(ctx: SiteContext, deps: { ca: InternalCa; primar
     // Secrets in their own output: a stack output holding any secret is secret as a whole downstream.
     meshSecrets: pulumi.secret({
       setupKeys: coordinator.setupKeys,
-      oidcClientSecrets: authentik.clientSecrets,
       authentikBootstrapPassword: authentik.bootstrapPassword,
     }),
+    // The OIDC client secrets by client id, read by the sites whose apps are clients (components/apps/oidcRuntime.ts).
+    oidcClientSecrets: pulumi.secret(authentik.clientSecrets),
   };
 }
 

@@ -16,6 +16,9 @@ import { alertsFor, monitoringPlan, renderMonitoringFiles } from "./plan";
 import { GuestMonitoring } from "./guestMonitoring";
 import { PrometheusServer } from "./prometheusServer";
 import { Grafana } from "./grafana";
+import { grafanaOidc } from "./render/grafana";
+import { identityProviderUrl, oidcClients } from "../apps/oidc";
+import { oidcRuntime } from "../apps/oidcRuntime";
 import { AlertReceiverSchema, renderAlertmanagerConfig } from "./render/alertmanager";
 
 /** The restic check runs weekly, three hours after the guest's nightly backup. */
@@ -98,6 +101,9 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
 
   const grafanaSvc = activeApp(site, "grafana");
   if (grafanaSvc?.ipv4) {
+    // Login through authentik when the organisation's identity provider issues Grafana its client (components/apps/oidc.ts).
+    const client = grafanaOidc(grafanaSvc);
+    const issued = client && oidcClients(org).some((c) => c.service === grafanaSvc) ? oidcRuntime(ctx, client.clientId) : undefined;
     const g = new Grafana(`${site.name}-${grafanaSvc.name}-grafana`, {
       guest: ctx.guest(grafanaSvc.name),
       connection: ctx.root(grafanaSvc.ipv4),
@@ -106,6 +112,10 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
       dataDir: grafanaSvc.dataMounts[0]?.path ?? "/var/lib/grafana",
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
       package: ctx.deployment.grafanaPackage,
+      oidc:
+        client && issued
+          ? { authentikUrl: identityProviderUrl(org)!, slug: client.clientId, clientId: client.clientId, clientSecret: issued.OIDC_CLIENT_SECRET, caPem: issued.OIDC_CA_PEM }
+          : undefined,
     });
     outputs.grafana = `http://${grafanaSvc.ipv4}:3000`;
     return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };

@@ -15,6 +15,12 @@ export class SiteContext {
   private readonly refs = new Map<string, pulumi.StackReference>();
   /** The organisation's deploy key (components/site/deployKey.ts); set by the site program before the guests. */
   deployKey?: DeployKey;
+  /**
+   * The identity provider as this site's other tiers use it, set by the mesh tier on the site that runs it:
+   * the OIDC client secrets by client id (secret) and the CA its TLS certificate chains to
+   * (components/apps/oidcRuntime.ts; other sites read the same from its stack outputs).
+   */
+  identity?: { clientSecrets: pulumi.Output<Record<string, string>>; caPem: pulumi.Output<string> };
   private proxmoxSite?: ProxmoxSite;
 
   constructor(

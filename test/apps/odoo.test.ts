@@ -13,8 +13,8 @@ import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { APP_MODULES, appPlanOf, MODULE_KINDS } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { addonsCheckout, debVersion, renderOdooConf } from "../../components/apps/odoo";
-import { oidcClients, organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
-import { OIDC_APPS } from "../../components/inventory/apps";
+import { organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
+import { oidcClients } from "../../components/apps/oidc";
 import { backupAgentPlan, backupWaitsForApp, INSTALLED_APPS } from "../../components/data/plan";
 
 const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
@@ -211,14 +211,11 @@ describe("contract across the organisation: inventory, authentik blueprint, Post
     for (const n of ["odoo_ep", "odoo_bh"]) expect(names).not.toContain(n);
     for (const site of o) for (const s of site.services.filter((x) => x.app?.kind === "odoo")) expect(s.firewall.some((f) => f.port === 5432 && f.sources.length)).toBe(false);
   });
-  it("a module has an OIDC client exactly when its kind is one the blueprint issues clients for", () => {
-    for (const site of org()) {
-      for (const s of site.services) {
-        const p = appPlanOf(s, site);
-        if (p) expect(!!p.oidc).toBe((OIDC_APPS as readonly string[]).includes(p.kind));
-      }
-    }
-    expect(oidcClients(org()).map((c) => c.kind)).not.toContain("odoo");
+  it("the blueprint's clients are exactly the plans' OIDC declarations (Odoo declares none)", () => {
+    const declared = org().flatMap((site) => site.services.map((s) => appPlanOf(s, site)?.oidc?.clientId).filter((x): x is string => !!x));
+    const clients = oidcClients(org()).map((c) => c.oidc.clientId);
+    for (const id of declared) expect(clients).toContain(id);
+    expect(clients).not.toContain("odoo");
   });
   it("metrics endpoints are on declared ports", () => {
     for (const site of org()) {

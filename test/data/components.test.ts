@@ -23,7 +23,8 @@ describe("plan (pure)", () => {
     // Before issue 10 every guest with backup paths got one: gitea, grafana, n8n, paperless, prometheus,
     // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
-    expect(names).toEqual(["authentik", "netbird", "postgres"]);
+    // Gitea and n8n have their modules (decisions 142, 143): their agents come with them.
+    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "postgres"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
     // Odoo has its module (components/apps, decision 131): ep's and bh's Odoo have their agents again.
@@ -66,7 +67,7 @@ describe("bo plan", () => {
   test("primary setup, MinIO, restic server and agents exist and depend on their guests", () => {
     const names = cmds(bo).map((c) => c.name);
     for (const n of ["bo-postgres-install", "bo-postgres-setup", "bo-minio-setup", "bo-restic-setup", "bo-authentik-backup-setup", "bo-postgres-backup-register"]) expect(names).toContain(n);
-    expect(names).not.toContain("bo-gitea-backup-setup");
+    expect(names).not.toContain("bo-wazuh-backup-setup");
     const container = (svc: string) => bo.resources.find((r) => r.type === "proxmoxve:index/containerLegacy:ContainerLegacy" && r.name === `bo-${svc}`)!.urn;
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(container("postgres"));
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(byName(bo, "bo-minio-setup").urn);

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, Site } from "../../components/inventory/load";
-import { checkOrganisation, organisationOf, primaryDatabases, replicasOf, oidcClients, placementOf, activeApp } from "../../components/inventory/org";
+import { checkOrganisation, organisationOf, primaryDatabases, replicasOf, placementOf, activeApp } from "../../components/inventory/org";
+import { oidcClients } from "../../components/apps/oidc";
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
 
 const raw = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config["homelab:inventory"];
@@ -82,7 +83,8 @@ describe("derived relations", () => {
       ["n8n", ["192.168.9.41/32"]],
       ["paperless", ["192.168.9.42/32"]],
     ]);
-    expect(oidcClients(org).map((c) => `${c.site.name}/${c.service.name}`)).toEqual(["bo/gitea", "bo/n8n", "bo/paperless"]);
+    // Clients follow the app plans (components/apps/oidc.ts): Paperless gets its client with its module.
+    expect(oidcClients(org).map((c) => `${c.site.name}/${c.service.name}`)).toEqual(["bo/gitea", "bo/grafana", "bo/n8n"]);
   });
   it("a renamed guest keeps its role: the program looks apps up, not names", () => {
     const renamed = apiary((i) => {

@@ -69,7 +69,15 @@ describe("mesh components under mocks (bo)", () => {
     const ca = new InternalCa("bo-ca", { organisation: site.inventory.organisation });
     const r = meshCoordinator(ctx, { ca, primary: { databases: { authentik: { password: pulumi.secret("pg-P4ssw0rd-xyz") } } } });
     secrets = r.meshSecrets;
-    out = { ...r.mesh, setupKeys: secrets.apply((x: any) => x.setupKeys), oidcClientSecrets: secrets.apply((x: any) => x.oidcClientSecrets), authentikBootstrapPassword: secrets.apply((x: any) => x.authentikBootstrapPassword) };
+    out = { ...r.mesh, setupKeys: secrets.apply((x: any) => x.setupKeys), oidcClientSecrets: r.oidcClientSecrets, authentikBootstrapPassword: secrets.apply((x: any) => x.authentikBootstrapPassword) };
+    // The apps that are OIDC clients, composed on the same site the way appsTier composes them.
+    const { AppInstall } = await import("../../components/apps/appInstall");
+    const { oidcRuntime } = await import("../../components/apps/oidcRuntime");
+    const { appPlanOf } = await import("../../components/apps/registry");
+    for (const name of ["gitea", "n8n"]) {
+      const plan = appPlanOf(site.services.find((x) => x.name === name)!, site)!;
+      new AppInstall(`bo-${name}-app`, { guest: ca, connection: ctx.root(plan.address), plan, oidc: oidcRuntime(ctx, plan.oidc!.clientId), database: { host: "192.168.9.20", port: 5432, name, user: name, password: pulumi.secret(`pg-${name}-pw`) } });
+    }
     await value(pulumi.all([out.setupKeys, out.caCertPem, out.oidcClientSecrets]));
     await new Promise((r) => setTimeout(r, 200));
   });
@@ -80,7 +88,7 @@ describe("mesh components under mocks (bo)", () => {
     return r;
   };
   const secretValues = () => [
-    PAT, "pg-P4ssw0rd-xyz", ...Object.values(KEYS),
+    PAT, "pg-P4ssw0rd-xyz", "pg-gitea-pw", "pg-n8n-pw", ...Object.values(KEYS),
     ...recs("random:index/randomPassword:RandomPassword").map((r) => r.state.result),
     ...recs("random:index/randomBytes:RandomBytes").map((r) => r.state.base64),
     ...recs("tls:index/privateKey:PrivateKey").map((r) => r.state.privateKeyPem),
@@ -119,7 +127,7 @@ describe("mesh components under mocks (bo)", () => {
   it("Command scripts never contain a secret; secrets travel only in the secret stdin", () => {
     const cmds = recs("command:remote:Command");
     // No AcceptEnv prep Commands: nothing edits the hosts' sshd_config any more.
-    expect(cmds.map((c) => c.name).sort()).toEqual(["bo-authentik-install", "bo-mesh-router-enrol", "bo-netbird-api-setup", "bo-netbird-install"].sort());
+    expect(cmds.map((c) => c.name).sort()).toEqual(["bo-authentik-install", "bo-gitea-app-install", "bo-mesh-router-enrol", "bo-n8n-app-install", "bo-netbird-api-setup", "bo-netbird-install"].sort());
     const secrets = secretValues();
     expect(secrets.length).toBeGreaterThan(8);
     for (const c of cmds) {
@@ -141,8 +149,20 @@ describe("mesh components under mocks (bo)", () => {
     expect(secretStdinOf(one("command:remote:Command", "bo-netbird-api-setup").inputs)).toEqual({ NB_PAT: PAT, NB_IDP_SA_PASSWORD: nbEnv.NB_IDP_SA_PASSWORD });
     const akEnv = secretStdinOf(one("command:remote:Command", "bo-authentik-install").inputs);
     expect(akEnv.AUTHENTIK_POSTGRESQL__PASSWORD).toBe("pg-P4ssw0rd-xyz");
-    expect(Object.keys(akEnv)).toEqual(expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "GITEA_OIDC_CLIENT_SECRET", "N8N_OIDC_CLIENT_SECRET", "PAPERLESS_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]));
+    expect(Object.keys(akEnv)).toEqual(expect.arrayContaining(["AUTHENTIK_SECRET_KEY", "GITEA_OIDC_CLIENT_SECRET", "GRAFANA_OIDC_CLIENT_SECRET", "N8N_OIDC_CLIENT_SECRET", "NB_IDP_SA_PASSWORD"]));
     expect(akEnv.NB_IDP_SA_PASSWORD).toBe(nbEnv.NB_IDP_SA_PASSWORD);
+  });
+
+  it("each OIDC client's install gets, on stdin, the very secret authentik's blueprint holds, its issuer and the CA (components/apps/oidcRuntime.ts)", () => {
+    const akEnv = secretStdinOf(one("command:remote:Command", "bo-authentik-install").inputs);
+    for (const [cmd, id] of [["bo-gitea-app-install", "gitea"], ["bo-n8n-app-install", "n8n"]]) {
+      const env = secretStdinOf(one("command:remote:Command", cmd).inputs);
+      expect(env.OIDC_CLIENT_SECRET).toBeTruthy();
+      expect(env.OIDC_CLIENT_SECRET).toBe(akEnv[`${id.toUpperCase()}_OIDC_CLIENT_SECRET`]);
+      expect(env.OIDC_ISSUER).toBe(`https://192.168.9.30:9443/application/o/${id}/`);
+      expect(env.OIDC_CA_PEM).toBe(akEnv.HOMELAB_CA_CERT);
+      expect(env).toMatchObject({ DB_HOST: "192.168.9.20", DB_PORT: "5432", DB_NAME: id, DB_USER: id, DB_PASSWORD: `pg-${id}-pw` });
+    }
   });
 
   it("private keys appear in no other input than the Command stdin and signing inputs", () => {
@@ -161,7 +181,9 @@ describe("mesh components under mocks (bo)", () => {
     expect(uris("NetBird")).toEqual(["http://localhost:53000/", "http://localhost:54000/"]);
     expect(uris("Gitea")).toEqual(["http://192.168.9.40:3000/user/oauth2/authentik/callback"]);
     expect(uris("n8n")).toEqual(["http://192.168.9.41:5678/rest/sso/oidc/callback"]);
-    expect(uris("Paperless-ngx")).toEqual(["http://192.168.9.42:8000/accounts/oidc/authentik/login/callback/"]);
+    expect(uris("Grafana")).toEqual(["http://192.168.9.24:3000/login/generic_oauth"]);
+    // Paperless-ngx gets its client with its app module (the blueprint has no per-app block).
+    expect(doc.entries.some((e: any) => e.identifiers?.name === "Paperless-ngx")).toBe(false);
   });
 
   it("NetBird config carries the right URLs, ports and OIDC endpoints", async () => {

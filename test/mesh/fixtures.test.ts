@@ -30,9 +30,11 @@ export const blueprintArgs: BlueprintArgs = {
     serviceAccount: "netbird-svc",
     serviceAccountPasswordEnv: "NB_IDP_SA_PASSWORD",
   },
-  gitea: { baseUrl: "http://192.168.9.40:3000" },
-  n8n: { baseUrl: "http://192.168.9.41:5678" },
-  paperless: { baseUrl: "http://192.168.9.42:8000" },
+  clients: [
+    { clientId: "gitea", name: "Gitea", redirectUris: ["http://192.168.9.40:3000/user/oauth2/authentik/callback"], launchUrl: "http://192.168.9.40:3000/", clientSecretEnv: "GITEA_OIDC_CLIENT_SECRET" },
+    { clientId: "n8n", name: "n8n", redirectUris: ["http://192.168.9.41:5678/rest/sso/oidc/callback"], launchUrl: "http://192.168.9.41:5678/", clientSecretEnv: "N8N_OIDC_CLIENT_SECRET" },
+    { clientId: "paperless", name: "Paperless-ngx", redirectUris: ["http://192.168.9.42:8000/accounts/oidc/authentik/login/callback/"], launchUrl: "http://192.168.9.42:8000/", clientSecretEnv: "PAPERLESS_OIDC_CLIENT_SECRET" },
+  ],
 };
 
 describe("fixtures", () => {

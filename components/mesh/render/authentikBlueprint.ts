@@ -80,22 +80,26 @@ export interface BlueprintArgs {
   };
   /** Keypair name to serve as the default brand's web certificate (see AuthentikArgs.tls). */
   webCertificate?: string;
-  gitea?: { baseUrl: string; authSourceName?: string; clientId?: string; clientSecretEnv?: string };
-  n8n?: { baseUrl: string; clientId?: string; clientSecretEnv?: string };
-  paperless?: { baseUrl: string; providerId?: string; clientId?: string; clientSecretEnv?: string };
+  /**
+   * Confidential OIDC clients of the organisation's apps, one provider + application each, all rendered
+   * the same way (components/apps/oidc.ts derives them from the app plans; no app has its own block).
+   */
+  clients?: BlueprintClient[];
 }
 
-/** Gitea's OAuth2 callback: <base>/user/oauth2/<authentication source name>/callback */
-export function giteaRedirectUri(baseUrl: string, authSourceName: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}/user/oauth2/${encodeURIComponent(authSourceName)}/callback`;
+/** One confidential OIDC client (an app's `AppOidc`) and the env var that holds its secret in authentik's environment. */
+export interface BlueprintClient {
+  /** Client id; also the application slug and the issuer path segment. */
+  clientId: string;
+  /** Application (and provider) name shown by authentik. */
+  name: string;
+  redirectUris: string[];
+  launchUrl: string;
+  /** Env var the blueprint's `!Env` reads the client secret from. */
+  clientSecretEnv: string;
 }
 
-/** n8n's OIDC SSO callback (enterprise-licensed feature in n8n). */
-export function n8nRedirectUri(baseUrl: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}/rest/sso/oidc/callback`;
-}
-
-/** Paperless-ngx (django-allauth openid_connect): <base>/accounts/oidc/<provider_id>/login/callback/ */
+/** Paperless-ngx (django-allauth openid_connect): <base>/accounts/oidc/<provider_id>/login/callback/ (for its module's `oidc.redirectUris`). */
 export function paperlessRedirectUri(baseUrl: string, providerId: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/accounts/oidc/${encodeURIComponent(providerId)}/login/callback/`;
 }
@@ -106,13 +110,14 @@ export function authentikIssuer(authentikUrl: string, slug: string): { issuer: s
   return { issuer, discovery: `${issuer}.well-known/openid-configuration` };
 }
 
+/** The env var holding client `clientId`'s secret in authentik's environment (`gitea` → `GITEA_OIDC_CLIENT_SECRET`). */
+export function clientSecretEnv(clientId: string): string {
+  return `${clientId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_OIDC_CLIENT_SECRET`;
+}
+
 /** Env keys the blueprint's !Env tags reference (client secrets, service account password). */
 export function blueprintSecretEnvKeys(b: BlueprintArgs): string[] {
-  const keys = [b.netbird.serviceAccountPasswordEnv];
-  if (b.gitea) keys.push(b.gitea.clientSecretEnv ?? "GITEA_OIDC_CLIENT_SECRET");
-  if (b.n8n) keys.push(b.n8n.clientSecretEnv ?? "N8N_OIDC_CLIENT_SECRET");
-  if (b.paperless) keys.push(b.paperless.clientSecretEnv ?? "PAPERLESS_OIDC_CLIENT_SECRET");
-  return keys;
+  return [b.netbird.serviceAccountPasswordEnv, ...(b.clients ?? []).map((c) => c.clientSecretEnv)];
 }
 
 /** Scope mappings every provider gets (managed names from authentik's blueprints/system/providers-oauth2.yaml). */
@@ -246,38 +251,18 @@ export function authentikBlueprint(b: BlueprintArgs): string {
       attrs: { web_certificate: find("authentik_crypto.certificatekeypair", "name", b.webCertificate) },
     });
   }
-  if (b.gitea) {
-    const name = b.gitea.authSourceName ?? "authentik";
+  const slugs = new Set([nbSlug]);
+  for (const c of b.clients ?? []) {
+    if (slugs.has(c.clientId)) throw new Error(`homelab: two OIDC clients of the organisation use the id "${c.clientId}"`);
+    slugs.add(c.clientId);
     entries.push(
-      provider("gitea-provider", "Gitea", LOGIN_GRANTS, {
+      provider(`${c.clientId}-provider`, c.name, LOGIN_GRANTS, {
         client_type: "confidential",
-        client_id: b.gitea.clientId ?? "gitea",
-        client_secret: env(b.gitea.clientSecretEnv ?? "GITEA_OIDC_CLIENT_SECRET"),
-        redirect_uris: redirects([giteaRedirectUri(b.gitea.baseUrl, name)]),
+        client_id: c.clientId,
+        client_secret: env(c.clientSecretEnv),
+        redirect_uris: redirects(c.redirectUris),
       }),
-      application("gitea", "Gitea", "gitea-provider", b.gitea.baseUrl),
-    );
-  }
-  if (b.n8n) {
-    entries.push(
-      provider("n8n-provider", "n8n", LOGIN_GRANTS, {
-        client_type: "confidential",
-        client_id: b.n8n.clientId ?? "n8n",
-        client_secret: env(b.n8n.clientSecretEnv ?? "N8N_OIDC_CLIENT_SECRET"),
-        redirect_uris: redirects([n8nRedirectUri(b.n8n.baseUrl)]),
-      }),
-      application("n8n", "n8n", "n8n-provider", b.n8n.baseUrl),
-    );
-  }
-  if (b.paperless) {
-    entries.push(
-      provider("paperless-provider", "Paperless-ngx", LOGIN_GRANTS, {
-        client_type: "confidential",
-        client_id: b.paperless.clientId ?? "paperless",
-        client_secret: env(b.paperless.clientSecretEnv ?? "PAPERLESS_OIDC_CLIENT_SECRET"),
-        redirect_uris: redirects([paperlessRedirectUri(b.paperless.baseUrl, b.paperless.providerId ?? "authentik")]),
-      }),
-      application("paperless", "Paperless-ngx", "paperless-provider", b.paperless.baseUrl),
+      application(c.clientId, c.name, `${c.clientId}-provider`, c.launchUrl),
     );
   }
   const doc: YamlValue = {

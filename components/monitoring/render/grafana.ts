@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { lines } from "../../shell";
+import type { AppOidc } from "../../apps/module";
+import type { ResolvedService } from "../../inventory/load";
 
 export const DASHBOARD_DIR = path.join(__dirname, "..", "dashboards");
 /** Dashboard files (Infrastructure, Backups, Database, Network). */
@@ -33,7 +35,29 @@ export interface GrafanaOidc {
   clientId: string;
 }
 
-/** grafana.ini (only what differs from the package's defaults). */
+/** Grafana's HTTP port and the root URL grafana.ini states for a guest address. */
+export const GRAFANA_PORT = 3000;
+export const grafanaRootUrl = (address: string) => `http://${address}:${GRAFANA_PORT}/`;
+
+/**
+ * Grafana's OIDC client, declared like an app module's (`AppOidc`; components/apps/oidc.ts feeds it
+ * to the authentik blueprint): client id and slug `grafana`, redirect URI `<root_url>login/generic_oauth`
+ * (Grafana's OAuth login route `/login/:name` serves the callback, name `generic_oauth`). None when the
+ * app's `sso` is off or the service has no address.
+ */
+export function grafanaOidc(s: ResolvedService): AppOidc | undefined {
+  if (s.app?.kind !== "grafana" || !s.app.sso || !s.ipv4) return undefined;
+  const root = grafanaRootUrl(s.ipv4);
+  return { clientId: "grafana", name: "Grafana", redirectUris: [`${root}login/generic_oauth`], launchUrl: root };
+}
+
+/**
+ * grafana.ini (only what differs from the package's defaults). Every key is one of grafana/grafana
+ * conf/defaults.ini (sections [server], [paths], [analytics], [users], [auth], [auth.generic_oauth]);
+ * `signout_redirect_url` is an [auth] key there, not a generic_oauth one. The client secret is never in
+ * this text: Grafana reads it from GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (its GF_<SECTION>_<KEY>
+ * override) in the root-only /etc/grafana/homelab.env.
+ */
 export function renderGrafanaIni(a: { domain: string; rootUrl: string; dataDir: string; oidc?: GrafanaOidc }): string {
   const o = a.oidc;
   return lines(
@@ -54,6 +78,7 @@ export function renderGrafanaIni(a: { domain: string; rootUrl: string; dataDir: 
       ? [
           "[auth]",
           "oauth_auto_login = false",
+          `signout_redirect_url = ${o.authentikUrl}/application/o/${o.slug}/end-session/`,
           "[auth.generic_oauth]",
           "enabled = true",
           "name = authentik",
@@ -62,7 +87,7 @@ export function renderGrafanaIni(a: { domain: string; rootUrl: string; dataDir: 
           `auth_url = ${o.authentikUrl}/application/o/authorize/`,
           `token_url = ${o.authentikUrl}/application/o/token/`,
           `api_url = ${o.authentikUrl}/application/o/userinfo/`,
-          `signout_redirect_url = ${o.authentikUrl}/application/o/${o.slug}/end-session/`,
+          "use_pkce = true",
           "role_attribute_path = contains(groups[*], 'Grafana Admins') && 'Admin' || 'Viewer'",
           "tls_client_ca = /etc/grafana/homelab-ca.pem",
         ]
