@@ -5,10 +5,10 @@
  * hand: a flow exists because an app, a backup or a scrape target does.
  */
 import type { ResolvedService, Site } from "../../components/inventory/load";
-import { activeWithApp, oidcClients, placementOf, prometheusOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
+import { activeWithApp, placementOf, prometheusOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
 import { backupAgentPlan, pgBackRestRepoPlan } from "../../components/data/plan";
 import { meshPlanFromSites } from "../../components/mesh/render/meshPolicy";
-import { appPlanOf } from "../../components/apps/registry";
+import { oidcClients } from "../../components/apps/oidc";
 
 /** Kinds of data flow the topology draws. */
 export const FLOW_KINDS = ["replication", "database", "backup", "archive", "scrape", "oidc"] as const;
@@ -96,19 +96,16 @@ export function organisationFlows(org: readonly Site[]): Flow[] {
 }
 
 /**
- * Services that log in through the organisation's identity provider: the inventory's OIDC apps with
- * `sso` (org.ts oidcClients), NetBird (the mesh coordinator's logins), and every app whose module
- * declares an OIDC client (AppPlan.oidc).
+ * Services that log in through the organisation's identity provider: every OIDC client of the
+ * organisation (components/apps/oidc.ts `oidcClients`: app plans' `oidc` and declared clients such as
+ * Grafana) and NetBird (the mesh coordinator's logins).
  */
 export function ssoClients(org: readonly Site[]): Array<{ client: ResolvedService; site: Site; idp: NonNullable<ReturnType<typeof placementOf<"identity-provider">>> }> {
   const idp = placementOf(org, "identity-provider");
   if (!idp) return [];
   const out: Array<{ client: ResolvedService; site: Site }> = oidcClients(org).map((c) => ({ client: c.service, site: c.site }));
   for (const site of org) {
-    for (const s of site.services) {
-      if (out.some((o) => o.site === site && o.client === s)) continue;
-      if (s.app?.kind === "mesh-coordinator" || appPlanOf(s, site)?.oidc) out.push({ client: s, site });
-    }
+    for (const s of site.services) if (s.app?.kind === "mesh-coordinator") out.push({ client: s, site });
   }
   return out.map((o) => ({ ...o, idp }));
 }

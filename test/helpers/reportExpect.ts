@@ -4,9 +4,9 @@
  * report's own model — so the report's tests compare it with an independent account.
  */
 import type { Site } from "../../components/inventory/load";
-import { oidcClients, placementOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
+import { placementOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
+import { oidcClients } from "../../components/apps/oidc";
 import { backupAgentPlan } from "../../components/data/plan";
-import { appPlanOf } from "../../components/apps/registry";
 import { listSites, readStackConfig } from "../../scripts/lib/offline";
 import { loadInventory } from "../../components/inventory/load";
 
@@ -49,9 +49,5 @@ export function expectedCrossSiteFlows(org: readonly Site[]): FlowText[] {
   }
   const idp = placementOf(org, "identity-provider");
   for (const c of oidcClients(org)) if (idp && c.site !== idp.site) out.add(`oidc ${c.site.name}/${c.service.name} -> ${idp.site.name}/${idp.service.name}`);
-  // Apps whose module declares an OIDC client (components/apps AppPlan.oidc).
-  for (const site of org) {
-    for (const s of site.services) if (idp && site !== idp.site && appPlanOf(s, site)?.oidc) out.add(`oidc ${site.name}/${s.name} -> ${idp.site.name}/${idp.service.name}`);
-  }
   return [...out].sort();
 }
