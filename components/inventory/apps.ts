@@ -27,12 +27,21 @@ const oidcClient = {
   sso: z.boolean().default(true),
 };
 
-/** A pinned upstream Debian package: the URL of one fixed build and its published sha256. */
+/**
+ * A pinned upstream Debian package: the URL of one fixed build and the digest its upstream publishes,
+ * `sha256`, or `sha1` where sha1 is all upstream publishes (Odoo: the official image's Dockerfile
+ * pins each nightly .deb by `ODOO_SHA`, a sha1 — decision 160). Exactly one of the two.
+ */
 const pinnedDeb = (pkg: string) =>
-  z.strictObject({
-    url: z.string().regex(new RegExp(`^https://\\S+/${pkg}_[^/_]+_(all|amd64)\\.deb$`), `must be the https URL of one ${pkg}_<version>_<arch>.deb`),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
-  });
+  z
+    .strictObject({
+      url: z.string().regex(new RegExp(`^https://\\S+/${pkg}_[^/_]+_(all|amd64)\\.deb$`), `must be the https URL of one ${pkg}_<version>_<arch>.deb`),
+      /** sha256 of the file, as published by upstream. */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file").optional(),
+      /** sha1 of the file, as published by upstream (only where upstream publishes no sha256). */
+      sha1: z.string().regex(/^[0-9a-f]{40}$/, "must be the 40-hex-digit sha1 of the file").optional(),
+    })
+    .refine((r) => (r.sha256 === undefined) !== (r.sha1 === undefined), { message: "must carry exactly one digest: sha256, or sha1 where upstream publishes only that" });
 
 const app = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ kind: z.literal(kind), ...shape });
 
@@ -134,8 +143,9 @@ export const APP_SCHEMAS = [
   app("odoo", {
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
-     * odoo_<version>_all.deb) with its sha256 as published beside it. Without it the install stops
-     * unless that package is already installed (decision 132). Default none.
+     * odoo_<version>_all.deb) with the digest upstream publishes for it (the sha1 `ODOO_SHA` of the
+     * official image's Dockerfile, odoo/docker <series>/Dockerfile; decision 160). Without it the
+     * install stops unless that package is already installed (decision 132). Default none.
      */
     release: pinnedDeb("odoo").optional(),
     /**
