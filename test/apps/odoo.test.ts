@@ -295,6 +295,6 @@ describe("plan shows each app and its version (stack output `apps`)", () => {
     const apps = (r.outputs as any).apps as Array<{ service: string; kind: string; version: string }>;
     expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(["odoo:odoo", "ollama:ollama"]);
     expect(apps.find((a) => a.kind === "odoo")!.version).toBe("17.0.20260723");
-    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^unpinned (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
+    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^0\.13\.5 (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
   });
 });
