@@ -97,6 +97,13 @@ export interface AppPlan {
   backup: AppBackup;
   oidc?: AppOidc;
   /**
+   * The database the app owns on the organisation's PostgreSQL primary (the service's `app.database`,
+   * owned by a role of the same name, components/inventory/org.ts `primaryDatabases`). Contract with
+   * `AppInstall`: the script is given `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER` and `DB_PASSWORD`
+   * (secret, the primary's generated role password) on stdin at run time. None: the app keeps no data there.
+   */
+  database?: string;
+  /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves
    * none (its ports are then probed by blackbox_exporter, `probeTargets`).

@@ -7,8 +7,11 @@ import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
+import { openWebuiModule } from "./openWebui";
+import { homeAssistantModule } from "./homeAssistant";
+import { paperlessModule } from "./paperless";
 
-const MODULES = [odooModule, ollamaModule] as const;
+const MODULES = [odooModule, ollamaModule, openWebuiModule, homeAssistantModule, paperlessModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];
