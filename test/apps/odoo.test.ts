@@ -13,8 +13,7 @@ import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { APP_MODULES, appPlanOf, MODULE_KINDS } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { addonsCheckout, debVersion, renderOdooConf } from "../../components/apps/odoo";
-import { oidcClients, organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
-import { OIDC_APPS } from "../../components/inventory/apps";
+import { organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
 import { contains, containsPrefix, parsePrefix } from "../../components/inventory/net";
 import { meshPlanFromSites } from "../../components/mesh/render/meshPolicy";
 import { backupAgentPlan, backupWaitsForApp, INSTALLED_APPS } from "../../components/data/plan";
@@ -253,8 +252,9 @@ describe("restic agents follow the registered modules (decision 111)", () => {
     expect(backupAgentPlan(ep).find((a) => a.service === "odoo")).toMatchObject({ paths: ["/var/lib/odoo"], databases: ["odoo_ep"] });
   });
   it("a kind without a module still waits for it", () => {
-    const ep = load("ep");
-    expect(backupWaitsForApp(ep.services.find((s) => s.name === "konstanze")!)).toBe(true);
+    const inv = raw("ep");
+    svcRaw(inv, "konstanze").app = "flowise";
+    expect(backupWaitsForApp(load("ep", inv).services.find((s) => s.name === "konstanze")!)).toBe(true);
   });
 });
 
@@ -269,14 +269,22 @@ describe("contract across the organisation: inventory, authentik blueprint, Post
     for (const n of ["odoo_ep", "odoo_bh"]) expect(names).not.toContain(n);
     for (const site of o) for (const s of site.services.filter((x) => x.app?.kind === "odoo")) expect(s.firewall.some((f) => f.port === 5432 && f.sources.length)).toBe(false);
   });
-  it("a module has an OIDC client exactly when its kind is one the blueprint issues clients for", () => {
+  it("a plan has an OIDC client exactly when its app logs in through the identity provider (sso), with ids unique in the organisation", () => {
+    const ids: string[] = [];
     for (const site of org()) {
       for (const s of site.services) {
         const p = appPlanOf(s, site);
-        if (p) expect(!!p.oidc).toBe((OIDC_APPS as readonly string[]).includes(p.kind));
+        if (!p) continue;
+        const sso = !!s.app && "sso" in s.app && (s.app as { sso: boolean }).sso;
+        expect([s.name, !!p.oidc]).toEqual([s.name, sso]);
+        if (p.oidc) {
+          ids.push(p.oidc.clientId);
+          for (const u of [...p.oidc.redirectUris, p.oidc.launchUrl]) expect(u.startsWith(`http://${s.ipv4}:`)).toBe(true);
+        }
       }
     }
-    expect(oidcClients(org()).map((c) => c.kind)).not.toContain("odoo");
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(0);
   });
   it("metrics endpoints are on declared ports", () => {
     for (const site of org()) {
@@ -293,7 +301,9 @@ describe("plan shows each app and its version (stack output `apps`)", () => {
     const { renderSite } = await import("../helpers/render");
     const r = await renderSite(name);
     const apps = (r.outputs as any).apps as Array<{ service: string; kind: string; version: string }>;
-    expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(["odoo:odoo", "ollama:ollama"]);
+    expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(
+      name === "bh" ? ["home-assistant:home-assistant", "odoo:odoo", "ollama:ollama", "open-webui:open-webui"] : ["konstanze:open-webui", "odoo:odoo", "ollama:ollama"],
+    );
     expect(apps.find((a) => a.kind === "odoo")!.version).toBe("17.0.20260723");
     expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^0\.13\.5 (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
   });
