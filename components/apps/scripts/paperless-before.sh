@@ -6,7 +6,7 @@
 # from the contracts of AppPlan.database (DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD) and AppPlan.oidc
 # (OIDC_ISSUER OIDC_CLIENT_SECRET, OIDC_CA_PEM when given), exported under the names Paperless reads
 # so the runner writes them into its root-only env file. A second run changes nothing.
-# Environment: REDIS_BIND REDIS_CONF REDIS_DROPIN, OIDC (true|false), OIDC_CLIENT_ID OIDC_PROVIDER_ID,
+# Environment: REDIS_BIND REDIS_CONF REDIS_DROPIN, OIDC (1: the OIDC login is on), OIDC_CLIENT_ID OIDC_PROVIDER_ID,
 # CA_BUNDLE; on stdin PAPERLESS_SECRET_KEY PAPERLESS_REDIS_PASSWORD and the contracts' variables.
 
 : "${REDIS_BIND:?}" "${REDIS_CONF:?}" "${REDIS_DROPIN:?}" "${OIDC:?}" "${OIDC_CLIENT_ID:?}" "${OIDC_PROVIDER_ID:?}" "${CA_BUNDLE:?}"
@@ -36,7 +36,7 @@ if [ "$redis_changed" = 1 ]; then systemctl restart redis-server.service; else s
 export PAPERLESS_DBHOST="$DB_HOST" PAPERLESS_DBPORT="$DB_PORT" PAPERLESS_DBNAME="$DB_NAME" PAPERLESS_DBUSER="$DB_USER" PAPERLESS_DBPASS="$DB_PASSWORD"
 PAPERLESS_REDIS="redis://:$(urlencode "$PAPERLESS_REDIS_PASSWORD")@$REDIS_BIND:6379"
 export PAPERLESS_REDIS
-if [ "$OIDC" = true ]; then
+if [ "$OIDC" = 1 ]; then
   require_env OIDC_ISSUER OIDC_CLIENT_SECRET
   ensure_packages jq
   PAPERLESS_SOCIALACCOUNT_PROVIDERS="$(jq -cn --arg id "$OIDC_PROVIDER_ID" --arg client "$OIDC_CLIENT_ID" --arg secret "$OIDC_CLIENT_SECRET" --arg url "${OIDC_ISSUER%/}" \
