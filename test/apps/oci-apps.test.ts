@@ -82,17 +82,16 @@ describe("Open WebUI", () => {
     expect(webuiContainer(svc(site, "open-webui"), site).env).toMatchObject({ ENABLE_OLLAMA_API: "False", ENABLE_OPENAI_API: "True", OPENAI_API_BASE_URL: "http://192.168.100.112:4000/v1" });
   });
   it.each([
-    ["an ollama service the site lacks", { upstream: { ollama: "nope" } }, /app.upstream.ollama = "nope": no ollama service/],
-    ["an upstream that is neither", { upstream: { litellm: "x" } }, /upstream/],
-  ])("refuses %s", (_what, app, message) => {
-    expect(() => plan(withApp("bh", "open-webui", app), "open-webui")).toThrow(message);
+    ["an ollama service the site lacks", { upstream: { ollama: "nope" } }, /site "bh": inventory\.services\[\d+\]\.app\.upstream\.ollama = "nope": no ollama service of that name on this site/],
+    ["an upstream that is neither", { upstream: { litellm: "x" } }, /app\.upstream/],
+  ])("the loader refuses %s", (_what, app, message) => {
+    expect(() => withApp("bh", "open-webui", app)).toThrow(message);
   });
-  it("needs app.upstream where the site has no single Ollama", () => {
+  it("the loader needs app.upstream where the site has no single Ollama", () => {
     const inv = raw("bh");
     inv.services = inv.services.filter((s: any) => s.name !== "ollama");
     for (const s of inv.services) if (s.ports) for (const p of s.ports) p.from = (p.from ?? []).filter((f: string) => f !== "ollama");
-    const site = load("bh", inv);
-    expect(() => plan(site, "open-webui")).toThrow(/set app.upstream .* the site has 0 ollama services/);
+    expect(() => load("bh", inv)).toThrow(/inventory\.services\[\d+\]\.app\.upstream = \(missing\): the site has 0 ollama services: name one/);
   });
   it("logs in through authentik: an OIDC client per instance, redirect /oauth/oidc/callback (main.py), secrets from stdin only", () => {
     const site = load("bh");
