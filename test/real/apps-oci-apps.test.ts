@@ -13,7 +13,11 @@ import * as YAML from "yaml";
 import { loadInventory, ResolvedService } from "../../components/inventory/load";
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
-import { hasCommand, run, tempDir } from "./helpers";
+import { hasCommand, run, runOk, tempDir } from "./helpers";
+import { renderOciUnit, OciContainer } from "../../components/apps/oci";
+import { webuiContainer } from "../../components/apps/openWebui";
+import { haContainer } from "../../components/apps/homeAssistant";
+import { paperlessContainer } from "../../components/apps/paperless";
 
 const dir = tempDir("homelab-apps-oci-apps-");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -34,9 +38,12 @@ const STUBS: Record<string, string> = {
   install: 'args=(); while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done; exec /usr/bin/install "${args[@]}"',
 };
 
-function planScript(site: string, service: string): string {
+const siteOf = (site: string) => {
   const d = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
-  const s = loadInventory(site, d["homelab:inventory"], Number(d["homelab:phase"]));
+  return loadInventory(site, d["homelab:inventory"], Number(d["homelab:phase"]));
+};
+function planScript(site: string, service: string): string {
+  const s = siteOf(site);
   return appPlanOf(s.services.find((x) => x.name === service) as ResolvedService, s)!.script;
 }
 
@@ -144,5 +151,36 @@ maybe("Open WebUI install (bh), idempotent", () => {
     const r = runInstall(text(), { WEBUI_SECRET_KEY: env.WEBUI_SECRET_KEY });
     expect(r.status).not.toBe(0);
     expect(r.log).toContain("missing OIDC_ISSUER");
+  });
+});
+
+/** The three apps' units against Debian's podman 4.3 (`podman run --help`) and systemd (`systemd-analyze verify`). */
+describe("the apps' units", () => {
+  const containers = (): Array<[string, OciContainer]> => {
+    const bh = siteOf("bh");
+    const bo = siteOf("bo");
+    const svc = (site: typeof bh, name: string) => site.services.find((x) => x.name === name) as any;
+    return [
+      ["open-webui", webuiContainer(svc(bh, "open-webui"), bh)],
+      ["home-assistant", haContainer(svc(bh, "home-assistant"), bh)],
+      ["paperless", paperlessContainer(svc(bo, "paperless"), bo)],
+    ];
+  };
+  (hasCommand("podman") ? it : it.skip)("every flag of each ExecStart is one podman run lists", () => {
+    const help = runOk("podman", ["run", "--help"]).stdout;
+    for (const [name, c] of containers()) {
+      const words = renderOciUnit(c).match(/^ExecStart=(.*)$/m)![1].split(/\s+/);
+      const flags = words.slice(0, words.findIndex((w) => w.includes("@sha256:"))).filter((w) => w.startsWith("--")).map((w) => w.replace(/=.*$/, ""));
+      for (const f of flags) expect([name, f, help.includes(`${f} `)]).toEqual([name, f, true]);
+    }
+  });
+  (hasCommand("systemd-analyze") ? it : it.skip)("systemd-analyze verify accepts each unit", () => {
+    const units = path.join(dir, "units");
+    fs.mkdirSync(units, { recursive: true });
+    for (const [name, c] of containers()) {
+      fs.writeFileSync(path.join(units, `${name}.service`), renderOciUnit(c));
+      const r = run("systemd-analyze", ["verify", path.join(units, `${name}.service`)], { env: { ...process.env, SYSTEMD_LOG_LEVEL: "notice" } });
+      expect((r.stdout + r.stderr).split("\n").filter((l) => l.includes(`${name}.service`))).toEqual([]);
+    }
   });
 });
