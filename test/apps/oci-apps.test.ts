@@ -219,3 +219,24 @@ describe("Paperless-ngx (bo BO-11)", () => {
     expect(() => plan(site, "paperless")).toThrow(/set app.database/);
   });
 });
+
+describe("OIDC clients only where the organisation has an identity provider", () => {
+  it("every committed site's plans with an OIDC client are in an organisation with an active identity-provider", () => {
+    const sites = ["bo", "bh", "ep", "orion", "ryzen9", "hx310-db", "sector7"].map((n) => load(n));
+    let checked = 0;
+    for (const site of sites) {
+      const org = organisationOf(site, sites.filter((x) => x !== site));
+      const idp = org.some((x) => activeApp(x, "identity-provider"));
+      for (const s of site.services) {
+        const p = appPlanOf(s, site);
+        if (p?.oidc) {
+          expect([site.name, s.name, idp]).toEqual([site.name, s.name, true]);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+    // orion (organisation luci) has none: its Open WebUI logs in with its own accounts
+    expect(plan(load("orion"), "open-webui").oidc).toBeUndefined();
+  });
+});
