@@ -11,8 +11,8 @@ import type { ResolvedService, Site } from "../inventory/load";
 
 /** How the app's software gets onto the guest (the decision of each app, docs/decisions.md "App catalogue", records the choice). */
 export type AppSource =
-  /** An upstream Debian package of one fixed build, checked against its sha256. */
-  | { type: "deb"; package: string; version: string; url: string; sha256: string }
+  /** An upstream Debian package of one fixed build, checked against the digest upstream publishes for it (sha256, or sha1 where that is all upstream publishes). */
+  | { type: "deb"; package: string; version: string; url: string; digest: { algorithm: "sha1" | "sha256"; value: string } }
   /** A Debian package from the guest's configured apt sources (Debian's own archive). */
   | { type: "apt"; package: string }
   /** A pinned upstream release file (`sha256`: its hex sha256, or an npm `sha512-…` integrity string). */

@@ -78,8 +78,9 @@ export function renderOdooConf(s: OdooService): string {
 
 function source(s: OdooService): AppSource {
   const r = s.app.release;
-  if (!r) return { type: "unpinned", package: "odoo", hint: `set app.release of service "${s.name}" to the official odoo_<version>_all.deb and its sha256, or install that package on the guest` };
-  return { type: "deb", package: "odoo", version: debVersion(r.url), url: r.url, sha256: r.sha256 };
+  if (!r) return { type: "unpinned", package: "odoo", hint: `set app.release of service "${s.name}" to the official odoo_<version>_all.deb and its published digest (sha1 ODOO_SHA of odoo/docker <series>/Dockerfile), or install that package on the guest` };
+  const digest = r.sha256 !== undefined ? { algorithm: "sha256" as const, value: r.sha256 } : { algorithm: "sha1" as const, value: r.sha1! };
+  return { type: "deb", package: "odoo", version: debVersion(r.url), url: r.url, digest };
 }
 
 function plan(s: OdooService, site: Site): AppPlan {
@@ -93,7 +94,8 @@ function plan(s: OdooService, site: Site): AppPlan {
     logTag: `odoo-${s.name}`,
     env: {
       ODOO_DEB_URL: src.type === "deb" ? src.url : "",
-      ODOO_DEB_SHA256: src.type === "deb" ? src.sha256 : "",
+      ODOO_DEB_DIGEST_ALGORITHM: src.type === "deb" ? src.digest.algorithm : "",
+      ODOO_DEB_DIGEST: src.type === "deb" ? src.digest.value : "",
       ODOO_DEB_VERSION: src.type === "deb" ? src.version : "",
       ODOO_HINT: src.type === "unpinned" ? src.hint : "",
       DB_NAME: s.app.localDatabase,

@@ -10,8 +10,11 @@ import { giteaModule } from "./gitea";
 import { n8nModule } from "./n8n";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
+import { openWebuiModule } from "./openWebui";
+import { homeAssistantModule } from "./homeAssistant";
+import { paperlessModule } from "./paperless";
 
-const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule] as const;
+const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule, openWebuiModule, homeAssistantModule, paperlessModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

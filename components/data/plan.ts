@@ -5,7 +5,7 @@
 import type { AppKind } from "../inventory/apps";
 import { ResolvedService, Site } from "../inventory/load";
 import { POSTGRES_PORT, PrimaryDatabase } from "../inventory/org";
-import { MODULE_KINDS } from "../apps/registry";
+import { appPlanOf, MODULE_KINDS } from "../apps/registry";
 import { maxSlotWalKeepSize, PgDatabase, PgReplica, toCidr } from "./render/postgres";
 
 /** One restic agent to deploy. */
@@ -23,6 +23,8 @@ export interface BackupAgentPlan {
   paths: string[];
   /** Databases dumped locally (pg_dump as postgres) before the backup. */
   databases: string[];
+  /** The guest's app's pre-backup commands (AppPlan.backup.preBackup), run before the dumps. */
+  preBackup: string[];
   /** Dump directory (one of `paths` under /var/backups when present). */
   dumpDir?: string;
   /** Local time HH:MM. */
@@ -73,6 +75,7 @@ export function backupAgentPlan(site: Site): BackupAgentPlan[] {
       hostTag: user,
       paths: [...b.paths],
       databases: [...b.databases],
+      preBackup: [...(appPlanOf(s, site)?.backup.preBackup ?? [])],
       dumpDir: b.databases.length ? (b.paths.find((p) => p.startsWith("/var/backups/")) ?? "/var/backups/postgresql") : undefined,
       at: b.at,
       timeZone: site.inventory.timezone,

@@ -78,7 +78,7 @@ export function renderResticAgentSetup(p: BackupAgentPlan, server: { host: strin
         "/usr/local/sbin/homelab-restic-backup",
         "0700",
         "root:root",
-        renderResticAgentScript({ hostTag: p.hostTag, paths: p.paths, pgDump: p.databases.length ? { databases: p.databases, dumpDir: p.dumpDir } : undefined }),
+        renderResticAgentScript({ hostTag: p.hostTag, paths: p.paths, pgDump: p.databases.length ? { databases: p.databases, dumpDir: p.dumpDir } : undefined, preBackup: p.preBackup }),
       ),
       ...putText("/etc/systemd/system/homelab-restic-backup.service", "0644", "root:root", renderResticServiceUnit({ after: p.databases.length ? ["postgresql.service"] : [] })),
       ...putText("/etc/systemd/system/homelab-restic-backup.timer", "0644", "root:root", renderResticTimerUnit({ time: p.at, timeZone: p.timeZone })),

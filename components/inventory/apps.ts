@@ -30,12 +30,33 @@ const oidcClient = {
   sso: z.boolean().default(true),
 };
 
-/** A pinned upstream Debian package: the URL of one fixed build and its published sha256. */
+/**
+ * A pinned upstream Debian package: the URL of one fixed build and the digest its upstream publishes,
+ * `sha256`, or `sha1` where sha1 is all upstream publishes (Odoo: the official image's Dockerfile
+ * pins each nightly .deb by `ODOO_SHA`, a sha1 — decision 160). Exactly one of the two.
+ */
 const pinnedDeb = (pkg: string) =>
-  z.strictObject({
-    url: z.string().regex(new RegExp(`^https://\\S+/${pkg}_[^/_]+_(all|amd64)\\.deb$`), `must be the https URL of one ${pkg}_<version>_<arch>.deb`),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
-  });
+  z
+    .strictObject({
+      url: z.string().regex(new RegExp(`^https://\\S+/${pkg}_[^/_]+_(all|amd64)\\.deb$`), `must be the https URL of one ${pkg}_<version>_<arch>.deb`),
+      /** sha256 of the file, as published by upstream. */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file").optional(),
+      /** sha1 of the file, as published by upstream (only where upstream publishes no sha256). */
+      sha1: z.string().regex(/^[0-9a-f]{40}$/, "must be the 40-hex-digit sha1 of the file").optional(),
+    })
+    .refine((r) => (r.sha256 === undefined) !== (r.sha1 === undefined), { message: "must carry exactly one digest: sha256, or sha1 where upstream publishes only that" });
+
+/**
+ * An OCI image pin overriding a module's default (components/apps: each OCI module carries a default
+ * tag and digest with the upstream-published source it was taken from). `digest` is the
+ * `sha256:<64 hex>` of the image for that tag (manifest list or manifest), never a guess.
+ */
+const ociImage = z.strictObject({
+  /** The tag the digest was published under (shown by `plan`, never pulled by). */
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "must be an image tag"),
+  /** The image's digest. */
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex> (the image digest published for that tag)"),
+});
 
 const app = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ kind: z.literal(kind), ...shape });
 
@@ -117,7 +138,14 @@ export const APP_SCHEMAS = [
      */
     licensed: z.boolean().default(false),
   }),
-  app("paperless", { ...databaseClient, ...oidcClient }),
+  app("paperless", {
+    ...databaseClient,
+    ...oidcClient,
+    /** The Paperless-ngx image (components/apps/paperless.ts has the default pin and its source). */
+    image: ociImage.optional(),
+    /** OCR languages (Tesseract codes, `PAPERLESS_OCR_LANGUAGE`, joined with `+`). Default ["eng"]. */
+    ocrLanguages: z.array(z.string().regex(/^[a-z]{3}(_[a-z]+)?$/, "must be a Tesseract language code, e.g. eng or deu")).min(1).default(["eng"]),
+  }),
   // The organisation's monitoring (components/monitoring): one Prometheus scrapes every site of the organisation.
   app("prometheus", {
     /** Scrape and rule-evaluation interval in seconds. Default 30 (seed 000: "every 30 s"). */
@@ -156,8 +184,9 @@ export const APP_SCHEMAS = [
   app("odoo", {
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
-     * odoo_<version>_all.deb) with its sha256 as published beside it. Without it the install stops
-     * unless that package is already installed (decision 132). Default none.
+     * odoo_<version>_all.deb) with the digest upstream publishes for it (the sha1 `ODOO_SHA` of the
+     * official image's Dockerfile, odoo/docker <series>/Dockerfile; decision 160). Without it the
+     * install stops unless that package is already installed (decision 132). Default none.
      */
     release: pinnedDeb("odoo").optional(),
     /**
@@ -184,6 +213,28 @@ export const APP_SCHEMAS = [
     /** Odoo's `workers` (0: one threaded process, no separate gevent port to proxy). Default 0. */
     workers: z.number().int().min(0).max(64).default(0),
   }),
+  app("open-webui", {
+    ...oidcClient,
+    /** The Open WebUI image (components/apps/openWebui.ts has the default pin and its source). */
+    image: ociImage.optional(),
+    /** Port published on the service address (the container listens on 8080). Default 8080. */
+    port: z.number().int().min(1).max(65535).default(8080),
+    /**
+     * The model server: `{ ollama: <service> }` (an `ollama` service of the same site) or
+     * `{ openai: <base URL> }` (an OpenAI-compatible API, e.g. LiteLLM). Default the site's only
+     * active `ollama` service.
+     */
+    upstream: z
+      .union([
+        z.strictObject({ ollama: z.string().min(1) }),
+        z.strictObject({ openai: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) base URL") }),
+      ])
+      .optional(),
+  }),
+  app("home-assistant", {
+    /** The Home Assistant container image (components/apps/homeAssistant.ts has the default pin and its source). */
+    image: ociImage.optional(),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -196,14 +247,12 @@ export const APP_SCHEMAS = [
       "docker-host",
       "flowise",
       "heimdall",
-      "home-assistant",
       "home-assistant-os",
       "litellm",
       "loki",
       "mongodb",
       "netbox",
       "nocodb",
-      "open-webui",
       "opnsense",
       "postgres",
       "postgres-restore",

@@ -352,6 +352,15 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     }
   }
 
+  // Open WebUI's model server (components/apps/openWebui.ts): a named ollama service, or the site's only one.
+  inv.services.forEach((s, i) => {
+    if (s.app?.kind !== "open-webui" || (s.app.upstream && "openai" in s.app.upstream)) return;
+    const want = s.app.upstream?.ollama;
+    const n = inv.services.filter((x) => x.app?.kind === "ollama" && (want === undefined || x.name === want)).length;
+    if (want !== undefined && n === 0) fail(`services[${i}].app.upstream.ollama`, want, "no ollama service of that name on this site");
+    if (want === undefined && n !== 1) fail(`services[${i}].app.upstream`, undefined, `the site has ${n} ollama services: name one ({ ollama: <service> }) or give { openai: <base URL> }`);
+  });
+
   /** Resolve a port source: `any`, an address, a prefix, a network name or a service name. */
   function resolveSource(path: string, src: string): string[] {
     if (src === "any") return [];

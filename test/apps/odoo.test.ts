@@ -15,6 +15,8 @@ import { appContractProblems } from "../../components/apps/contract";
 import { addonsCheckout, debVersion, renderOdooConf } from "../../components/apps/odoo";
 import { organisationOf, primaryDatabases, activeApp } from "../../components/inventory/org";
 import { oidcClients } from "../../components/apps/oidc";
+import { contains, containsPrefix, parsePrefix } from "../../components/inventory/net";
+import { meshPlanFromSites } from "../../components/mesh/render/meshPolicy";
 import { backupAgentPlan, backupWaitsForApp, INSTALLED_APPS } from "../../components/data/plan";
 
 const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
@@ -97,8 +99,35 @@ describe("Odoo settings (components/inventory/apps.ts)", () => {
     ["a URL that is not an odoo deb", { url: "https://nightly.odoo.com/17.0/nightly/deb/odoo.tar.gz", sha256: "a".repeat(64) }, /odoo_<version>_<arch>\.deb/],
     ["a short checksum", { url: DEB.url, sha256: "abc" }, /sha256/],
     ["plain http", { ...DEB, url: DEB.url.replace("https:", "http:") }, /https URL/],
+    ["both digests", { ...DEB, sha1: "b".repeat(40) }, /exactly one digest/],
+    ["no digest", { url: DEB.url }, /exactly one digest/],
+    ["a sha1 of the wrong length", { url: DEB.url, sha1: "b".repeat(64) }, /40-hex-digit sha1/],
   ])("refuses a release with %s", (_what, release, message) => {
     expect(() => withOdoo("ep", { release })).toThrow(message);
+  });
+  it("takes a sha1 where that is what upstream publishes, and carries the algorithm to the install", () => {
+    const site = withOdoo("ep", { release: { url: DEB.url, sha1: "b".repeat(40) } });
+    const p = appPlanOf(service(site, "odoo"), site)!;
+    expect(p.source).toEqual({ type: "deb", package: "odoo", version: "17.0.20241010", url: DEB.url, digest: { algorithm: "sha1", value: "b".repeat(40) } });
+    expect(p.script).toContain("ODOO_DEB_DIGEST_ALGORITHM=sha1");
+  });
+  /**
+   * The committed pin is the official image's: odoo/docker 17.0/Dockerfile at commit f7f67653
+   * ("update to release 20260723") has `ARG ODOO_RELEASE=20260723`, `ARG ODOO_SHA=5ff18afa…` and
+   * downloads nightly.odoo.com/${ODOO_VERSION}/nightly/deb/odoo_${ODOO_VERSION}.${ODOO_RELEASE}_all.deb,
+   * checked with `sha1sum -c`.
+   */
+  it.each(["ep", "bh"])("%s's Odoo is pinned to the official image's 17.0 build and sha1", (name) => {
+    const site = load(name);
+    const p = appPlanOf(service(site, "odoo"), site)!;
+    expect(p.source).toEqual({
+      type: "deb",
+      package: "odoo",
+      version: "17.0.20260723",
+      url: "https://nightly.odoo.com/17.0/nightly/deb/odoo_17.0.20260723_all.deb",
+      digest: { algorithm: "sha1", value: "5ff18afa5597d4ac5498d1ea788c0ea8d7b80ef4" },
+    });
+    expect(p.version).toBe("17.0.20260723");
   });
 });
 
@@ -130,12 +159,16 @@ describe("the Odoo plan", () => {
   it("shows the pinned package version, or that it is unpinned", () => {
     expect(debVersion(DEB.url)).toBe("17.0.20241010");
     expect(appPlanOf(service(withOdoo("ep", { release: DEB }), "odoo"), load("ep"))!.version).toBe("17.0.20241010");
-    expect(appPlanOf(service(load("ep"), "odoo"), load("ep"))!.version).toBe("unpinned");
+    const unpinned = raw("ep");
+    delete svcRaw(unpinned, "odoo").app.release;
+    const u = load("ep", unpinned);
+    expect(appPlanOf(service(u, "odoo"), u)!.version).toBe("unpinned");
   });
   it("carries the pin, the commit and the health route into the script, and no secret", () => {
     const site = withOdoo("ep", { release: DEB, addons: { repository: "http://192.168.9.40:3000/apiary/apiary-odoo-mods.git", revision: SHA } });
     const p = appPlanOf(service(site, "odoo"), site)!;
-    expect(p.script).toContain(`ODOO_DEB_SHA256=${DEB.sha256}`);
+    expect(p.script).toContain(`ODOO_DEB_DIGEST=${DEB.sha256}`);
+    expect(p.script).toContain("ODOO_DEB_DIGEST_ALGORITHM=sha256");
     expect(p.script).toContain(`ADDONS_REV=${SHA}`);
     // addons/web/controllers/home.py (odoo 17.0): /web/health, auth='none', answers {"status": "pass"}
     expect(p.health).toEqual({ url: "http://192.168.30.30:8069/web/health", expect: '"pass"' });
@@ -178,9 +211,34 @@ describe("contract: plan and service agree", () => {
     };
     expect(run).toThrow(message);
   });
-  it("ep's Odoo is reachable by Bravo POS (192.168.30.40) through the guest firewall", () => {
-    const rule = service(load("ep"), "odoo").firewall.find((f) => f.port === 8069)!;
-    expect(rule.sources.some((src) => src === "192.168.30.0/24" || src === "192.168.30.40/32" || src === "192.168.30.40")).toBe(true);
+  it("ep's Odoo API (8069) is reachable by Bravo POS 192.168.30.40 and from ep's LAN only", () => {
+    const ep = load("ep");
+    const odoo = service(ep, "odoo");
+    const rule = odoo.firewall.find((f) => f.port === 8069)!;
+    const bravo = ep.services.find((s) => s.name === "bravo-pos")!.ipv4!;
+    expect(bravo).toBe("192.168.30.40");
+    expect(rule.sources.length).toBeGreaterThan(0);
+    for (const src of rule.sources) expect(containsPrefix(parsePrefix("192.168.30.0/24"), parsePrefix(src.includes("/") ? src : `${src}/32`))).toBe(true);
+    expect(rule.sources.some((src) => contains(parsePrefix(src.includes("/") ? src : `${src}/32`, true), bravo))).toBe(true);
+    // Nothing but Odoo's own port and the node exporter for bo's Prometheus is open on the guest.
+    expect(odoo.firewall.map((f) => f.port).sort()).toEqual([8069, 9100]);
+  });
+  it("no other site reaches ep's Odoo: the mesh carries no flow to it and its site routes do not masquerade", () => {
+    const sites = ["bo", "bh", "ep"].map((n) => load(n));
+    const { plan, flows } = meshPlanFromSites(sites);
+    expect(flows.filter((f) => f.destination === "192.168.30.30" && f.port === 8069)).toEqual([]);
+    expect(flows.filter((f) => f.destination === "192.168.30.30").map((f) => `${f.source}:${f.port}`)).toEqual(["192.168.9.23/32:9100"]);
+    // masquerade off: a packet from bo or bh keeps its own source (192.168.9.x / 192.168.50.x), outside ep's LAN opening.
+    for (const r of plan.routes) expect(r.masquerade).toBe(false);
+  });
+  it("ep's Odoo works with the WAN down: config and install address nothing outside the guest but the (up-time) addons clone", () => {
+    const site = withOdoo("ep", { addons: { repository: "http://192.168.9.40:3000/apiary/apiary-odoo-mods.git", revision: SHA } });
+    const p = appPlanOf(service(site, "odoo"), site)!;
+    const foreign = /\b192\.168\.(?!30\.)\d+\.\d+\b/g;
+    for (const c of p.config) expect(c.text.match(foreign)).toBeNull();
+    const lines = p.script.split("\n").filter((l) => foreign.test(l));
+    expect(lines).toEqual(["ADDONS_REPO=http://192.168.9.40:3000/apiary/apiary-odoo-mods.git"]);
+    expect(p.health.url.startsWith("http://192.168.30.30:")).toBe(true);
   });
 });
 
@@ -195,8 +253,9 @@ describe("restic agents follow the registered modules (decision 111)", () => {
     expect(backupAgentPlan(ep).find((a) => a.service === "odoo")).toMatchObject({ paths: ["/var/lib/odoo"], databases: ["odoo_ep"] });
   });
   it("a kind without a module still waits for it", () => {
-    const ep = load("ep");
-    expect(backupWaitsForApp(ep.services.find((s) => s.name === "konstanze")!)).toBe(true);
+    const inv = raw("ep");
+    svcRaw(inv, "konstanze").app = "flowise";
+    expect(backupWaitsForApp(load("ep", inv).services.find((s) => s.name === "konstanze")!)).toBe(true);
   });
 });
 
@@ -217,6 +276,23 @@ describe("contract across the organisation: inventory, authentik blueprint, Post
     for (const id of declared) expect(clients).toContain(id);
     expect(clients).not.toContain("odoo");
   });
+  it("a plan has an OIDC client exactly when its app logs in through the identity provider (sso), with ids unique in the organisation", () => {
+    const ids: string[] = [];
+    for (const site of org()) {
+      for (const s of site.services) {
+        const p = appPlanOf(s, site);
+        if (!p) continue;
+        const sso = !!s.app && "sso" in s.app && (s.app as { sso: boolean }).sso;
+        expect([s.name, !!p.oidc]).toEqual([s.name, sso]);
+        if (p.oidc) {
+          ids.push(p.oidc.clientId);
+          for (const u of [...p.oidc.redirectUris, p.oidc.launchUrl]) expect(u.startsWith(`http://${s.ipv4}:`)).toBe(true);
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(0);
+  });
   it("metrics endpoints are on declared ports", () => {
     for (const site of org()) {
       for (const s of site.services) {
@@ -232,8 +308,10 @@ describe("plan shows each app and its version (stack output `apps`)", () => {
     const { renderSite } = await import("../helpers/render");
     const r = await renderSite(name);
     const apps = (r.outputs as any).apps as Array<{ service: string; kind: string; version: string }>;
-    expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(["odoo:odoo", "ollama:ollama"]);
-    expect(apps.find((a) => a.kind === "odoo")!.version).toBe("unpinned");
-    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^unpinned (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
+    expect(apps.map((a) => `${a.service}:${a.kind}`).sort()).toEqual(
+      name === "bh" ? ["home-assistant:home-assistant", "odoo:odoo", "ollama:ollama", "open-webui:open-webui"] : ["konstanze:open-webui", "odoo:odoo", "ollama:ollama"],
+    );
+    expect(apps.find((a) => a.kind === "odoo")!.version).toBe("17.0.20260723");
+    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^0\.13\.5 (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Ollama (bh BH-1, ep EP-3; orion's LXC 1000): typed settings, the systemd unit against what the
- * pinned upstream reads (ollama/ollama envconfig/config.go: OLLAMA_HOST, OLLAMA_MODELS), models held
- * to manifest digests, and its API open to its front ends only (decision 11).
+ * pinned upstream reads (ollama/ollama v0.13.5 envconfig/config.go: OLLAMA_HOST, default
+ * 127.0.0.1:11434, and OLLAMA_MODELS), models held to manifest digests, and its API open to its front
+ * ends only (decision 11).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -58,15 +59,38 @@ describe("the Ollama plan", () => {
   });
 });
 
+/**
+ * The committed pin (decision 161): cashapp/hermit-packages ollama.hcl (commit 6ada2aea, 2025-12-19)
+ * takes its sums from upstream's release file (`sha256-source = .../v${version}/sha256sum.txt`) and lists
+ * v0.13.5/ollama-linux-amd64.tgz with 41fb93ff…f3f8e2. At v0.13.5 upstream's scripts/install.sh still
+ * ships the Linux build as that .tgz and unpacks it with `tar -xzf` (what ollama-install.sh does).
+ */
+describe("the committed Ollama release", () => {
+  it.each(["bh", "ep", "orion"])("%s pins 0.13.5 by the sha256 upstream publishes", (name) => {
+    const site = load(name);
+    const p = appPlanOf(svc(site, "ollama"), site)!;
+    expect(p.source).toEqual({
+      type: "release",
+      version: "0.13.5",
+      url: "https://github.com/ollama/ollama/releases/download/v0.13.5/ollama-linux-amd64.tgz",
+      sha256: "41fb93ff8be35e4d2d22bafd1c42b487efb15b766076d976766bd1ee4db3f8e2",
+    });
+    expect(p.version.split(" ")[0]).toBe("0.13.5");
+  });
+});
+
 describe("reachable only from its front ends (decision 11)", () => {
   it.each([
     ["bh", ["open-webui", "odoo"]],
     ["ep", ["konstanze", "odoo"]],
+    ["orion", ["open-webui", "litellm", "flowise"]],
   ])("%s: tcp/11434 admits exactly the front ends' addresses", (name, frontEnds) => {
     const site = load(name);
     const rule = svc(site, "ollama").firewall.find((f) => f.port === OLLAMA_PORT)!;
     const want = frontEnds.map((n) => svc(site, n).ipv4!).sort();
     expect(rule.sources.map((s) => s.replace(/\/32$/, "")).sort()).toEqual(want);
+    // nothing else is open on the guest but node_exporter for bo's Prometheus (where the site has it)
+    for (const f of svc(site, "ollama").firewall) expect([OLLAMA_PORT, 9100]).toContain(f.port);
     expect(appContractProblems(svc(site, "ollama"), appPlanOf(svc(site, "ollama"), site)!)).toEqual([]);
   });
   it("a metrics endpoint on an undeclared port is refused by the contract", () => {

@@ -23,21 +23,24 @@ describe("plan (pure)", () => {
     // Before issue 10 every guest with backup paths got one: gitea, grafana, n8n, paperless, prometheus,
     // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
-    // Gitea and n8n have their modules (decisions 142, 143): their agents come with them.
-    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "postgres"]);
+    // Gitea, n8n and Paperless have their modules (decisions 142, 143, 164): their agents come with them.
+    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "paperless", "postgres"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
-    // Odoo has its module (components/apps, decision 131): ep's and bh's Odoo have their agents again.
-    expect(backupAgentPlan(ep.site).map((p) => p.service)).toEqual(["odoo"]);
-    expect(backupAgentPlan(bh.site).map((p) => p.service)).toEqual(["odoo"]);
-    for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(s.app?.kind !== "odoo");
+    // Odoo, Open WebUI, Home Assistant and Paperless have their modules (components/apps, decisions 131, 162-164).
+    expect(backupAgentPlan(ep.site).map((p) => p.service)).toEqual(["konstanze", "odoo"]);
+    expect(backupAgentPlan(bh.site).map((p) => p.service)).toEqual(["home-assistant", "odoo", "open-webui"]);
+    for (const s of ep.site.services.filter((x) => x.backup && "paths" in x.backup)) expect(backupWaitsForApp(s)).toBe(false);
+    // an app's pre-backup commands reach its agent (Paperless's document_exporter, decision 164)
+    expect(backupAgentPlan(bo.site).find((p) => p.service === "paperless")!.preBackup).toEqual(["podman exec paperless document_exporter /usr/src/paperless/export --delete --no-progress-bar"]);
   });
   test("the policy config states why the waiting guests have no agent (exempt with a reason)", () => {
     const cfg = siteConfigFromInventory(ep.site, [bo.site, bh.site, ep.site]);
-    expect(cfg.backups.find((b) => b.name === "konstanze")).toMatchObject({ method: "exempt", reason: expect.stringContaining("open-webui") });
+    expect(cfg.backups.find((b) => b.name === "konstanze")).toMatchObject({ method: "restic", paths: ["/var/lib/open-webui"] });
     expect(cfg.backups.find((b) => b.name === "odoo")).toMatchObject({ method: "restic", paths: ["/var/lib/odoo"] });
     const boCfg = siteConfigFromInventory(bo.site, [bo.site, bh.site, ep.site]);
     expect(boCfg.backups.find((b) => b.name === "postgres")).toMatchObject({ method: "restic" });
+    expect(boCfg.backups.find((b) => b.name === "wazuh")).toMatchObject({ method: "exempt", reason: expect.stringContaining("wazuh") });
   });
   test("sizing of the primary: slot WAL cap a tenth of the data mount, memory quarters", () => {
     const primary = activeApp(bo.site, "postgres-primary")!;
@@ -127,8 +130,10 @@ describe("bh/ep plans", () => {
       // @pulumi/command 1.x makes the whole connection a secret (it carries the key): plan shows "[secret]".
       expect(byName(r, `${name}-pg-replica-setup`).inputs.connection).toBe("[secret]");
       expect(byName(r, `${name}-pg-replica-setup`).props.connection).toMatchObject({ host: name === "bh" ? "192.168.50.22" : "192.168.30.22", user: "root", port: 22 });
-      // the only agent of bh and ep is Odoo's (the one app with a module there)
-      expect(r.resources.filter((x) => x.type === "homelab:data:ResticAgent").map((x) => x.name)).toEqual([`${name}-odoo-backup`]);
+      // the agents of bh and ep are those of the guests whose app has a module
+      expect(r.resources.filter((x) => x.type === "homelab:data:ResticAgent").map((x) => x.name).sort()).toEqual(
+        name === "bh" ? ["bh-home-assistant-backup", "bh-odoo-backup", "bh-open-webui-backup"] : ["ep-konstanze-backup", "ep-odoo-backup"],
+      );
     }
     expect(bh.resources.some((x) => x.type === "homelab:data:ResticAgent" && x.name === "bh-pg-replica-backup")).toBe(false);
   });

@@ -27,10 +27,11 @@ const calls = path.join(dir, "calls.log");
 const STUBS: Record<string, string> = {
   "apt-get": 'echo "apt-get $*" >>"$CALLS"',
   dpkg: 'exit 0',
-  "dpkg-query": 'echo -n 17.0.20241010',
+  "dpkg-query": 'echo -n "${DPKG_VERSION-17.0.20241010}"',
   systemctl: 'echo "systemctl $*" >>"$CALLS"',
   id: 'exit 0',
-  curl: `printf '{"status": "pass"}'`,
+  // curl -o FILE URL: the "download" is the fixture file $DEB_FILE; otherwise the health answer.
+  curl: `out=; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done; if [ -n "$out" ]; then echo "curl $out" >>"$CALLS"; cp "$DEB_FILE" "$out"; else printf '{"status": "pass"}'; fi`,
   // runuser -u USER -- CMD…: run CMD as the test user; Odoo itself only logs (and marks the database initialised).
   runuser: 'shift 3; if [ "$1" = /usr/bin/odoo ]; then echo "odoo $*" >>"$CALLS"; touch "$STATE/initialised"; exit 0; fi; exec "$@"',
   psql: [
@@ -63,11 +64,11 @@ function script(app: Record<string, unknown>, repo: string): string {
     .replace(/^ADDONS_REPO=.*$/m, `ADDONS_REPO=${repo}`);
 }
 
-function runInstall(text: string) {
+function runInstall(text: string, env: Record<string, string> = {}) {
   fs.writeFileSync(calls, "");
   fs.writeFileSync(path.join(dir, "install.sh"), text, { mode: 0o700 });
   const r = run("bash", [path.join(dir, "install.sh")], {
-    env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, CALLS: calls, STATE: state, ODOO_ADMIN_PASSWD: "m4ster secret" },
+    env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, CALLS: calls, STATE: state, ODOO_ADMIN_PASSWD: "m4ster secret", ...env },
   });
   if (r.status !== 0) throw new Error(`install exited ${r.status}\n${r.stderr}`);
   return { log: r.stderr, calls: fs.readFileSync(calls, "utf8") };
@@ -131,5 +132,33 @@ maybe("Odoo install script, idempotent", () => {
     expect(head()).toBe(rev2);
     expect(r.calls).toMatch(/^odoo .* -i easy_pawn -u easy_pawn$/m);
     expect(r.calls).toContain("systemctl restart odoo.service");
+  });
+});
+
+/**
+ * The download path with the real sha1sum/sha256sum: Odoo's pinned digest is the sha1 upstream publishes
+ * (odoo/docker 17.0/Dockerfile `ODOO_SHA`, checked there with `sha1sum -c`; decision 160).
+ */
+maybe("Odoo package download, verified by the published digest", () => {
+  const deb = path.join(dir, "fixture.deb");
+  const digest = (algo: string) => runOk(`${algo}sum`, [deb]).stdout.split(" ")[0];
+  beforeAll(() => {
+    fs.mkdirSync(stubs, { recursive: true });
+    fs.mkdirSync(state, { recursive: true });
+    for (const [name, body] of Object.entries(STUBS)) fs.writeFileSync(path.join(stubs, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+    fs.writeFileSync(deb, "not really a debian package, only bytes to digest\n");
+  });
+  const install = (release: Record<string, string>) => runInstall(script({ release: { url: DEB.url, ...release } }, "") /* no addons: ADDONS_REPO stays empty */, { DPKG_VERSION: "", DEB_FILE: deb });
+
+  it.each(["sha1", "sha256"])("a matching %s installs the package", (algo) => {
+    const r = install({ [algo]: digest(algo) });
+    expect(r.calls).toMatch(/^curl \S+\/odoo\.deb$/m);
+    expect(r.calls).toMatch(/^apt-get install -y -qq -o Dpkg::Options::=--force-confold \S+\/odoo\.deb$/m);
+    expect(r.log).toContain("installed odoo 17.0.20241010");
+  });
+  it("a sha1 that does not match stops before apt-get installs anything", () => {
+    const wrong = digest("sha1").replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    expect(() => install({ sha1: wrong })).toThrow(/install exited [1-9]/);
+    expect(fs.readFileSync(calls, "utf8")).not.toMatch(/^apt-get install/m);
   });
 });

@@ -131,6 +131,34 @@ describe("generated restic agent against a real restic repository", () => {
     }
   });
 
+  test("an app's pre-backup commands run first, in order; a failing one is in the metrics and fails the run (exit 5) after the backup", () => {
+    const stubDir = tempDir("homelab-restic-pre-");
+    try {
+      const order = path.join(stubDir, "order");
+      const stub = path.join(stubDir, "restic");
+      fs.writeFileSync(stub, `#!/bin/bash\necho "restic $1" >>${order}\nif [ "$1" = snapshots ]; then echo '[]'; fi\nexit 0\n`, { mode: 0o755 });
+      const prom = path.join(stubDir, "prom");
+      const agent = (pre: string[]) => {
+        fs.writeFileSync(order, "");
+        fs.writeFileSync(path.join(stubDir, "agent.sh"), renderResticAgentScript({ hostTag: "bo-paperless", paths: [src], resticBin: stub, textfileDir: prom, preBackup: pre }));
+        return run("bash", [path.join(stubDir, "agent.sh")], { env: { ...process.env, RESTIC_REPOSITORY: "/nonexistent", RESTIC_PASSWORD_FILE: pwFile } });
+      };
+      const ok = agent([`echo "export one" >>${order}`, `echo "export two" >>${order}`]);
+      expect(ok.status).toBe(0);
+      expect(fs.readFileSync(order, "utf8").trim().split("\n").slice(0, 3)).toEqual(["export one", "export two", "restic cat"]);
+      expect(fs.readFileSync(path.join(prom, "restic_backup.prom"), "utf8")).toMatch(/^homelab_backup_pre_success\{host="bo-paperless"\} 1$/m);
+      const bad = agent(["false", `echo "export two" >>${order}`]);
+      expect(bad.status).toBe(5);
+      expect(fs.readFileSync(order, "utf8")).toContain("restic backup");
+      const metrics = fs.readFileSync(path.join(prom, "restic_backup.prom"), "utf8");
+      expect(metrics).toMatch(/^homelab_backup_pre_success\{host="bo-paperless"\} 0$/m);
+      expect(metrics).toMatch(/^restic_backup_success\{host="bo-paperless"\} 0$/m);
+      expect(() => renderResticAgentScript({ hostTag: "x", paths: [src], preBackup: ["a\nb"] })).toThrow(/newline/);
+    } finally {
+      fs.rmSync(stubDir, { recursive: true, force: true });
+    }
+  });
+
   test("rest: URL gets the rest-server password spliced in, URL-encoded, at run time only", () => {
     const stubDir = tempDir("homelab-restic-stub-");
     try {

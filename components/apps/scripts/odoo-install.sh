@@ -6,11 +6,12 @@
 # added from ODOO_ADMIN_PASSWD at run time), the database initialised once, the service converged and
 # its health check waited for. A second run changes nothing; a changed setting rewrites odoo.conf and
 # restarts Odoo.
-# Environment: ODOO_DEB_URL ODOO_DEB_SHA256 ODOO_DEB_VERSION (empty: the package must be installed),
+# Environment: ODOO_DEB_URL ODOO_DEB_DIGEST_ALGORITHM (sha1 | sha256: what upstream publishes)
+# ODOO_DEB_DIGEST ODOO_DEB_VERSION (empty: the package must be installed),
 # ODOO_HINT, DB_NAME, DATA_DIR, CONF, CONF_TEXT, ADDONS_DIR ADDONS_REPO ADDONS_REV ADDONS_MODULES
 # (empty: no custom addons), HEALTH_URL HEALTH_EXPECT HEALTH_TIMEOUT.
 
-: "${ODOO_DEB_URL?}" "${ODOO_DEB_SHA256?}" "${ODOO_DEB_VERSION?}" "${ODOO_HINT?}" "${DB_NAME:?}" "${DATA_DIR:?}" "${CONF:?}" "${CONF_TEXT:?}"
+: "${ODOO_DEB_URL?}" "${ODOO_DEB_DIGEST_ALGORITHM?}" "${ODOO_DEB_DIGEST?}" "${ODOO_DEB_VERSION?}" "${ODOO_HINT?}" "${DB_NAME:?}" "${DATA_DIR:?}" "${CONF:?}" "${CONF_TEXT:?}"
 : "${ADDONS_DIR?}" "${ADDONS_REPO?}" "${ADDONS_REV?}" "${HEALTH_URL:?}" "${HEALTH_EXPECT:?}" "${HEALTH_TIMEOUT:?}"
 require_env ODOO_ADMIN_PASSWD
 export DEBIAN_FRONTEND=noninteractive
@@ -25,7 +26,11 @@ if [ -n "$ODOO_DEB_URL" ]; then
   if [ "$installed" != "$ODOO_DEB_VERSION" ]; then
     dl="$(mktemp -d)"
     curl -fsSL --retry 3 -o "$dl/odoo.deb" "$ODOO_DEB_URL"
-    echo "$ODOO_DEB_SHA256  $dl/odoo.deb" | sha256sum -c --quiet -
+    case "$ODOO_DEB_DIGEST_ALGORITHM" in
+      sha1 | sha256) ;;
+      *) die "ODOO_DEB_DIGEST_ALGORITHM must be sha1 or sha256, not '$ODOO_DEB_DIGEST_ALGORITHM'" ;;
+    esac
+    echo "$ODOO_DEB_DIGEST  $dl/odoo.deb" | "${ODOO_DEB_DIGEST_ALGORITHM}sum" -c --quiet -
     chmod 0755 "$dl"; chmod 0644 "$dl/odoo.deb"
     apt-get update -qq
     apt-get install -y -qq -o Dpkg::Options::=--force-confold "$dl/odoo.deb" >/dev/null

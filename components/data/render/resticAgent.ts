@@ -43,6 +43,12 @@ export interface ResticAgentArgs {
     /** Command prefix for `pg_dumpall --globals-only` (roles); `null` skips it. Default: `runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_dumpall`. */
     pgDumpallCmd?: string | null;
   };
+  /**
+   * Commands run before the dumps and the backup, in order (an app's own export or consistent copy:
+   * components/apps `AppPlan.backup.preBackup`). A failing one is logged, shown in the metrics
+   * (`homelab_backup_pre_success 0`) and fails the run after the backup (exit 5). Default: none.
+   */
+  preBackup?: string[];
   /** Retention for `restic forget --prune`. Default: 30 daily / 12 weekly / 12 monthly. */
   retention?: ResticRetention;
   /** node_exporter textfile-collector dir for metrics; `null` disables. Default: `/var/lib/prometheus/node-exporter`. */
@@ -67,6 +73,10 @@ export function renderResticAgentScript(a: ResticAgentArgs): string {
         "",
       ]
     : [];
+  const pre = (a.preBackup ?? []).map((c, i) => {
+    if (/[\n\r]/.test(c)) throw new Error(`pre-backup command ${i + 1} of ${a.hostTag} holds a newline`);
+    return `pre_backup_${i + 1}() { ${c}; }`;
+  });
   return shellScript({
     title: `restic backup agent for host tag ${a.hostTag}`,
     source: "components/data/render/resticAgent.ts",
@@ -83,7 +93,8 @@ export function renderResticAgentScript(a: ResticAgentArgs): string {
       DUMP_DIR: dumpDir ?? "",
       DUMP_DATABASES: a.pgDump?.databases ?? [],
       DUMP_GLOBALS: !!a.pgDump && dumpall !== null,
+      PRE_BACKUP_COUNT: pre.length,
     },
-    body: [...hooks, AGENT_SH],
+    body: [...hooks, ...(pre.length ? ["# pre-backup commands of the guest's app (AppPlan.backup.preBackup)", ...pre, ""] : []), AGENT_SH],
   });
 }

@@ -14,6 +14,7 @@
 #   DUMP_DATABASES=() databases dumped with pg_dump_cmd --format=custom
 #   DUMP_GLOBALS      1: pg_dumpall_cmd --globals-only (roles) as well
 #   pg_dump_cmd / pg_dumpall_cmd   functions defined by the renderer when dumps are configured
+#   PRE_BACKUP_COUNT  number of pre_backup_<n> functions (the app's own export, run first)
 # Secrets come from files named in the environment (RESTIC_PASSWORD_FILE,
 # HOMELAB_REST_PASSWORD_FILE; systemd EnvironmentFile), never from this script.
 export LC_ALL=C
@@ -26,6 +27,7 @@ BACKUP_RC=-1
 STATUS=1
 DUMP_FAILED=()
 declare -A DUMP_OK=()
+PRE_FAILED=()
 # dump_metrics FILE NOW: per-database dump gauges; a failed database keeps its previous last-success time.
 dump_metrics() {
   local f="$1" now="$2" db prev
@@ -53,6 +55,11 @@ write_metrics() {
   mkdir -p "$TEXTFILE_DIR"
   {
     dump_metrics "$f" "$now"
+    if [ "${PRE_BACKUP_COUNT:-0}" -gt 0 ]; then
+      echo '# HELP homelab_backup_pre_success 1 if every pre-backup command of the last run succeeded.'
+      echo '# TYPE homelab_backup_pre_success gauge'
+      echo "homelab_backup_pre_success{host=\"$HOST_TAG\"} $(( ${#PRE_FAILED[@]} == 0 ? 1 : 0 ))"
+    fi
     echo '# HELP restic_backup_last_run_timestamp_seconds End of the last agent run.'
     echo '# TYPE restic_backup_last_run_timestamp_seconds gauge'
     echo "restic_backup_last_run_timestamp_seconds{host=\"$HOST_TAG\"} $now"
@@ -89,6 +96,15 @@ if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:
   unset REST_PW
   export RESTIC_REPOSITORY
 fi
+
+# 0. the app's pre-backup commands (its own export), in order; a failure is recorded and fails the run
+for ((i = 1; i <= ${PRE_BACKUP_COUNT:-0}; i++)); do
+  log "pre-backup command $i"
+  if ! "pre_backup_$i"; then
+    log "pre-backup command $i FAILED: the run will fail"
+    PRE_FAILED+=("$i")
+  fi
+done
 
 # 1. database dumps (written atomically; the dump dir is part of BACKUP_PATHS)
 if [ -n "$DUMP_DIR" ]; then
@@ -132,4 +148,5 @@ SNAPSHOTS="$("$RESTIC" snapshots --host "$HOST_TAG" --json | { grep -o '"short_i
 
 if [ "$BACKUP_RC" = 3 ]; then log "backup incomplete: some files could not be read"; exit 3; fi
 if [ "${#DUMP_FAILED[@]}" -gt 0 ]; then log "database dumps failed: ${DUMP_FAILED[*]}"; exit 4; fi
+if [ "${#PRE_FAILED[@]}" -gt 0 ]; then log "pre-backup commands failed: ${PRE_FAILED[*]}"; exit 5; fi
 log "done"
