@@ -10,7 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
-import { appPlanOf } from "../../components/apps/registry";
+import { appPlanInOrg, appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { AppOf } from "../../components/inventory/apps";
 import { OPEN_WEBUI_IMAGE, webuiContainer } from "../../components/apps/openWebui";
@@ -228,7 +228,9 @@ describe("OIDC clients only where the organisation has an identity provider", ()
       const org = organisationOf(site, sites.filter((x) => x !== site));
       const idp = org.some((x) => activeApp(x, "identity-provider"));
       for (const s of site.services) {
-        const p = appPlanOf(s, site);
+        if (s.kind !== "lxc" && s.kind !== "vm") continue; // the apps tier installs guests only
+        // the apps tier plans in the organisation (registry.ts appPlanInOrg: no client without an identity provider)
+        const p = appPlanInOrg(s, site, org);
         if (p?.oidc) {
           expect([site.name, s.name, idp]).toEqual([site.name, s.name, true]);
           checked++;

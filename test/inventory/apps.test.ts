@@ -83,8 +83,8 @@ describe("derived relations", () => {
       ["n8n", ["192.168.9.41/32"]],
       ["paperless", ["192.168.9.42/32"]],
     ]);
-    // Clients follow the app plans (components/apps/oidc.ts): Paperless gets its client with its module.
-    expect(oidcClients(org).map((c) => `${c.site.name}/${c.service.name}`)).toEqual(["bo/gitea", "bo/grafana", "bo/n8n"]);
+    // Clients follow the app plans (components/apps/oidc.ts), sorted by client id.
+    expect(oidcClients(org).map((c) => `${c.site.name}/${c.service.name}`)).toEqual(["bh/open-webui", "ep/konstanze", "bo/gitea", "bo/grafana", "bo/n8n", "bo/paperless"]);
   });
   it("a renamed guest keeps its role: the program looks apps up, not names", () => {
     const renamed = apiary((i) => {

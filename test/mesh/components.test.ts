@@ -182,8 +182,8 @@ describe("mesh components under mocks (bo)", () => {
     expect(uris("Gitea")).toEqual(["http://192.168.9.40:3000/user/oauth2/authentik/callback"]);
     expect(uris("n8n")).toEqual(["http://192.168.9.41:5678/rest/sso/oidc/callback"]);
     expect(uris("Grafana")).toEqual(["http://192.168.9.24:3000/login/generic_oauth"]);
-    // Paperless-ngx gets its client with its app module (the blueprint has no per-app block).
-    expect(doc.entries.some((e: any) => e.identifiers?.name === "Paperless-ngx")).toBe(false);
+    // Paperless-ngx's client comes from its app module's plan (no per-app block in the blueprint).
+    expect(uris("Paperless-ngx")).toEqual(["http://192.168.9.42:8000/accounts/oidc/authentik/login/callback/"]);
   });
 
   it("NetBird config carries the right URLs, ports and OIDC endpoints", async () => {
