@@ -7,8 +7,9 @@ import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
+import { redisModule } from "./redis";
 
-const MODULES = [odooModule, ollamaModule] as const;
+const MODULES = [odooModule, ollamaModule, redisModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

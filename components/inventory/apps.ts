@@ -162,6 +162,30 @@ export const APP_SCHEMAS = [
     /** Odoo's `workers` (0: one threaded process, no separate gevent port to proxy). Default 0. */
     workers: z.number().int().min(0).max(64).default(0),
   }),
+  app("redis", {
+    /**
+     * The logical databases (`SELECT <index>`) handed to consumers, e.g. seed 002's 1 n8n, 2 web-app
+     * sessions, 3 application cache. Each has a unique index (0-15, Redis's `databases 16`) and name;
+     * `consumer`, when set, is a service of the site whose address tcp/6379 must admit (checked by the
+     * loader). Consumers find their database with components/apps/redis.ts `redisDatabaseFor`. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          index: z.number().int().min(0).max(15),
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a short lower-case name (a-z, 0-9, -)"),
+          /** The service that uses this database. Default: none (several clients, or not declared yet). */
+          consumer: z.string().min(1).optional(),
+        }),
+      )
+      .default([]),
+    /**
+     * What survives a restart: `none` (a pure cache), `rdb` (snapshots) or `aof` (append-only file,
+     * fsync every second, plus snapshots: a queue loses at most a second). `rdb` and `aof` keep their
+     * files on a data mount at /var/lib/redis. Default none.
+     */
+    persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -185,7 +209,6 @@ export const APP_SCHEMAS = [
       "opnsense",
       "postgres",
       "postgres-restore",
-      "redis",
       "reverse-proxy",
       "traefik",
       "unraid-nas",

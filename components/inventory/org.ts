@@ -11,6 +11,7 @@ import { canonicalAddress, contains, parsePrefix } from "./net";
 import { AppKind, AppOf, OIDC_APPS, TLS_SERVER_APPS } from "./apps";
 import type { ResolvedService, Site } from "./load";
 import { InventoryError } from "./load";
+import { checkAppSettings } from "./appChecks";
 
 /** PostgreSQL's port on the primary. */
 export const POSTGRES_PORT = 5432;
@@ -106,6 +107,7 @@ export function checkSiteApps(site: Site): Site {
       if (s.phase < k8s.phase) fail(`services[${s.index}].phase`, s.phase, `a Kubernetes workload cannot come before the cluster (kubernetes.phase ${k8s.phase})`);
     }
   }
+  checkAppSettings(site);
   return site;
 }
 
