@@ -5,11 +5,12 @@
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
+import { mongodbModule } from "./mongodb";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { redisModule } from "./redis";
 
-const MODULES = [odooModule, ollamaModule, redisModule] as const;
+const MODULES = [odooModule, ollamaModule, redisModule, mongodbModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

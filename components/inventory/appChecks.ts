@@ -13,6 +13,11 @@ export const REDIS_PORT = 6379;
 /** Where Redis keeps its RDB/AOF files (Debian's redis.conf `dir`, the data mount). */
 export const REDIS_DATA_DIR = "/var/lib/redis";
 
+/** MongoDB's port (mongod.conf `net.port`, default 27017). */
+export const MONGODB_PORT = 27017;
+/** Where mongod keeps its data (`storage.dbPath` of the packaged mongod.conf, the data mount). */
+export const MONGODB_DATA_DIR = "/var/lib/mongodb";
+
 type Fail = (path: string, value: unknown, problem: string) => never;
 
 function checkRedis(site: Site, s: ResolvedService & { app: AppOf<"redis"> }, fail: Fail): void {
@@ -39,6 +44,24 @@ function checkRedis(site: Site, s: ResolvedService & { app: AppOf<"redis"> }, fa
   });
 }
 
+function checkMongo(site: Site, s: ResolvedService & { app: AppOf<"mongodb"> }, fail: Fail): void {
+  const p = `services[${s.index}]`;
+  const port = s.firewall.find((f) => f.port === MONGODB_PORT && f.protocol === "tcp");
+  if (!port) fail(`${p}.ports`, s.ports, `MongoDB listens on tcp/${MONGODB_PORT}; declare it with the clients that may reach it`);
+  if (!s.dataMounts.some((m) => m.path === MONGODB_DATA_DIR)) fail(`${p}.dataMounts`, s.dataMounts, `MongoDB keeps its data in ${MONGODB_DATA_DIR}: declare a data mount there`);
+  const names = new Set<string>(["admin", "local", "config"]);
+  s.app.databases.forEach((d, i) => {
+    const dp = `${p}.app.databases[${i}]`;
+    if (names.has(d.name)) fail(`${dp}.name`, d.name, "is a reserved database or already declared");
+    names.add(d.name);
+    const c = [...site.services, ...site.deferred].find((x) => x.name === d.consumer);
+    if (!c) fail(`${dp}.consumer`, d.consumer, "is not a service of this site");
+    const a = c!.ipv4 ?? c!.ipv6;
+    if (!a) fail(`${dp}.consumer`, d.consumer, `service "${d.consumer}" has no static address for the MongoDB firewall`);
+    if (!allowedBy(port!.sources, a!)) fail(`${dp}.consumer`, d.consumer, `tcp/${MONGODB_PORT} of service "${s.name}" does not admit it (${a})`);
+  });
+}
+
 /** Checks of app settings against the site; returns nothing, throws the first problem. */
 export function checkAppSettings(site: Site): void {
   const fail: Fail = (path, value, problem) => {
@@ -46,5 +69,6 @@ export function checkAppSettings(site: Site): void {
   };
   for (const s of [...site.services, ...site.deferred]) {
     if (s.app?.kind === "redis") checkRedis(site, s as ResolvedService & { app: AppOf<"redis"> }, fail);
+    if (s.app?.kind === "mongodb") checkMongo(site, s as ResolvedService & { app: AppOf<"mongodb"> }, fail);
   }
 }

@@ -186,6 +186,26 @@ export const APP_SCHEMAS = [
      */
     persistence: z.enum(["none", "rdb", "aof"]).default("none"),
   }),
+  app("mongodb", {
+    /**
+     * The mongodb-org 7.0 package version installed from MongoDB's apt repository (repo.mongodb.org,
+     * Debian bookworm) and held there. Default 7.0.15 (docker-library/mongo 7.0/Dockerfile pins the same
+     * release; decision 204).
+     */
+    version: z.string().regex(/^7\.0\.\d+$/, "must be a MongoDB 7.0 release, e.g. 7.0.15").default("7.0.15"),
+    /**
+     * One database per consumer, with a user of the same name (readWrite on it) whose password is a
+     * generated secret. `consumer` is a service of the site that tcp/27017 must admit. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9_]{0,38}$/, "must be a lower-case database name (a-z, 0-9, _)"),
+          consumer: z.string().min(1),
+        }),
+      )
+      .default([]),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -202,7 +222,6 @@ export const APP_SCHEMAS = [
       "home-assistant-os",
       "litellm",
       "loki",
-      "mongodb",
       "netbox",
       "nocodb",
       "open-webui",
