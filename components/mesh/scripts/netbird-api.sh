@@ -112,35 +112,33 @@ ensure_setup_key() { # ensure_setup_key <name> <type> <expires_in> <usage_limit>
   echo "created setup key $name -> $file" >&2
 }
 
-ensure_route() { # ensure_route <network-id> <network> <peer-group> <metric> <masquerade> <description> <distribution groups...>
-  local nid="$1" net="$2" metric="$4" masq="$5" desc="$6" pgs groups body id
-  pgs="$(ids_json "$3")"
-  shift 6
-  groups="$(ids_json "$@")"
-  body="$(jq -cn --arg nid "$nid" --arg net "$net" --arg d "$desc" --argjson pg "$pgs" --argjson g "$groups" \
-    --argjson m "$metric" --argjson q "$masq" \
-    '{network_id: $nid, network: $net, description: $d, enabled: true, peer_groups: $pg, groups: $g, metric: $m, masquerade: $q, keep_route: false}')"
-  id="$(api GET /routes | jq -r --arg nid "$nid" '[.[] | select(.network_id == $nid)][0].id // empty')"
+# upsert <noun> <collection> <field> <value> <json-body>: PUT the body over the object of /<collection>
+# whose <field> is <value>, or POST it when there is none (routes by network_id, policies by name).
+upsert() {
+  local noun="$1" coll="$2" field="$3" value="$4" body="$5" id
+  id="$(api GET "/$coll" | jq -r --arg f "$field" --arg v "$value" '[.[] | select(.[$f] == $v)][0].id // empty')"
   if [ -z "$id" ]; then
-    api POST /routes "$body" >/dev/null
-    echo "created route $nid" >&2
+    api POST "/$coll" "$body" >/dev/null
+    echo "created $noun $value" >&2
   else
-    api PUT "/routes/${id}" "$body" >/dev/null
+    api PUT "/$coll/${id}" "$body" >/dev/null
   fi
 }
 
+ensure_route() { # ensure_route <network-id> <network> <peer-group> <metric> <masquerade> <description> <distribution groups...>
+  local nid="$1" net="$2" metric="$4" masq="$5" desc="$6" pgs groups
+  pgs="$(ids_json "$3")"
+  shift 6
+  groups="$(ids_json "$@")"
+  upsert route routes network_id "$nid" "$(jq -cn --arg nid "$nid" --arg net "$net" --arg d "$desc" --argjson pg "$pgs" --argjson g "$groups" \
+    --argjson m "$metric" --argjson q "$masq" \
+    '{network_id: $nid, network: $net, description: $d, enabled: true, peer_groups: $pg, groups: $g, metric: $m, masquerade: $q, keep_route: false}')"
+}
+
 ensure_policy() { # ensure_policy <name> <description> <protocol> <ports-json> <bidirectional> <sources-json> <destinations-json>
-  local name="$1" desc="$2" proto="$3" ports="$4" bidi="$5" src dst body id
-  src="$6"; dst="$7"
-  body="$(jq -cn --arg n "$name" --arg d "$desc" --arg p "$proto" --argjson ports "$ports" --argjson b "$bidi" \
+  local name="$1" desc="$2" proto="$3" ports="$4" bidi="$5" src="$6" dst="$7"
+  upsert policy policies name "$name" "$(jq -cn --arg n "$name" --arg d "$desc" --arg p "$proto" --argjson ports "$ports" --argjson b "$bidi" \
     --argjson s "$src" --argjson t "$dst" \
     '{name: $n, description: $d, enabled: true, rules: [{name: $n, description: $d, enabled: true, action: "accept",
       bidirectional: $b, protocol: $p, sources: $s, destinations: $t} + (if ($ports | length) > 0 then {ports: $ports} else {} end)]}')"
-  id="$(api GET /policies | jq -r --arg n "$name" '[.[] | select(.name == $n)][0].id // empty')"
-  if [ -z "$id" ]; then
-    api POST /policies "$body" >/dev/null
-    echo "created policy $name" >&2
-  else
-    api PUT "/policies/${id}" "$body" >/dev/null
-  fi
 }
