@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { InternalCa } from "../mesh/internalCa";
 import { GuestConnection, remoteScript } from "../remote/script";
 import type { AppPlan } from "./module";
 
@@ -16,6 +17,8 @@ export interface AppInstallArgs {
   /** Root SSH connection to the guest. */
   connection: GuestConnection;
   plan: AppPlan;
+  /** The site's internal CA; required when the plan asks for a certificate (`plan.tls`). Default none. */
+  ca?: InternalCa;
 }
 
 /** An app module's plan converged on its guest. */
@@ -30,6 +33,14 @@ export class AppInstall extends pulumi.ComponentResource {
     const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
       secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+    }
+    if (p.tls) {
+      if (!args.ca) throw new Error(`homelab: service "${p.service}" (app ${p.kind}) needs a certificate of the site's internal CA, and the site has none`);
+      const t = p.tls;
+      const cert = args.ca.issueServerCert(`${name}-tls`, { hostname: t.hostname, domain: t.domain, ips: t.ips, extraDnsNames: t.extraDnsNames }, { parent: this });
+      secrets.TLS_CERT_PEM = cert.chainPem;
+      secrets.TLS_KEY_PEM = cert.keyPem;
+      secrets.TLS_CA_PEM = args.ca.certPem;
     }
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
     this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };

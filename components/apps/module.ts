@@ -65,6 +65,21 @@ export interface AppOidc {
   launchUrl: string;
 }
 
+/**
+ * A server certificate the app needs from the site's internal CA (components/mesh/internalCa.ts).
+ * Contract with `AppInstall`: the script is given, at run time on stdin, `TLS_CERT_PEM` (the leaf and
+ * the root), `TLS_KEY_PEM` and `TLS_CA_PEM` (the root); the script must not expect them otherwise.
+ */
+export interface AppTls {
+  /** Short host name; the certificate's CN is `<hostname>.<domain>`. */
+  hostname: string;
+  domain: string;
+  /** Addresses the service is reached on. */
+  ips: string[];
+  /** Further DNS names (e.g. a wildcard for a reverse proxy). */
+  extraDnsNames: string[];
+}
+
 /** An HTTP endpoint (health check, metrics). */
 export interface AppEndpoint {
   url: string;
@@ -96,6 +111,8 @@ export interface AppPlan {
   health: AppEndpoint;
   backup: AppBackup;
   oidc?: AppOidc;
+  /** A certificate of the site's internal CA (see {@link AppTls}). Default none. */
+  tls?: AppTls;
   /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves

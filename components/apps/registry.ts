@@ -9,8 +9,9 @@ import { mongodbModule } from "./mongodb";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { redisModule } from "./redis";
+import { traefikModule } from "./traefik";
 
-const MODULES = [odooModule, ollamaModule, redisModule, mongodbModule] as const;
+const MODULES = [odooModule, ollamaModule, redisModule, mongodbModule, traefikModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -3,13 +3,14 @@
  * `AppInstall`, after its plan has been checked against its service (contract.ts). Output `apps`
  * lists each app with its version (shown by `plan`).
  */
+import type { InternalCa } from "../mesh/internalCa";
 import { SiteContext } from "../site/context";
 import { AppInstall } from "./appInstall";
 import { appContractProblems } from "./contract";
 import { appPlanOf } from "./registry";
 
 /** Composes the apps of `ctx.site`; returns the stack outputs. */
-export function appsTier(ctx: SiteContext): Record<string, unknown> {
+export function appsTier(ctx: SiteContext, ca?: InternalCa): Record<string, unknown> {
   const apps: AppInstall["summary"][] = [];
   for (const s of ctx.site.services) {
     if (s.kind !== "lxc" && s.kind !== "vm") continue;
@@ -17,7 +18,7 @@ export function appsTier(ctx: SiteContext): Record<string, unknown> {
     if (!plan) continue;
     const problems = appContractProblems(s, plan);
     if (problems.length) throw new Error(problems.join("\n"));
-    const app = new AppInstall(`${ctx.site.name}-${s.name}-app`, { guest: ctx.guest(s.name), connection: ctx.root(s.ipv4!), plan });
+    const app = new AppInstall(`${ctx.site.name}-${s.name}-app`, { guest: ctx.guest(s.name), connection: ctx.root(s.ipv4!), plan, ca });
     apps.push(app.summary);
   }
   return apps.length ? { apps } : {};

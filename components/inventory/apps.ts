@@ -206,6 +206,21 @@ export const APP_SCHEMAS = [
       )
       .default([]),
   }),
+  app("traefik", {
+    /**
+     * The upstream release archive of one Traefik v3 release (github.com/traefik/traefik/releases:
+     * `traefik_v<version>_linux_amd64.tar.gz`) and its sha256 from that release's
+     * `traefik_v<version>_checksums.txt`. Without it the install stops unless /usr/local/bin/traefik is
+     * there (decision 205). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^3\.\d+\.\d+$/, "must be a Traefik v3 release like 3.7.9"),
+        url: z.string().regex(/^https:\/\/\S+\/traefik_v3\.\d+\.\d+_linux_amd64\.tar\.gz$/, "must be the https URL of one traefik_v3.x.y_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
@@ -229,7 +244,6 @@ export const APP_SCHEMAS = [
       "postgres",
       "postgres-restore",
       "reverse-proxy",
-      "traefik",
       "unraid-nas",
       "vaultwarden",
       "wazuh",
