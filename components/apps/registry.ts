@@ -5,13 +5,14 @@
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
+import { adguardModule } from "./adguard";
 import { mongodbModule } from "./mongodb";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { redisModule } from "./redis";
 import { traefikModule } from "./traefik";
 
-const MODULES = [odooModule, ollamaModule, redisModule, mongodbModule, traefikModule] as const;
+const MODULES = [odooModule, ollamaModule, redisModule, mongodbModule, traefikModule, adguardModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -221,10 +221,23 @@ export const APP_SCHEMAS = [
       })
       .optional(),
   }),
+  app("adguard-home", {
+    /**
+     * The upstream release archive `AdGuardHome_linux_amd64.tar.gz` of one release
+     * (github.com/AdguardTeam/AdGuardHome/releases) and its sha256 from that release's checksums. Without
+     * it the install stops unless /opt/AdGuardHome/AdGuardHome is there (decision 208). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^v?0\.\d+\.\d+$/, "must be an AdGuard Home release like 0.107.79"),
+        url: z.string().regex(/^https:\/\/\S+\/AdGuardHome_linux_amd64\.tar\.gz$/, "must be the https URL of one AdGuardHome_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
-      "adguard-home",
       "ai-coordinator",
       "ai-orchestrator",
       "ai-worker",
