@@ -316,6 +316,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
     { job: "netbird-signal", port: 9091, scheme: "http", path: "/metrics" },
     { job: "netbird-relay", port: 9092, scheme: "http", path: "/metrics" },
   ],
+  // Traefik's metrics entry point (components/apps/traefik.ts TRAEFIK_METRICS_PORT).
+  traefik: [{ job: "traefik", port: 8082, scheme: "http", path: "/metrics" }],
 };
 
 /** Where the organisation runs Prometheus (active), if it does. */
