@@ -21,6 +21,8 @@
  *   pkg/tls/tls.go `stores.default.defaultCertificate`.
  * - pkg/cli/loader_file.go: the static file is given with `--configfile`.
  * - The dashboard is the internal service `api@internal`.
+ * - pkg/muxer/http/mux_test.go: v3 rules take double-quoted strings, `Host("example.com")` (no backticks,
+ *   which shellcheck would flag inside the script's quoted environment block).
  */
 import * as YAML from "yaml";
 import type { AppOf } from "../inventory/apps";
@@ -67,7 +69,7 @@ export function traefikDynamic(s: TraefikService, site: Site): Record<string, un
   const services: Record<string, unknown> = {};
   const auth = idp ? ["authentik"] : [];
   for (const r of routes) {
-    routers[r.name] = { rule: `Host(\`${r.host}\`)`, entryPoints: ["websecure"], service: r.name, ...(r.forwardAuth ? { middlewares: auth } : {}), tls: {} };
+    routers[r.name] = { rule: `Host("${r.host}")`, entryPoints: ["websecure"], service: r.name, ...(r.forwardAuth ? { middlewares: auth } : {}), tls: {} };
     services[r.name] = {
       loadBalancer: {
         servers: [{ url: `${r.scheme}://${r.address}:${r.port}` }],
@@ -76,7 +78,7 @@ export function traefikDynamic(s: TraefikService, site: Site): Record<string, un
       },
     };
   }
-  routers.dashboard = { rule: `Host(\`${s.name}.${domain}\`)`, entryPoints: ["websecure"], service: "api@internal", middlewares: auth, tls: {} };
+  routers.dashboard = { rule: `Host("${s.name}.${domain}")`, entryPoints: ["websecure"], service: "api@internal", middlewares: auth, tls: {} };
   const cert = { certFile: `${TRAEFIK_TLS_DIR}/cert.pem`, keyFile: `${TRAEFIK_TLS_DIR}/key.pem` };
   return {
     http: {

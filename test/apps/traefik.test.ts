@@ -107,7 +107,7 @@ describe("the Traefik plan", () => {
     expect(dyn.http.routers.authentik.middlewares).toBeUndefined();
   });
   it("the dashboard is api@internal behind forward auth; the API is not insecure", () => {
-    expect(dyn.http.routers.dashboard).toMatchObject({ rule: "Host(`traefik.homelab.internal`)", service: "api@internal", middlewares: ["authentik"] });
+    expect(dyn.http.routers.dashboard).toMatchObject({ rule: 'Host("traefik.homelab.internal")', service: "api@internal", middlewares: ["authentik"] });
     expect(stat.api).toEqual({ dashboard: true, insecure: false });
   });
   it("TLS: a certificate of the internal CA for *.homelab.internal; the binary unpinned until the inventory gives its sha256", () => {
