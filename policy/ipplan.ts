@@ -124,7 +124,7 @@ export const addressInNetwork = stackRule({
       const list = n.futureVlans.map((f) => `${f.name} ${f.prefix.text}`).join(", ");
       const vlanOf = (address: string) => n.futureVlans.find((f) => contains(f.prefix, address));
       const fixed = [
-        ...config.fixedAddresses.filter((x) => !x.address.includes(":") && contains(n.v4!, x.address)),
+        ...config.fixedAddresses.filter((x) => familyOf(x.address) === "ipv4" && contains(n.v4!, x.address)),
         ...(n.net.gateway ? [{ address: n.net.gateway, owner: `gateway of "${n.net.name}"` }] : []),
       ];
       for (const x of fixed) if (!vlanOf(x.address)) report(`${x.owner}: address ${x.address} is not inside any future VLAN /24 of "${n.net.name}" (${list}); it would need renumbering`);
