@@ -64,7 +64,13 @@ beforeAll(() => {
   for (const [name, body] of Object.entries(STUBS)) fs.writeFileSync(path.join(stubs, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
 });
 afterAll(() => {
-  if (fs.existsSync(pidFile)) run("kill", [fs.readFileSync(pidFile, "utf8").trim()]);
+  // Redis 7 stays up when its final save on SIGTERM fails (e.g. its dir is gone): SIGKILL it (no save),
+  // wait until it is gone, and only then remove its directory.
+  if (fs.existsSync(pidFile)) {
+    const pid = fs.readFileSync(pidFile, "utf8").trim();
+    run("kill", ["-KILL", pid]);
+    run("bash", ["-c", `for _ in $(seq 50); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`]);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
