@@ -104,7 +104,7 @@ export const addressInNetwork = stackRule({
   name: "homelab-address-in-network",
   description: "Every static guest address (IPv4 and IPv6) lies inside its network's prefix, is not its network/broadcast address, uses a gateway inside the prefix, and sits inside a future VLAN /24 when the network has them (seed 004).",
   enforcementLevel: "mandatory",
-  sections: ["networks"],
+  sections: ["networks", "fixedAddresses"],
   validate: (resources, config, report) => {
     const nets = parseNetworks(config.networks);
     for (const a of guestAddresses(resources, nets, report)) {
@@ -117,6 +117,20 @@ export const addressInNetwork = stackRule({
       if (a.gateway !== undefined && (!isAddress(a.gateway) || !contains(a.prefix, a.gateway))) report(`${a.owner}: gateway ${a.gateway} is outside network "${name}" ${a.prefix.text}`, a.urn);
       if (a.prefix.family === "ipv4" && a.net.futureVlans.length > 0 && !a.net.futureVlans.some((f) => contains(f.prefix, a.address))) {
         report(`${a.owner}: address ${a.address} is not inside any future VLAN /24 of "${name}" (${a.net.futureVlans.map((f) => `${f.name} ${f.prefix.text}`).join(", ")}); it would need renumbering`, a.urn);
+      }
+    }
+    // Seed 004: the addresses that are not guests (hosts, reservations, native services, the gateway, the DHCP range) too.
+    for (const n of nets.filter((x) => x.v4 && x.futureVlans.length > 0)) {
+      const list = n.futureVlans.map((f) => `${f.name} ${f.prefix.text}`).join(", ");
+      const vlanOf = (address: string) => n.futureVlans.find((f) => contains(f.prefix, address));
+      const fixed = [
+        ...config.fixedAddresses.filter((x) => familyOf(x.address) === "ipv4" && contains(n.v4!, x.address)),
+        ...(n.net.gateway ? [{ address: n.net.gateway, owner: `gateway of "${n.net.name}"` }] : []),
+      ];
+      for (const x of fixed) if (!vlanOf(x.address)) report(`${x.owner}: address ${x.address} is not inside any future VLAN /24 of "${n.net.name}" (${list}); it would need renumbering`);
+      if (n.net.dhcp) {
+        const v = vlanOf(n.net.dhcp.start);
+        if (!v || !contains(v.prefix, n.net.dhcp.end)) report(`DHCP range ${n.net.dhcp.start}-${n.net.dhcp.end} of "${n.net.name}" is not inside one future VLAN /24 (${list})`);
       }
     }
   },

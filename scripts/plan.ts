@@ -76,7 +76,13 @@ function printText(result: RenderResult, hosts: HostRow[], violations: Violation
   }
   const plan = addressPlan(result);
   out.push("", "Address plan");
-  out.push(table([["ADDRESS", "NAME", "KIND", "HOST", "VMID", "CORES", "MEM MiB", "DISK GiB", "PORTS"], ...plan.map((a) => [a.address, a.name, a.kind, a.host ?? "", a.vmid?.toString() ?? "", a.cores?.toString() ?? "", a.memoryMiB?.toString() ?? "", a.diskGiB?.toString() ?? "", a.ports])]));
+  const vlans = plan.some((a) => a.futureVlan);
+  out.push(
+    table([
+      ["ADDRESS", ...(vlans ? ["FUTURE VLAN"] : []), "NAME", "KIND", "HOST", "VMID", "CORES", "MEM MiB", "DISK GiB", "PORTS"],
+      ...plan.map((a) => [a.address, ...(vlans ? [a.futureVlan ?? ""] : []), a.name, a.kind, a.host ?? "", a.vmid?.toString() ?? "", a.cores?.toString() ?? "", a.memoryMiB?.toString() ?? "", a.diskGiB?.toString() ?? "", a.ports]),
+    ]),
+  );
   // Summaries the tiers export for people: the apps and their versions, the router's policy, the monitoring targets.
   for (const [key, title] of [["apps", "Apps"], ["router", "Router"], ["monitoring", "Monitoring"]] as const) {
     const v = result.outputs[key];

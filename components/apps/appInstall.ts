@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { InternalCa } from "../mesh/internalCa";
 import { GuestConnection, remoteScript } from "../remote/script";
 import type { AppPlan } from "./module";
 import type { OidcRuntime } from "./oidcRuntime";
@@ -34,6 +35,8 @@ export interface AppInstallArgs {
   database?: AppDatabase;
   /** Resources the install waits for besides the guest (e.g. the primary on the same site). Default none. */
   dependsOn?: pulumi.Resource[];
+  /** The site's internal CA; required when the plan asks for a certificate (`plan.tls`). Default none. */
+  ca?: InternalCa;
 }
 
 /** An app module's plan converged on its guest. */
@@ -57,6 +60,14 @@ export class AppInstall extends pulumi.ComponentResource {
       const d = args.database;
       if (!d || d.name !== p.database) throw new Error(`homelab: app "${p.service}" (${p.kind}) owns database "${p.database}" on the primary but its connection was not given`);
       Object.assign(secrets, { DB_HOST: d.host, DB_PORT: String(d.port), DB_NAME: d.name, DB_USER: d.user, DB_PASSWORD: d.password });
+    }
+    if (p.tls) {
+      if (!args.ca) throw new Error(`homelab: service "${p.service}" (app ${p.kind}) needs a certificate of the site's internal CA, and the site has none`);
+      const t = p.tls;
+      const cert = args.ca.issueServerCert(`${name}-tls`, { hostname: t.hostname, domain: t.domain, ips: t.ips, extraDnsNames: t.extraDnsNames }, { parent: this });
+      secrets.TLS_CERT_PEM = cert.chainPem;
+      secrets.TLS_KEY_PEM = cert.keyPem;
+      secrets.TLS_CA_PEM = args.ca.certPem;
     }
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] });
     this.summary = {

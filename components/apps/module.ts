@@ -68,6 +68,21 @@ export interface AppOidc {
   launchUrl: string;
 }
 
+/**
+ * A server certificate the app needs from the site's internal CA (components/mesh/internalCa.ts).
+ * Contract with `AppInstall`: the script is given, at run time on stdin, `TLS_CERT_PEM` (the leaf and
+ * the root), `TLS_KEY_PEM` and `TLS_CA_PEM` (the root); the script must not expect them otherwise.
+ */
+export interface AppTls {
+  /** Short host name; the certificate's CN is `<hostname>.<domain>`. */
+  hostname: string;
+  domain: string;
+  /** Addresses the service is reached on. */
+  ips: string[];
+  /** Further DNS names (e.g. a wildcard for a reverse proxy). */
+  extraDnsNames: string[];
+}
+
 /** An HTTP endpoint (health check, metrics). */
 export interface AppEndpoint {
   url: string;
@@ -99,6 +114,8 @@ export interface AppPlan {
   health: AppEndpoint;
   backup: AppBackup;
   oidc?: AppOidc;
+  /** A certificate of the site's internal CA (see {@link AppTls}). Default none. */
+  tls?: AppTls;
   /**
    * The database the app owns on the organisation's PostgreSQL primary (the service's `app.database`,
    * owned by a role of the same name, components/inventory/org.ts `primaryDatabases`). Contract with

@@ -6,15 +6,19 @@ import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import { placementOf } from "../inventory/org";
 import type { AppModule, AppPlan } from "./module";
+import { adguardModule } from "./adguard";
 import { giteaModule } from "./gitea";
+import { homeAssistantModule } from "./homeAssistant";
+import { mongodbModule } from "./mongodb";
 import { n8nModule } from "./n8n";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { openWebuiModule } from "./openWebui";
-import { homeAssistantModule } from "./homeAssistant";
 import { paperlessModule } from "./paperless";
+import { redisModule } from "./redis";
+import { traefikModule } from "./traefik";
 
-const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule, openWebuiModule, homeAssistantModule, paperlessModule] as const;
+const MODULES = [adguardModule, giteaModule, homeAssistantModule, mongodbModule, n8nModule, odooModule, ollamaModule, openWebuiModule, paperlessModule, redisModule, traefikModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { placementOf, POSTGRES_PORT } from "../inventory/org";
+import type { InternalCa } from "../mesh/internalCa";
 import { SiteContext } from "../site/context";
 import { AppDatabase, AppInstall } from "./appInstall";
 import { appContractProblems } from "./contract";
@@ -18,6 +19,8 @@ import { appPlanInOrg } from "./registry";
 export interface AppsDeps {
   /** The primary's databases with their owners' passwords, when this site runs it. */
   primary?: { databases: Record<string, { password: pulumi.Output<string> }>; resource?: pulumi.Resource };
+  /** The site's internal CA, for apps that ask for a certificate (`plan.tls`). Default none. */
+  ca?: InternalCa;
 }
 
 function primaryDatabase(ctx: SiteContext, deps: AppsDeps, name: string): AppDatabase {
@@ -46,6 +49,7 @@ export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, 
       plan,
       oidc: plan.oidc ? oidcRuntime(ctx, plan.oidc.clientId) : undefined,
       database: plan.database ? primaryDatabase(ctx, deps, plan.database) : undefined,
+      ca: deps.ca,
       dependsOn: samePrimary && deps.primary?.resource ? [deps.primary.resource] : [],
     });
     apps.push(app.summary);

@@ -235,10 +235,82 @@ export const APP_SCHEMAS = [
     /** The Home Assistant container image (components/apps/homeAssistant.ts has the default pin and its source). */
     image: ociImage.optional(),
   }),
+  app("redis", {
+    /**
+     * The logical databases (`SELECT <index>`) handed to consumers, e.g. seed 002's 1 n8n, 2 web-app
+     * sessions, 3 application cache. Each has a unique index (0-15, Redis's `databases 16`) and name;
+     * `consumer`, when set, is a service of the site whose address tcp/6379 must admit (checked by the
+     * loader). Consumers find their database with components/apps/redis.ts `redisDatabaseFor`. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          index: z.number().int().min(0).max(15),
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a short lower-case name (a-z, 0-9, -)"),
+          /** The service that uses this database. Default: none (several clients, or not declared yet). */
+          consumer: z.string().min(1).optional(),
+        }),
+      )
+      .default([]),
+    /**
+     * What survives a restart: `none` (a pure cache), `rdb` (snapshots) or `aof` (append-only file,
+     * fsync every second, plus snapshots: a queue loses at most a second). `rdb` and `aof` keep their
+     * files on a data mount at /var/lib/redis. Default none.
+     */
+    persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  }),
+  app("mongodb", {
+    /**
+     * The mongodb-org 7.0 package version installed from MongoDB's apt repository (repo.mongodb.org,
+     * Debian bookworm) and held there. Default 7.0.15 (docker-library/mongo 7.0/Dockerfile pins the same
+     * release; decision 204).
+     */
+    version: z.string().regex(/^7\.0\.\d+$/, "must be a MongoDB 7.0 release, e.g. 7.0.15").default("7.0.15"),
+    /**
+     * One database per consumer, with a user of the same name (readWrite on it) whose password is a
+     * generated secret. `consumer` is a service of the site that tcp/27017 must admit. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9_]{0,38}$/, "must be a lower-case database name (a-z, 0-9, _)"),
+          consumer: z.string().min(1),
+        }),
+      )
+      .default([]),
+  }),
+  app("traefik", {
+    /**
+     * The upstream release archive of one Traefik v3 release (github.com/traefik/traefik/releases:
+     * `traefik_v<version>_linux_amd64.tar.gz`) and its sha256 from that release's
+     * `traefik_v<version>_checksums.txt`. Without it the install stops unless /usr/local/bin/traefik is
+     * there (decision 205). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^3\.\d+\.\d+$/, "must be a Traefik v3 release like 3.7.9"),
+        url: z.string().regex(/^https:\/\/\S+\/traefik_v3\.\d+\.\d+_linux_amd64\.tar\.gz$/, "must be the https URL of one traefik_v3.x.y_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
+  app("adguard-home", {
+    /**
+     * The upstream release archive `AdGuardHome_linux_amd64.tar.gz` of one release
+     * (github.com/AdguardTeam/AdGuardHome/releases) and its sha256 from that release's checksums. Without
+     * it the install stops unless /opt/AdGuardHome/AdGuardHome is there (decision 208). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^v?0\.\d+\.\d+$/, "must be an AdGuard Home release like 0.107.79"),
+        url: z.string().regex(/^https:\/\/\S+\/AdGuardHome_linux_amd64\.tar\.gz$/, "must be the https URL of one AdGuardHome_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
-      "adguard-home",
       "ai-coordinator",
       "ai-orchestrator",
       "ai-worker",
@@ -250,15 +322,12 @@ export const APP_SCHEMAS = [
       "home-assistant-os",
       "litellm",
       "loki",
-      "mongodb",
       "netbox",
       "nocodb",
       "opnsense",
       "postgres",
       "postgres-restore",
-      "redis",
       "reverse-proxy",
-      "traefik",
       "unraid-nas",
       "vaultwarden",
       "wazuh",

@@ -26,6 +26,7 @@ import {
 import { Host, Inventory, InventorySchema, Network, Port, Service, Template } from "./schema";
 import { DEFAULT_TEMPLATES } from "./templates";
 import { checkSiteApps } from "./org";
+import { checkFutureVlans } from "./futureVlans";
 
 /** A bad inventory: one line, no stack trace, names site, key path and value. */
 export class InventoryError extends Error {
@@ -207,6 +208,7 @@ function crossCheck(site: string, inv: Inventory, phase: number): Site {
     });
     networks.set(n.name, { ...n, ipv4Prefix: v4, ipv6Prefix: v6, dhcpRange, pools });
   });
+  checkFutureVlans(inv, networks, fail);
   const firstNetwork = inv.networks[0].name;
 
   // A host's management address is static: never one the DHCP server may hand out.

@@ -11,6 +11,7 @@ import { canonicalAddress, contains, parsePrefix } from "./net";
 import { AppKind, AppOf, TLS_SERVER_APPS } from "./apps";
 import type { ResolvedService, Site } from "./load";
 import { InventoryError } from "./load";
+import { checkAppSettings } from "./appChecks";
 
 /** PostgreSQL's port on the primary. */
 export const POSTGRES_PORT = 5432;
@@ -106,6 +107,7 @@ export function checkSiteApps(site: Site): Site {
       if (s.phase < k8s.phase) fail(`services[${s.index}].phase`, s.phase, `a Kubernetes workload cannot come before the cluster (kubernetes.phase ${k8s.phase})`);
     }
   }
+  checkAppSettings(site);
   return site;
 }
 
@@ -303,6 +305,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
     { job: "netbird-signal", port: 9091, scheme: "http", path: "/metrics" },
     { job: "netbird-relay", port: 9092, scheme: "http", path: "/metrics" },
   ],
+  // Traefik's metrics entry point (components/apps/traefik.ts TRAEFIK_METRICS_PORT).
+  traefik: [{ job: "traefik", port: 8082, scheme: "http", path: "/metrics" }],
 };
 
 /** Where the organisation runs Prometheus (active), if it does. */

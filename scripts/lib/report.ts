@@ -7,6 +7,7 @@
 import { guestUsage } from "../../policy/lib/guests";
 import { RenderResult } from "./offline";
 import type { Violation } from "./policies";
+import { futureVlanOf } from "../../components/inventory/futureVlans";
 
 /** One row of the host table. */
 export interface HostRow {
@@ -62,6 +63,8 @@ export interface AddressRow {
   memoryMiB?: number;
   diskGiB?: number;
   ports: string;
+  /** The VLAN the address moves to at the split, when its network plans future VLANs (seed 004), e.g. `110 BACKEND-DB`. */
+  futureVlan?: string;
 }
 
 function sortKey(address: string): string {
@@ -84,6 +87,10 @@ export function addressPlan(result: RenderResult): AddressRow[] {
     for (const r of n.reserved) rows.push({ address: r.address, name: r.name, kind: "reserved", ports: r.purpose });
     if (n.dhcp) rows.push({ address: `${n.dhcp.start}-${n.dhcp.end}`, name: `${n.name} DHCP`, kind: "dhcp range", ports: "" });
     for (const p of n.loadBalancerPools) rows.push({ address: `${p.start}-${p.end}`, name: p.name, kind: "load-balancer pool", ports: "" });
+  }
+  for (const r of rows) {
+    const fv = futureVlanOf(site.inventory.networks, r.address.split("-")[0]);
+    if (fv) r.futureVlan = `${fv.vlan} ${fv.name}`;
   }
   return rows.sort((a, b) => (sortKey(a.address) < sortKey(b.address) ? -1 : 1));
 }

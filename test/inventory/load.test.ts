@@ -57,7 +57,7 @@ describe("inventory: each kind of mistake gives one line naming site, key path a
   it("a flat network's addresses must sit in their future VLAN /24 (seed 004)", () => {
     const msg = errorOf((inv) => {
       inv.networks[0].ipv4 = "192.168.0.0/16";
-      inv.networks[0].gateway = "192.168.0.1";
+      inv.networks[0].gateway = "192.168.9.1"; // in a future VLAN: the gateway is checked too (futureVlans.ts)
       inv.networks[0].dhcp = { start: "192.168.30.100", end: "192.168.30.199" };
       inv.networks[0].futureVlans = [{ vlan: 30, name: "LAN-USER", prefix: "192.168.30.0/24" }, { vlan: 9, name: "BACKEND", prefix: "192.168.9.0/24" }];
       inv.services[serviceIndex(inv, "postgres")].ipv4 = "192.168.40.20";

@@ -1,0 +1,74 @@
+/**
+ * Loader checks of app settings that need the rest of the site (other services, ports, data mounts):
+ * one function per app kind, called by `checkSiteApps` (org.ts). Each failure is one
+ * `InventoryError` naming the site, the key path and the value.
+ */
+import type { AppOf } from "./apps";
+import type { ResolvedService, Site } from "./load";
+import { InventoryError } from "./load";
+import { allowedBy } from "./org";
+
+/** Redis's port (redis.conf `port`, default 6379). */
+export const REDIS_PORT = 6379;
+/** Where Redis keeps its RDB/AOF files (Debian's redis.conf `dir`, the data mount). */
+export const REDIS_DATA_DIR = "/var/lib/redis";
+
+/** MongoDB's port (mongod.conf `net.port`, default 27017). */
+export const MONGODB_PORT = 27017;
+/** Where mongod keeps its data (`storage.dbPath` of the packaged mongod.conf, the data mount). */
+export const MONGODB_DATA_DIR = "/var/lib/mongodb";
+
+type Fail = (path: string, value: unknown, problem: string) => never;
+
+function checkRedis(site: Site, s: ResolvedService & { app: AppOf<"redis"> }, fail: Fail): void {
+  const p = `services[${s.index}]`;
+  const port = s.firewall.find((f) => f.port === REDIS_PORT && f.protocol === "tcp");
+  if (!port) fail(`${p}.ports`, s.ports, `Redis listens on tcp/${REDIS_PORT}; declare it with the clients that may reach it`);
+  if (s.app.persistence !== "none" && !s.dataMounts.some((m) => m.path === REDIS_DATA_DIR)) {
+    fail(`${p}.app.persistence`, s.app.persistence, `keeps its files in ${REDIS_DATA_DIR}: declare a data mount there (or persistence: none)`);
+  }
+  const indices = new Map<number, string>();
+  const names = new Set<string>();
+  s.app.databases.forEach((d, i) => {
+    const dp = `${p}.app.databases[${i}]`;
+    if (indices.has(d.index)) fail(`${dp}.index`, d.index, `database ${d.index} is already allocated to "${indices.get(d.index)}"`);
+    if (names.has(d.name)) fail(`${dp}.name`, d.name, "another database has this name");
+    indices.set(d.index, d.name);
+    names.add(d.name);
+    if (d.consumer === undefined) return;
+    const c = [...site.services, ...site.deferred].find((x) => x.name === d.consumer);
+    if (!c) fail(`${dp}.consumer`, d.consumer, "is not a service of this site");
+    const a = c!.ipv4 ?? c!.ipv6;
+    if (!a) fail(`${dp}.consumer`, d.consumer, `service "${d.consumer}" has no static address for the Redis firewall`);
+    if (!allowedBy(port!.sources, a!)) fail(`${dp}.consumer`, d.consumer, `tcp/${REDIS_PORT} of service "${s.name}" does not admit it (${a})`);
+  });
+}
+
+function checkMongo(site: Site, s: ResolvedService & { app: AppOf<"mongodb"> }, fail: Fail): void {
+  const p = `services[${s.index}]`;
+  const port = s.firewall.find((f) => f.port === MONGODB_PORT && f.protocol === "tcp");
+  if (!port) fail(`${p}.ports`, s.ports, `MongoDB listens on tcp/${MONGODB_PORT}; declare it with the clients that may reach it`);
+  if (!s.dataMounts.some((m) => m.path === MONGODB_DATA_DIR)) fail(`${p}.dataMounts`, s.dataMounts, `MongoDB keeps its data in ${MONGODB_DATA_DIR}: declare a data mount there`);
+  const names = new Set<string>(["admin", "local", "config"]);
+  s.app.databases.forEach((d, i) => {
+    const dp = `${p}.app.databases[${i}]`;
+    if (names.has(d.name)) fail(`${dp}.name`, d.name, "is a reserved database or already declared");
+    names.add(d.name);
+    const c = [...site.services, ...site.deferred].find((x) => x.name === d.consumer);
+    if (!c) fail(`${dp}.consumer`, d.consumer, "is not a service of this site");
+    const a = c!.ipv4 ?? c!.ipv6;
+    if (!a) fail(`${dp}.consumer`, d.consumer, `service "${d.consumer}" has no static address for the MongoDB firewall`);
+    if (!allowedBy(port!.sources, a!)) fail(`${dp}.consumer`, d.consumer, `tcp/${MONGODB_PORT} of service "${s.name}" does not admit it (${a})`);
+  });
+}
+
+/** Checks of app settings against the site; returns nothing, throws the first problem. */
+export function checkAppSettings(site: Site): void {
+  const fail: Fail = (path, value, problem) => {
+    throw new InventoryError(site.name, `inventory.${path}`, value, problem);
+  };
+  for (const s of [...site.services, ...site.deferred]) {
+    if (s.app?.kind === "redis") checkRedis(site, s as ResolvedService & { app: AppOf<"redis"> }, fail);
+    if (s.app?.kind === "mongodb") checkMongo(site, s as ResolvedService & { app: AppOf<"mongodb"> }, fail);
+  }
+}
