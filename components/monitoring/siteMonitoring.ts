@@ -16,6 +16,7 @@ import { alertsFor, monitoringPlan, renderMonitoringFiles } from "./plan";
 import { GuestMonitoring } from "./guestMonitoring";
 import { PrometheusServer } from "./prometheusServer";
 import { Grafana } from "./grafana";
+import type { Minio } from "../data/minio";
 import { AlertReceiverSchema, renderAlertmanagerConfig } from "./render/alertmanager";
 
 /** The restic check runs weekly, three hours after the guest's nightly backup. */
@@ -24,8 +25,11 @@ function checkTime(at: string): string {
   return `${String((h + 3) % 24).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
 }
 
-/** Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). */
-export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string, unknown> {
+/**
+ * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). `minio` is this site's
+ * object store: its `prometheus` user's token authorises the `minio` job (decision 231).
+ */
+export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio): Record<string, unknown> {
   const { site, org } = ctx;
   const plan = monitoringPlan(org);
   if (!plan) return {};
@@ -92,7 +96,8 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
     alertmanagerConfig,
     caPem: ca?.certPem,
     restServerPassword,
-    minioToken: ctx.deployment.minioPrometheusToken,
+    // MinIO in the Prometheus site: its generated token; in another site: homelab:minioPrometheusToken.
+    minioToken: minio?.prometheusToken ?? ctx.deployment.minioPrometheusToken,
     dependsOn: deps,
   });
 
