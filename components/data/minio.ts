@@ -74,6 +74,36 @@ export function renderMinioSetup(a: { address: string; port?: number; consolePor
   return shellScript({ title: "MinIO server, TLS, buckets and the pgbackrest user", source: "components/data/minio.ts", body });
 }
 
+/**
+ * Pure: a least-privilege S3 user limited to one bucket (created when missing), e.g. Loki's chunks
+ * (decision 232). Reads MINIO_ROOT_USER/PASSWORD and the user's secret BUCKET_USER_SECRET from stdin.
+ */
+export function renderBucketUserSetup(a: { url: string; user: string; bucket: string }): string {
+  if (!/^[a-z][a-z0-9-]{2,19}$/.test(a.user)) throw new Error(`bad MinIO user ${a.user}`);
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [`arn:aws:s3:::${a.bucket}`] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`arn:aws:s3:::${a.bucket}/*`] },
+    ],
+  });
+  const name = `${a.bucket}-rw`;
+  const body = [
+    "require_env MINIO_ROOT_USER MINIO_ROOT_PASSWORD BUCKET_USER_SECRET",
+    ...minioBucketLines({ buckets: [{ name: a.bucket }], url: a.url }),
+    "policy_file=\"$(mktemp)\"",
+    `cat >"$policy_file" <<'HOMELAB_POLICY'`,
+    policy,
+    "HOMELAB_POLICY",
+    `/usr/local/bin/mc admin user add homelab ${a.user} "$BUCKET_USER_SECRET" >/dev/null`,
+    `/usr/local/bin/mc admin policy create homelab ${name} "$policy_file" >/dev/null`,
+    `/usr/local/bin/mc admin policy attach homelab ${name} --user ${a.user} >/dev/null 2>&1 || /usr/local/bin/mc admin user info homelab ${a.user} | grep -q ${name}`,
+    'rm -f "$policy_file"',
+    `log "user ${a.user} on bucket ${a.bucket}"`,
+  ];
+  return shellScript({ title: `MinIO user ${a.user} (bucket ${a.bucket} only)`, source: "components/data/minio.ts", body });
+}
+
 /** Arguments of {@link Minio}. */
 export interface MinioArgs {
   /** The MinIO guest (every Command depends on it). */
@@ -111,6 +141,8 @@ export class Minio extends pulumi.ComponentResource {
   public readonly prometheusToken: pulumi.Output<string>;
   /** The setup Command (pgBackRest's stanza check depends on it). */
   public readonly setup: pulumi.Resource;
+  private readonly connection: GuestConnection;
+  private readonly resourceName: string;
 
   constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:data:Minio", name, {}, opts);
@@ -146,6 +178,21 @@ export class Minio extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [args.guest] },
     );
+    this.connection = args.connection;
+    this.resourceName = name;
     this.registerOutputs({ endpoint: this.endpoint, caPem: this.caPem });
+  }
+
+  /** A user `user` with read/write on `bucket` alone (created when missing); its secret key is random and secret. */
+  bucketUser(user: string, bucket: string): { accessKey: string; secretKey: pulumi.Output<string>; ready: pulumi.Resource } {
+    const name = this.resourceName;
+    const secret = new random.RandomPassword(`${name}-${user}-secret`, { length: 40, special: false }, { parent: this });
+    const secretKey = pulumi.secret(secret.result);
+    const ready = remoteScript(
+      `${name}-${user}-user`,
+      { connection: this.connection, script: renderBucketUserSetup({ url: this.endpoint, user, bucket }), secrets: { MINIO_ROOT_USER: this.rootUser, MINIO_ROOT_PASSWORD: this.rootPassword, BUCKET_USER_SECRET: secretKey } },
+      { parent: this, dependsOn: [this.setup] },
+    );
+    return { accessKey: user, secretKey, ready };
   }
 }

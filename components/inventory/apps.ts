@@ -107,6 +107,21 @@ export const APP_SCHEMAS = [
   }),
   app("grafana", { ...oidcClient }),
   /**
+   * Grafana Loki, the site's log store (seed 002 LXC 10; decision 232): every LXC and VM of its site
+   * ships its journal to it through a Grafana Alloy agent. Chunks go to the site's object store
+   * (MinIO, bucket `loki`) when the site runs one, else to the data mount.
+   */
+  app("loki", {
+    /** Days logs are kept (compactor retention, `limits_config.retention_period`). Default 30 (seed 002: "long-term logs (30+ days)"). */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Days of index kept in the local cache (`tsdb_shipper.cache_ttl`) for recent queries. Default 7 (seed 002: "recent logs (7 days): local SSD"). */
+    localDays: z.number().int().min(1).max(90).default(7),
+    /** Loki's package version in Grafana's apt repository (apt.grafana.com, `loki=<version>`). Default 3.7.6. */
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Loki release like 3.7.6").default("3.7.6"),
+    /** Grafana Alloy's package version there for the site's agents (`alloy=<version>`). Default 1.18.1-1. */
+    agentVersion: z.string().regex(/^\d+\.\d+\.\d+-\d+$/, "must be an Alloy package version like 1.18.1-1").default("1.18.1-1"),
+  }),
+  /**
    * Uptime Kuma is the human status page only: every probe and alert is blackbox_exporter on the
    * Prometheus guest + Alertmanager (docs/decisions.md, Monitoring).
    */
@@ -177,7 +192,6 @@ export const APP_SCHEMAS = [
       "home-assistant",
       "home-assistant-os",
       "litellm",
-      "loki",
       "mongodb",
       "netbox",
       "nocodb",

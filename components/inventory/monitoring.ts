@@ -58,6 +58,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
   "object-store": [{ job: "minio", port: 9000, scheme: "https", path: "/minio/v2/metrics/cluster", auth: "minio" }],
   // rest-server --prometheus serves /metrics on its API port; without --prometheus-no-auth only the user `metrics` may read it.
   "restic-server": [{ job: "rest-server", port: 8000, scheme: "https", path: "/metrics", auth: "rest-server" }],
+  // Loki serves its own metrics on its HTTP port (components/monitoring/render/loki.ts).
+  loki: [{ job: "loki", port: 3100, scheme: "http", path: "/metrics" }],
   // NetBird's three binaries, each on its own --metrics-port (components/mesh/render/netbirdConfig.ts: 9090/9091/9092).
   "mesh-coordinator": [
     { job: "netbird-management", port: 9090, scheme: "http", path: "/metrics" },
@@ -178,4 +180,29 @@ export function monitoringProblems(org: readonly Site[]): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Apps that bring their own operating system (an appliance image, not Debian): no apt, so no Alloy
+ * agent (decision 232).
+ */
+export const APPLIANCE_APPS: readonly AppKind[] = ["home-assistant-os", "xpenology", "opnsense", "unraid-nas"];
+
+/** Whether `service` gets a Grafana Alloy journal agent when its site runs Loki: a Debian LXC or VM with an address. */
+export function shipsLogs(service: ResolvedService): boolean {
+  return (service.kind === "lxc" || service.kind === "vm") && !!service.ipv4 && !(service.app && APPLIANCE_APPS.includes(service.app.kind));
+}
+
+/**
+ * Guests of `site` whose Alloy agent could not push to the site's Loki: Loki's port (3100/tcp) does
+ * not admit their address. The fix belongs in the Loki service's `ports` (decision 232).
+ */
+export function logProblems(site: Site): string[] {
+  const loki = site.services.find((s) => s.app?.kind === "loki");
+  if (!loki?.ipv4) return [];
+  const port = loki.firewall.find((p) => p.port === 3100 && p.protocol === "tcp");
+  return site.services
+    .filter((s) => shipsLogs(s) && s !== loki)
+    .filter((s) => !port || !allowedBy(port.sources, s.ipv4!))
+    .map((s) => `${site.name}/${s.name}: ${s.ipv4} cannot push logs to ${loki.name} (tcp/3100 is not open to it); add its network to the ports of ${loki.name}`);
 }

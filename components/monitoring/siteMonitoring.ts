@@ -7,7 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { activeApp } from "../inventory/org";
+import { activeApp, placementOf } from "../inventory/org";
+import { logProblems, shipsLogs } from "../inventory/monitoring";
 import { SiteContext } from "../site/context";
 import type { InternalCa } from "../mesh/internalCa";
 import { remoteScript } from "../remote/script";
@@ -17,6 +18,8 @@ import { GuestMonitoring } from "./guestMonitoring";
 import { PrometheusServer } from "./prometheusServer";
 import { Grafana } from "./grafana";
 import type { Minio } from "../data/minio";
+import { LokiServer, lokiPushUrl } from "./logs";
+import { LOKI_PORT } from "./render/loki";
 import { AlertReceiverSchema, renderAlertmanagerConfig } from "./render/alertmanager";
 
 /** The restic check runs weekly, three hours after the guest's nightly backup. */
@@ -35,6 +38,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
   if (!plan) return {};
   for (const p of plan.problems.filter((x) => x.startsWith(`${site.name}/`))) pulumi.log.warn(`monitoring: ${p}`);
 
+  const logs = logTier(ctx, minio);
   for (const s of site.services) {
     if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4) continue;
     const backup = plan.backups.find((b) => b.site === site.name && b.instance === s.name);
@@ -47,6 +51,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       exporters: pg ? ["node", "postgres"] : ["node"],
       alerts: alertsFor(plan, site.name, s.name),
       resticCheck: backup ? { time: checkTime(backup.at), timeZone: site.inventory.timezone } : undefined,
+      logs: shipsLogs(s) ? logs : undefined,
     });
   }
   for (const h of site.hosts) {
@@ -110,10 +115,46 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       domain: site.inventory.dns.domain,
       dataDir: grafanaSvc.dataMounts[0]?.path ?? "/var/lib/grafana",
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
+      lokiUrl: lokiOf(org),
       package: ctx.deployment.grafanaPackage,
     });
     outputs.grafana = `http://${grafanaSvc.ipv4}:3000`;
     return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
   }
   return { monitoring: outputs };
+}
+
+/** The organisation's Loki query URL for Grafana's datasource, if a site runs one. */
+function lokiOf(org: SiteContext["org"]): string | undefined {
+  const p = placementOf(org, "loki");
+  return p?.service.ipv4 ? `http://${p.service.ipv4}:${LOKI_PORT}` : undefined;
+}
+
+/**
+ * Loki on the site's `loki` guest (chunks in the site's MinIO, bucket `loki`, when it runs one) and
+ * what each guest's Alloy agent needs (decision 232); undefined when the site has no log store.
+ */
+function logTier(ctx: SiteContext, minio: Minio | undefined): { site: string; lokiUrl: string; version: string } | undefined {
+  const { site } = ctx;
+  const svc = activeApp(site, "loki");
+  if (!svc?.ipv4) return undefined;
+  for (const p of logProblems(site)) pulumi.log.warn(`logs: ${p}`);
+  const dataDir = svc.dataMounts[0]?.path ?? "/var/lib/loki";
+  const user = minio ? minio.bucketUser("loki", "loki") : undefined;
+  new LokiServer(`${site.name}-${svc.name}-loki`, {
+    guest: ctx.guest(svc.name),
+    connection: ctx.root(svc.ipv4),
+    config: {
+      address: svc.ipv4,
+      dataDir,
+      retentionDays: svc.app.retentionDays,
+      localDays: svc.app.localDays,
+      version: svc.app.version,
+      s3: minio && user ? { endpoint: `${minio.address}:${minio.port}`, bucket: "loki", accessKey: user.accessKey, caFile: "/etc/loki/ca.pem" } : undefined,
+    },
+    s3SecretKey: user?.secretKey,
+    caPem: minio?.caPem,
+    dependsOn: user ? [user.ready] : [],
+  });
+  return { site: site.name, lokiUrl: lokiPushUrl(svc.ipv4), version: svc.app.agentVersion };
 }
