@@ -5,7 +5,7 @@
  * inventory has an active `loki` app gets them (components/monitoring/siteMonitoring.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readScript, shellScript } from "../shell";
+import { readScript, shellScript, vendorApt, VendorApt } from "../shell";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { LOKI_PORT, renderLokiConfig, renderLokiDropIn, LokiConfigArgs } from "./render/loki";
 import { renderAlloyConfig } from "./render/alloy";
@@ -16,15 +16,15 @@ import { renderAlloyConfig } from "./render/alloy";
  * 4E40DDF6…24098CB6 and 0E22EB88…2CF3C0C6 in 2023; quoted in voxpupuli/puppet-grafana PR #336 and
  * pinned by grafana-agent/alloy Puppet modules). The install refuses any other key.
  */
-export const GRAFANA_APT = {
+export const GRAFANA_APT: VendorApt = {
   keyUrl: "https://apt.grafana.com/gpg.key",
   keyFingerprint: "B53AE77BADB630A683046005963FA27710458545",
   keyring: "/etc/apt/keyrings/grafana.asc",
   list: "/etc/apt/sources.list.d/grafana.list",
-} as const;
+  source: "https://apt.grafana.com stable main",
+};
 
-const APT_SH = readScript(__dirname, "scripts/grafana-apt.sh");
-const aptEnv = { GRAFANA_APT_KEY_URL: GRAFANA_APT.keyUrl, GRAFANA_APT_KEY_FPR: GRAFANA_APT.keyFingerprint, GRAFANA_APT_KEYRING: GRAFANA_APT.keyring, GRAFANA_APT_LIST: GRAFANA_APT.list };
+const apt = vendorApt(GRAFANA_APT);
 
 /** Loki's push URL at `address`. */
 export function lokiPushUrl(address: string): string {
@@ -38,7 +38,7 @@ export function renderLokiSetup(a: LokiConfigArgs & { version: string }): string
     source: "components/monitoring/logs.ts",
     logTag: "loki",
     env: {
-      ...aptEnv,
+      ...apt.env,
       LOKI_VERSION: a.version,
       DATA_DIR: a.dataDir,
       HEALTH_URL: `http://${a.address}:${LOKI_PORT}/ready`,
@@ -46,7 +46,7 @@ export function renderLokiSetup(a: LokiConfigArgs & { version: string }): string
       LOKI_CONFIG: renderLokiConfig(a),
       LOKI_DROPIN: renderLokiDropIn({ envFile: a.s3 ? "/etc/loki/s3.env" : undefined }),
     },
-    body: [APT_SH.trimEnd(), readScript(__dirname, "scripts/loki-server.sh").trimEnd()],
+    body: [apt.body, readScript(__dirname, "scripts/loki-server.sh").trimEnd()],
   });
 }
 
@@ -56,8 +56,8 @@ export function renderAlloySetup(a: { version: string; lokiUrl: string; site: st
     title: `Grafana Alloy ${a.version} (apt.grafana.com): journal to Loki`,
     source: "components/monitoring/logs.ts",
     logTag: "alloy",
-    env: { ...aptEnv, ALLOY_VERSION: a.version, ALLOY_CONFIG: renderAlloyConfig(a) },
-    body: [APT_SH.trimEnd(), readScript(__dirname, "scripts/alloy-agent.sh").trimEnd()],
+    env: { ...apt.env, ALLOY_VERSION: a.version, ALLOY_CONFIG: renderAlloyConfig(a) },
+    body: [apt.body, readScript(__dirname, "scripts/alloy-agent.sh").trimEnd()],
   });
 }
 

@@ -48,8 +48,8 @@ describe("Loki's configuration", () => {
   it("the unit's drop-in expands the environment and reads the secret from a root-only file", () => {
     expect(renderLokiDropIn({ envFile: "/etc/loki/s3.env" })).toContain("ExecStart=/usr/bin/loki -config.file /etc/loki/config.yml -config.expand-env=true");
     const script = renderLokiSetup({ address: "198.51.100.21", dataDir: "/var/lib/loki", retentionDays: 30, localDays: 7, s3, version: "3.7.6" });
-    expect(script).toContain(`GRAFANA_APT_KEY_FPR=${GRAFANA_APT.keyFingerprint}`);
-    expect(script).toContain("grafana_apt_install loki \"$LOKI_VERSION\"");
+    expect(script).toContain(`VENDOR_APT_KEY_FPR=${GRAFANA_APT.keyFingerprint}`);
+    expect(script).toContain("vendor_apt_install loki \"$LOKI_VERSION\"");
     expect(script).toMatch(/^LOKI_VERSION=3\.7\.6$/m);
     expect(script).toContain("put_env_file /etc/loki/s3.env LOKI_S3_SECRET_KEY");
   });

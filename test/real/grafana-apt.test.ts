@@ -1,5 +1,5 @@
 /**
- * Grafana's apt repository setup (components/monitoring/scripts/grafana-apt.sh, in the Alloy setup
+ * A vendor apt repository setup (components/shell/vendor-apt.sh, in the Alloy setup
  * rendered for a ryzen9 guest) run for real with bash, Debian's gpg and the shell library: a throwaway
  * signing key (GNUPGHOME in a temp dir) stands in for https://apt.grafana.com/gpg.key; curl, apt-get,
  * apt-mark, dpkg and dpkg-query are stubs; keyring and source list are rebased into the temp dir.
@@ -41,9 +41,9 @@ const STUBS: Record<string, string> = {
 
 function script(fpr: string): string {
   return renderAlloySetup({ version: "1.18.1-1", lokiUrl: "http://198.51.100.21:3100/loki/api/v1/push", site: "test", instance: "guest" })
-    .replace(/^GRAFANA_APT_KEY_FPR=.*$/m, `GRAFANA_APT_KEY_FPR=${fpr}`)
-    .replace(/^GRAFANA_APT_KEYRING=.*$/m, `GRAFANA_APT_KEYRING=${dir}/keyrings/grafana.asc`)
-    .replace(/^GRAFANA_APT_LIST=.*$/m, `GRAFANA_APT_LIST=${dir}/grafana.list`)
+    .replace(/^VENDOR_APT_KEY_FPR=.*$/m, `VENDOR_APT_KEY_FPR=${fpr}`)
+    .replace(/^VENDOR_APT_KEYRING=.*$/m, `VENDOR_APT_KEYRING=${dir}/keyrings/grafana.asc`)
+    .replace(/^VENDOR_APT_LIST=.*$/m, `VENDOR_APT_LIST=${dir}/grafana.list`)
     .replace(/put \/etc\/alloy\/config\.alloy/, `put ${dir}/config.alloy`);
 }
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Grafana Loki from Grafana's apt repository, configured from the inventory (components/monitoring/loki.ts,
-# after the toolkit preamble, grafana-apt.sh and the rendered files), with:
+# after the toolkit preamble, components/shell/vendor-apt.sh and the rendered files), with:
 #   LOKI_VERSION   the pinned package version
 #   DATA_DIR       the data mount (owned by the package's user `loki`)
 #   HEALTH_URL     Loki's /ready
@@ -8,7 +8,7 @@
 # The package (grafana/loki tools/packaging) brings /etc/systemd/system/loki.service (User=loki,
 # -config.file /etc/loki/config.yml) and its postinst adds the system user loki.
 
-grafana_apt_install loki "$LOKI_VERSION"
+vendor_apt_install loki "$LOKI_VERSION"
 install -d -o loki -m 0750 "$DATA_DIR"
 chown loki "$DATA_DIR"
 if [ "$S3" = 1 ]; then
