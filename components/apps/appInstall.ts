@@ -21,17 +21,18 @@ export interface AppInstallArgs {
 /** An app module's plan converged on its guest. */
 export class AppInstall extends pulumi.ComponentResource {
   public readonly install: pulumi.Resource;
+  /** The generated secrets by environment name (secret), for what enrols with the app (Wazuh's agents). */
+  public readonly secrets: Record<string, pulumi.Output<string>> = {};
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[] };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; agents?: string[] };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
     const p = args.plan;
-    const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
-      secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+      this.secrets[s.env] = pulumi.secret(new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result);
     }
-    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
+    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets: this.secrets }, { parent: this, dependsOn: [args.guest] });
     this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };
     this.registerOutputs({});
   }

@@ -7,8 +7,9 @@ import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
+import { wazuhModule } from "./wazuh";
 
-const MODULES = [odooModule, ollamaModule] as const;
+const MODULES = [odooModule, ollamaModule, wazuhModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -146,6 +146,18 @@ export const APP_SCHEMAS = [
       )
       .default([]),
   }),
+  /**
+   * Wazuh all-in-one (manager, indexer, dashboard) on a Debian 12 VM (bo BO-8; decision 233), from
+   * Wazuh's apt repository at one pinned version; the indexer's data on the VM's data disk.
+   */
+  app("wazuh", {
+    /** Wazuh release; packages `wazuh-manager|-indexer|-dashboard=<version>-1`. Default 4.14.7. */
+    version: z.string().regex(/^4\.\d+\.\d+$/, "must be a Wazuh 4.x release like 4.14.7").default("4.14.7"),
+    /** Days alerts are kept in the indexer (ISM policy deleting older `wazuh-alerts-*`, `wazuh-archives-*` indices). Default 30 (seed 000). */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** The VM's data disk as the guest sees it. Default the first data disk (Proxmox scsi1): /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1. */
+    dataDisk: z.string().regex(/^\/dev\/[\w./:-]+$/, "must be a device path under /dev").default("/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1"),
+  }),
   app("odoo", {
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
@@ -204,7 +216,6 @@ export const APP_SCHEMAS = [
       "traefik",
       "unraid-nas",
       "vaultwarden",
-      "wazuh",
       "wikijs",
       "wireguard",
       "xpenology",
