@@ -23,7 +23,7 @@ describe("plan (pure)", () => {
     // Before issue 10 every guest with backup paths got one: gitea, grafana, n8n, paperless, prometheus,
     // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
-    expect(names).toEqual(["authentik", "netbird", "postgres"]);
+    expect(names).toEqual(["authentik", "netbird", "postgres", "wazuh"]); // Wazuh has its module (decision 233)
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
     // Odoo has its module (components/apps, decision 131): ep's and bh's Odoo have their agents again.
