@@ -5,7 +5,7 @@
  * inventory has an active `loki` app gets them (components/monitoring/siteMonitoring.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readScript, shellScript, vendorApt, VendorApt } from "../shell";
+import { putText, readScript, shellScript, vendorApt, VendorApt } from "../shell";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { LOKI_PORT, renderLokiConfig, renderLokiDropIn, LokiConfigArgs } from "./render/loki";
 import { renderAlloyConfig } from "./render/alloy";
@@ -43,10 +43,11 @@ export function renderLokiSetup(a: LokiConfigArgs & { version: string }): string
       DATA_DIR: a.dataDir,
       HEALTH_URL: `http://${a.address}:${LOKI_PORT}/ready`,
       S3: a.s3 ? 1 : 0,
-      LOKI_CONFIG: renderLokiConfig(a),
       LOKI_DROPIN: renderLokiDropIn({ envFile: a.s3 ? "/etc/loki/s3.env" : undefined }),
     },
-    body: [apt.body, readScript(__dirname, "scripts/loki-server.sh").trimEnd()],
+    // The config is a quoted heredoc: its `${LOKI_S3_SECRET_KEY}` is for Loki's -config.expand-env, not the shell
+    // (dpkg keeps it over the package's conffile: vendor_apt_install passes --force-confold).
+    body: [apt.body, ...putText("/etc/loki/config.yml", "0644", "root:root", renderLokiConfig(a)), readScript(__dirname, "scripts/loki-server.sh").trimEnd()],
   });
 }
 

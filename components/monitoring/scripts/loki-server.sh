@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Grafana Loki from Grafana's apt repository, configured from the inventory (components/monitoring/loki.ts,
-# after the toolkit preamble, components/shell/vendor-apt.sh and the rendered files), with:
+# Grafana Loki from Grafana's apt repository, configured from the inventory (components/monitoring/logs.ts,
+# after the toolkit preamble, components/shell/vendor-apt.sh and /etc/loki/config.yml put), with:
 #   LOKI_VERSION   the pinned package version
 #   DATA_DIR       the data mount (owned by the package's user `loki`)
 #   HEALTH_URL     Loki's /ready
@@ -17,7 +17,6 @@ if [ "$S3" = 1 ]; then
   put_env LOKI_CA_PEM /etc/loki/ca.pem 0644 root:root
 fi
 put /etc/systemd/system/loki.service.d/homelab.conf 0644 root:root <<<"$LOKI_DROPIN"
-put /etc/loki/config.yml 0644 root:root <<<"$LOKI_CONFIG"
 systemctl daemon-reload
 converge_units loki.service
 WAIT_TIMEOUT=180 WAIT_HINT="journalctl -u loki" wait_until "loki ready at $HEALTH_URL" curl -fsS -o /dev/null "$HEALTH_URL"
