@@ -59,7 +59,7 @@ export function siteProgram(site: Site, siblings: readonly Site[], deployment: D
   const data = dataTier(ctx, ca);
   const mesh = meshTier(ctx, { ca, primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined });
   const k8s = k8sTier(ctx);
-  const monitoring = monitoringTier(ctx, ca);
+  const monitoring = monitoringTier(ctx, ca, data.minio);
   const apps = appsTier(ctx, { primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined, ca });
   return { ...summary(site, proxmox), ...(deployKey ? deployKeyOutputs(site, deployKey) : {}), ...routerTier(ctx), ...data.outputs, ...mesh, ...k8s, ...monitoring, ...apps };
 }

@@ -42,16 +42,18 @@ export interface AppInstallArgs {
 /** An app module's plan converged on its guest. */
 export class AppInstall extends pulumi.ComponentResource {
   public readonly install: pulumi.Resource;
+  /** The generated secrets by environment name (secret), for what enrols with the app (Wazuh's agents). */
+  public readonly secrets: Record<string, pulumi.Output<string>> = {};
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; oidc?: string; database?: string };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; oidc?: string; database?: string; agents?: string[] };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
     const p = args.plan;
-    const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
-      secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result;
+      this.secrets[s.env] = pulumi.secret(new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result);
     }
+    const secrets: Record<string, pulumi.Input<string>> = { ...this.secrets };
     if (p.oidc) {
       if (!args.oidc) throw new Error(`homelab: app "${p.service}" (${p.kind}) declares an OIDC client but no issuer/secret was given`);
       Object.assign(secrets, { OIDC_ISSUER: args.oidc.OIDC_ISSUER, OIDC_CLIENT_SECRET: args.oidc.OIDC_CLIENT_SECRET, OIDC_CA_PEM: args.oidc.OIDC_CA_PEM });

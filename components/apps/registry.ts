@@ -17,8 +17,9 @@ import { openWebuiModule } from "./openWebui";
 import { paperlessModule } from "./paperless";
 import { redisModule } from "./redis";
 import { traefikModule } from "./traefik";
+import { wazuhModule } from "./wazuh";
 
-const MODULES = [adguardModule, giteaModule, homeAssistantModule, mongodbModule, n8nModule, odooModule, ollamaModule, openWebuiModule, paperlessModule, redisModule, traefikModule] as const;
+const MODULES = [adguardModule, giteaModule, homeAssistantModule, mongodbModule, n8nModule, odooModule, ollamaModule, openWebuiModule, paperlessModule, redisModule, traefikModule, wazuhModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

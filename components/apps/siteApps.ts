@@ -32,6 +32,7 @@ function primaryDatabase(ctx: SiteContext, deps: AppsDeps, name: string): AppDat
       : pulumi.secret(ctx.upstream(pg.site.name).requireOutput("postgresDatabases").apply((d: any) => (d?.[name]?.password as string) ?? ""));
   return { host: pg.service.ipv4, port: POSTGRES_PORT, name, user: name, password };
 }
+import { wazuhAgents } from "./wazuhAgents";
 
 /** Composes the apps of `ctx.site`; returns the stack outputs. */
 export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, unknown> {
@@ -52,7 +53,9 @@ export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, 
       ca: deps.ca,
       dependsOn: samePrimary && deps.primary?.resource ? [deps.primary.resource] : [],
     });
-    apps.push(app.summary);
+    // Wazuh's agents enrol with its generated password once the manager runs (decision 233).
+    const agents = s.app?.kind === "wazuh" ? wazuhAgents(ctx, s as typeof s & { app: { kind: "wazuh"; version: string } }, app.secrets.WAZUH_ENROLMENT_PASSWORD, app.install) : undefined;
+    apps.push(agents ? { ...app.summary, agents } : app.summary);
   }
   return apps.length ? { apps } : {};
 }

@@ -19,6 +19,8 @@ export interface DataTier {
   outputs: Record<string, unknown>;
   /** The primary, when this site runs it. */
   primary?: PostgresPrimaryWithReplicas;
+  /** The object store, when this site runs it (its Prometheus token feeds the monitoring tier). */
+  minio?: Minio;
 }
 
 /** A certificate of the organisation's CA for a TLS server guest. */
@@ -123,5 +125,5 @@ export function dataTier(ctx: SiteContext, ca: InternalCa | undefined): DataTier
       return { service: p.service, vmid: p.vmid, repoUser: p.repoUser, at: p.at };
     });
   }
-  return { outputs, primary };
+  return { outputs, primary, minio };
 }

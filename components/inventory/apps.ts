@@ -157,6 +157,21 @@ export const APP_SCHEMAS = [
   }),
   app("grafana", { ...oidcClient }),
   /**
+   * Grafana Loki, the site's log store (seed 002 LXC 10; decision 232): every LXC and VM of its site
+   * ships its journal to it through a Grafana Alloy agent. Chunks go to the site's object store
+   * (MinIO, bucket `loki`) when the site runs one, else to the data mount.
+   */
+  app("loki", {
+    /** Days logs are kept (compactor retention, `limits_config.retention_period`). Default 30 (seed 002: "long-term logs (30+ days)"). */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Days of index kept in the local cache (`tsdb_shipper.cache_ttl`) for recent queries. Default 7 (seed 002: "recent logs (7 days): local SSD"). */
+    localDays: z.number().int().min(1).max(90).default(7),
+    /** Loki's package version in Grafana's apt repository (apt.grafana.com, `loki=<version>`). Default 3.7.6. */
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Loki release like 3.7.6").default("3.7.6"),
+    /** Grafana Alloy's package version there for the site's agents (`alloy=<version>`). Default 1.18.1-1. */
+    agentVersion: z.string().regex(/^\d+\.\d+\.\d+-\d+$/, "must be an Alloy package version like 1.18.1-1").default("1.18.1-1"),
+  }),
+  /**
    * Uptime Kuma is the human status page only: every probe and alert is blackbox_exporter on the
    * Prometheus guest + Alertmanager (docs/decisions.md, Monitoring).
    */
@@ -180,6 +195,18 @@ export const APP_SCHEMAS = [
         }),
       )
       .default([]),
+  }),
+  /**
+   * Wazuh all-in-one (manager, indexer, dashboard) on a Debian 12 VM (bo BO-8; decision 233), from
+   * Wazuh's apt repository at one pinned version; the indexer's data on the VM's data disk.
+   */
+  app("wazuh", {
+    /** Wazuh release; packages `wazuh-manager|-indexer|-dashboard=<version>-1`. Default 4.14.7. */
+    version: z.string().regex(/^4\.\d+\.\d+$/, "must be a Wazuh 4.x release like 4.14.7").default("4.14.7"),
+    /** Days alerts are kept in the indexer (ISM policy deleting older `wazuh-alerts-*`, `wazuh-archives-*` indices). Default 30 (seed 000). */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** The VM's data disk as the guest sees it. Default the first data disk (Proxmox scsi1): /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1. */
+    dataDisk: z.string().regex(/^\/dev\/[\w./:-]+$/, "must be a device path under /dev").default("/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1"),
   }),
   app("odoo", {
     /**
@@ -321,7 +348,6 @@ export const APP_SCHEMAS = [
       "heimdall",
       "home-assistant-os",
       "litellm",
-      "loki",
       "netbox",
       "nocodb",
       "opnsense",
@@ -330,7 +356,6 @@ export const APP_SCHEMAS = [
       "reverse-proxy",
       "unraid-nas",
       "vaultwarden",
-      "wazuh",
       "wikijs",
       "wireguard",
       "xpenology",

@@ -17,13 +17,15 @@ export interface GrafanaArgs {
   domain: string;
   dataDir: string;
   prometheusUrl: string;
+  /** The organisation's Loki (a second provisioned datasource). Default none. */
+  lokiUrl?: string;
   /** Pinned upstream .deb (homelab:grafanaPackage); without it grafana must already be installed. */
   package?: PinnedDownload;
   oidc?: GrafanaOidc & { clientSecret: pulumi.Input<string>; caPem: pulumi.Input<string> };
 }
 
 /** Pure: the Grafana setup script. */
-export function renderGrafanaSetup(a: { address: string; domain: string; dataDir: string; prometheusUrl: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
+export function renderGrafanaSetup(a: { address: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
   const boards = dashboards();
   return shellScript({
     title: "Grafana",
@@ -39,7 +41,7 @@ export function renderGrafanaSetup(a: { address: string; domain: string; dataDir
         lines("# Managed by homelab (components/monitoring/grafana.ts).", "[Service]", "EnvironmentFile=/etc/grafana/homelab.env"),
       ),
       ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
-      ...putText("/etc/grafana/provisioning/datasources/homelab.yaml", "0640", "root:grafana", renderGrafanaDatasource({ prometheusUrl: a.prometheusUrl })),
+      ...putText("/etc/grafana/provisioning/datasources/homelab.yaml", "0640", "root:grafana", renderGrafanaDatasource({ prometheusUrl: a.prometheusUrl, lokiUrl: a.lokiUrl })),
       ...putText("/etc/grafana/provisioning/dashboards/homelab.yaml", "0640", "root:grafana", renderGrafanaDashboardProvider()),
       ...Object.entries(boards).flatMap(([f, text]) => putText(`/etc/grafana/dashboards/homelab/${f}`, "0644", "root:grafana", text)),
       "systemctl daemon-reload",
@@ -61,7 +63,7 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-setup`,
       {
         connection: args.connection,
-        script: renderGrafanaSetup({ address: args.address, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
+        script: renderGrafanaSetup({ address: args.address, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
         secrets: {
           GF_SECURITY_ADMIN_PASSWORD: this.adminPassword,
           ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),

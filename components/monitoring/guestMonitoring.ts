@@ -1,6 +1,7 @@
 /**
  * What the organisation's monitoring puts on one guest or Proxmox node of this site: node_exporter
- * (always), postgres_exporter (beside PostgreSQL), the weekly restic check (backed-up guests). Its
+ * (always), postgres_exporter (beside PostgreSQL), the weekly restic check (backed-up guests), the
+ * Grafana Alloy journal agent (sites with a log store). Its
  * inputs name the exporters and the alerts that watch the guest, so the policy pack
  * (policy/monitoring.ts) can refuse a guest without node_exporter or a stateful guest without a
  * backup-freshness alert from the rendered resources alone.
@@ -9,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { renderNodeExporterSetup, renderPostgresExporterSetup } from "./render/exporters";
 import { renderResticCheckSetup } from "./render/resticCheck";
+import { renderAlloySetup } from "./logs";
 
 /** The component's type; the policy pack reads it. */
 export const GUEST_MONITORING_TYPE = "homelab:monitoring:GuestMonitoring";
@@ -26,11 +28,13 @@ export interface GuestMonitoringArgs {
   alerts: readonly string[];
   /** Weekly restic check at this time in this zone (backed-up guests). */
   resticCheck?: { time: string; timeZone: string };
+  /** Ship the journal to the site's Loki through a Grafana Alloy agent (sites with a `loki` app). Default none. */
+  logs?: { site: string; lokiUrl: string; version: string };
 }
 
 export class GuestMonitoring extends pulumi.ComponentResource {
   constructor(name: string, args: GuestMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(GUEST_MONITORING_TYPE, name, { instance: args.instance, vmid: args.vmid ?? null, exporters: [...args.exporters], alerts: [...args.alerts] }, opts);
+    super(GUEST_MONITORING_TYPE, name, { instance: args.instance, vmid: args.vmid ?? null, exporters: [...args.exporters], alerts: [...args.alerts], ...(args.logs ? { logs: "alloy" } : {}) }, opts);
     const deps = args.guest ? [args.guest] : [];
     const node = remoteScript(`${name}-node-exporter`, { connection: args.connection, script: renderNodeExporterSetup() }, { parent: this, dependsOn: deps });
     if (args.exporters.includes("postgres")) {
@@ -38,6 +42,9 @@ export class GuestMonitoring extends pulumi.ComponentResource {
     }
     if (args.resticCheck) {
       remoteScript(`${name}-restic-check`, { connection: args.connection, script: renderResticCheckSetup(args.resticCheck) }, { parent: this, dependsOn: [node] });
+    }
+    if (args.logs) {
+      remoteScript(`${name}-alloy`, { connection: args.connection, script: renderAlloySetup({ ...args.logs, instance: args.instance }) }, { parent: this, dependsOn: deps });
     }
     this.registerOutputs({});
   }

@@ -5,7 +5,8 @@
  * reach. `plan` prints it; the real-tool test renders every site's files from it.
  */
 import { Site } from "../inventory/load";
-import { allowedBy, backupWatches, monitoringProblems, probeTargets, prometheusOf, ProbeTarget, ScrapeTarget, scrapeTargets, BackupWatch } from "../inventory/org";
+import { allowedBy } from "../inventory/org";
+import { backupWatches, firewallOf, monitoringProblems, probeTargets, prometheusOf, ProbeTarget, ScrapeTarget, scrapeTargets, BackupWatch } from "../inventory/monitoring";
 import type { AppKind } from "../inventory/apps";
 import { renderPrometheusArgs, renderPrometheusConfig, PrometheusPaths } from "./render/prometheus";
 import { renderRules, BACKUP_ALERTS } from "./render/rules";
@@ -20,7 +21,7 @@ export interface MonitoringPlan {
   tlsProbes: ProbeTarget[];
   backups: BackupWatch[];
   mountpoints: string[];
-  /** Ports no probe can reach (the firewall does not admit Prometheus). */
+  /** Ports deliberately not probed, each with its reason (`probeExemption`). */
   unprobed: string[];
   /** Targets whose port is closed to Prometheus (a mistake in a stack file). */
   problems: string[];
@@ -37,7 +38,7 @@ export function monitoringPlan(org: readonly Site[]): MonitoringPlan | undefined
     for (const s of site.services) {
       const port = s.app && TLS_PORTS[s.app.kind];
       if (!port || !s.ipv4) continue;
-      const fw = s.firewall.find((p) => p.port === port && p.protocol === "tcp");
+      const fw = firewallOf(org, site, s).find((p) => p.port === port && p.protocol === "tcp");
       if (fw && allowedBy(fw.sources, address)) {
         tlsProbes.push({ site: site.name, instance: s.name, address: s.ipv4, port, description: fw.description });
       }

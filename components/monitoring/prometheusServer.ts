@@ -51,7 +51,7 @@ export interface PrometheusServerArgs {
   caPem?: pulumi.Input<string>;
   /** Password of rest-server's `metrics` user. */
   restServerPassword?: pulumi.Input<string>;
-  /** MinIO's Prometheus bearer token (homelab:minioPrometheusToken). */
+  /** MinIO's Prometheus bearer token (the site MinIO's `prometheus` user, or homelab:minioPrometheusToken for a MinIO in another site). */
   minioToken?: pulumi.Input<string>;
   dependsOn?: pulumi.Resource[];
 }

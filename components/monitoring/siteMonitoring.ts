@@ -7,7 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { activeApp } from "../inventory/org";
+import { activeApp, placementOf } from "../inventory/org";
+import { logProblems, shipsLogs } from "../inventory/monitoring";
 import { SiteContext } from "../site/context";
 import type { InternalCa } from "../mesh/internalCa";
 import { remoteScript } from "../remote/script";
@@ -19,6 +20,9 @@ import { Grafana } from "./grafana";
 import { grafanaOidc } from "./render/grafana";
 import { identityProviderUrl, oidcClients } from "../apps/oidc";
 import { oidcRuntime } from "../apps/oidcRuntime";
+import type { Minio } from "../data/minio";
+import { LokiServer, lokiPushUrl } from "./logs";
+import { LOKI_PORT } from "./render/loki";
 import { AlertReceiverSchema, renderAlertmanagerConfig } from "./render/alertmanager";
 
 /** The restic check runs weekly, three hours after the guest's nightly backup. */
@@ -27,13 +31,17 @@ function checkTime(at: string): string {
   return `${String((h + 3) % 24).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
 }
 
-/** Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). */
-export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string, unknown> {
+/**
+ * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). `minio` is this site's
+ * object store: its `prometheus` user's token authorises the `minio` job (decision 231).
+ */
+export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio): Record<string, unknown> {
   const { site, org } = ctx;
   const plan = monitoringPlan(org);
   if (!plan) return {};
   for (const p of plan.problems.filter((x) => x.startsWith(`${site.name}/`))) pulumi.log.warn(`monitoring: ${p}`);
 
+  const logs = logTier(ctx, minio);
   for (const s of site.services) {
     if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4) continue;
     const backup = plan.backups.find((b) => b.site === site.name && b.instance === s.name);
@@ -46,6 +54,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
       exporters: pg ? ["node", "postgres"] : ["node"],
       alerts: alertsFor(plan, site.name, s.name),
       resticCheck: backup ? { time: checkTime(backup.at), timeZone: site.inventory.timezone } : undefined,
+      logs: shipsLogs(s) ? logs : undefined,
     });
   }
   for (const h of site.hosts) {
@@ -95,7 +104,8 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
     alertmanagerConfig,
     caPem: ca?.certPem,
     restServerPassword,
-    minioToken: ctx.deployment.minioPrometheusToken,
+    // MinIO in the Prometheus site: its generated token; in another site: homelab:minioPrometheusToken.
+    minioToken: minio?.prometheusToken ?? ctx.deployment.minioPrometheusToken,
     dependsOn: deps,
   });
 
@@ -111,6 +121,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
       domain: site.inventory.dns.domain,
       dataDir: grafanaSvc.dataMounts[0]?.path ?? "/var/lib/grafana",
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
+      lokiUrl: lokiOf(org),
       package: ctx.deployment.grafanaPackage,
       oidc:
         client && issued
@@ -121,4 +132,39 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
     return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
   }
   return { monitoring: outputs };
+}
+
+/** The organisation's Loki query URL for Grafana's datasource, if a site runs one. */
+function lokiOf(org: SiteContext["org"]): string | undefined {
+  const p = placementOf(org, "loki");
+  return p?.service.ipv4 ? `http://${p.service.ipv4}:${LOKI_PORT}` : undefined;
+}
+
+/**
+ * Loki on the site's `loki` guest (chunks in the site's MinIO, bucket `loki`, when it runs one) and
+ * what each guest's Alloy agent needs (decision 232); undefined when the site has no log store.
+ */
+function logTier(ctx: SiteContext, minio: Minio | undefined): { site: string; lokiUrl: string; version: string } | undefined {
+  const { site } = ctx;
+  const svc = activeApp(site, "loki");
+  if (!svc?.ipv4) return undefined;
+  for (const p of logProblems(site)) pulumi.log.warn(`logs: ${p}`);
+  const dataDir = svc.dataMounts[0]?.path ?? "/var/lib/loki";
+  const user = minio ? minio.bucketUser("loki", "loki") : undefined;
+  new LokiServer(`${site.name}-${svc.name}-loki`, {
+    guest: ctx.guest(svc.name),
+    connection: ctx.root(svc.ipv4),
+    config: {
+      address: svc.ipv4,
+      dataDir,
+      retentionDays: svc.app.retentionDays,
+      localDays: svc.app.localDays,
+      version: svc.app.version,
+      s3: minio && user ? { endpoint: `${minio.address}:${minio.port}`, bucket: "loki", accessKey: user.accessKey, caFile: "/etc/loki/ca.pem" } : undefined,
+    },
+    s3SecretKey: user?.secretKey,
+    caPem: minio?.caPem,
+    dependsOn: user ? [user.ready] : [],
+  });
+  return { site: site.name, lokiUrl: lokiPushUrl(svc.ipv4), version: svc.app.agentVersion };
 }

@@ -145,3 +145,31 @@ export function putText(dest: string, mode: string, owner: string, text: string)
 export function putEnv(dest: string, mode: string, owner: string, envVar: string): string {
   return `put_env ${assertEnvName(envVar)} ${shq(dest)} ${mode} ${owner}`;
 }
+
+/** A vendor's apt repository: its key (URL and pinned primary fingerprint) and source line. */
+export interface VendorApt {
+  keyUrl: string;
+  /** 40 hex digits, upper case (gpg's colon output). */
+  keyFingerprint: string;
+  keyring: string;
+  list: string;
+  /** `<uri> <suite> <component>` of the `deb` line. */
+  source: string;
+}
+
+/**
+ * The environment and the shell functions (vendor-apt.sh: `vendor_apt_repo`, `vendor_apt_install
+ * PACKAGE VERSION`) of a pinned vendor repository, to spread into a shellScript's `env` and `body`.
+ */
+export function vendorApt(repo: VendorApt): { env: Record<string, string>; body: string } {
+  if (!/^[0-9A-F]{40}$/.test(repo.keyFingerprint)) throw new Error(`homelab: ${repo.keyUrl}: the key fingerprint must be 40 upper-case hex digits`);
+  return {
+    env: { VENDOR_APT_KEY_URL: repo.keyUrl, VENDOR_APT_KEY_FPR: repo.keyFingerprint, VENDOR_APT_KEYRING: repo.keyring, VENDOR_APT_LIST: repo.list, VENDOR_APT_SOURCE: repo.source },
+    body: readScript(__dirname, "vendor-apt.sh").trimEnd(),
+  };
+}
+
+/** The shell function `ensure_data_disk DEVICE MOUNTPOINT [FSTAB]` (data-disk.sh): format an empty VM data disk once, never reformat, mount by UUID. */
+export function dataDisk(): string {
+  return readScript(__dirname, "data-disk.sh").trimEnd();
+}

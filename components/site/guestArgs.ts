@@ -9,10 +9,11 @@ import { LxcServiceArgs } from "../proxmox/lxcService";
 import { VmServiceArgs } from "../proxmox/vmService";
 import { guestDescription, TransitFlow } from "../proxmox/render";
 import { requiredFlowsFrom } from "../mesh/render/meshPolicy";
+import { firewallOf } from "../inventory/monitoring";
 
 /** What a guest's arguments take from outside its own inventory entry. */
 export interface GuestExtras {
-  /** The organisation (this site first), for the mesh flows a routing peer forwards. Default: this site alone. */
+  /** The organisation (this site first), for the mesh flows a routing peer forwards and the Prometheus guest's access. Default: this site alone. */
   org?: readonly Site[];
   /** The organisation's deploy public key, installed before the inventory's `sshPublicKeys`. Default none. */
   deployPublicKey?: pulumi.Input<string>;
@@ -60,7 +61,8 @@ function common(site: Site, s: ResolvedService, x: GuestExtras) {
     dns: { servers: [...site.inventory.dns.servers], domain: site.inventory.dns.domain },
     sshPublicKeys: [...(x.deployPublicKey !== undefined ? [x.deployPublicKey] : []), ...site.inventory.sshPublicKeys],
     transit: transitFlows(site, s, x.org),
-    firewall: s.firewall.map((f) => ({ port: f.port, protocol: f.protocol, sources: f.sources, description: f.description })),
+    // The declared openings plus the organisation's Prometheus on every port it scrapes or probes (decision 230).
+    firewall: firewallOf(x.org ?? [site], site, s).map((f) => ({ port: f.port, protocol: f.protocol, sources: f.sources, description: f.description })),
     startupOrder: s.startupOrder,
     tags: [site.name, ...(s.ref ? [s.ref] : []), ...s.tags],
     stateful: s.stateful,

@@ -5,7 +5,8 @@
  * hand: a flow exists because an app, a backup or a scrape target does.
  */
 import type { ResolvedService, Site } from "../../components/inventory/load";
-import { activeWithApp, placementOf, prometheusOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
+import { activeWithApp, placementOf, replicasOf } from "../../components/inventory/org";
+import { prometheusOf, scrapeTargets } from "../../components/inventory/monitoring";
 import { backupAgentPlan, pgBackRestRepoPlan } from "../../components/data/plan";
 import { meshPlanFromSites } from "../../components/mesh/render/meshPolicy";
 import { oidcClients } from "../../components/apps/oidc";

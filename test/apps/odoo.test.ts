@@ -223,11 +223,12 @@ describe("contract: plan and service agree", () => {
     // Nothing but Odoo's own port and the node exporter for bo's Prometheus is open on the guest.
     expect(odoo.firewall.map((f) => f.port).sort()).toEqual([8069, 9100]);
   });
-  it("no other site reaches ep's Odoo: the mesh carries no flow to it and its site routes do not masquerade", () => {
+  it("no other site reaches ep's Odoo but bo's Prometheus (its probe and node_exporter scrape); site routes do not masquerade", () => {
     const sites = ["bo", "bh", "ep"].map((n) => load(n));
     const { plan, flows } = meshPlanFromSites(sites);
-    expect(flows.filter((f) => f.destination === "192.168.30.30" && f.port === 8069)).toEqual([]);
-    expect(flows.filter((f) => f.destination === "192.168.30.30").map((f) => `${f.source}:${f.port}`)).toEqual(["192.168.9.23/32:9100"]);
+    // The one cross-site flow to Odoo's port is the blackbox probe from the Prometheus guest's /32 (decision 230).
+    expect(flows.filter((f) => f.destination === "192.168.30.30" && f.port === 8069).map((f) => f.source)).toEqual(["192.168.9.23/32"]);
+    expect(flows.filter((f) => f.destination === "192.168.30.30").map((f) => `${f.source}:${f.port}`).sort()).toEqual(["192.168.9.23/32:8069", "192.168.9.23/32:9100"]);
     // masquerade off: a packet from bo or bh keeps its own source (192.168.9.x / 192.168.50.x), outside ep's LAN opening.
     for (const r of plan.routes) expect(r.masquerade).toBe(false);
   });

@@ -23,8 +23,8 @@ describe("plan (pure)", () => {
     // Before issue 10 every guest with backup paths got one: gitea, grafana, n8n, paperless, prometheus,
     // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
-    // Gitea, n8n and Paperless have their modules (decisions 142, 143, 164): their agents come with them.
-    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "paperless", "postgres"]);
+    // Gitea, n8n, Paperless and Wazuh have their modules (decisions 142, 143, 164, 233): their agents come with them.
+    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "paperless", "postgres", "wazuh"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
     // Odoo, Open WebUI, Home Assistant and Paperless have their modules (components/apps, decisions 131, 162-164).
@@ -40,7 +40,7 @@ describe("plan (pure)", () => {
     expect(cfg.backups.find((b) => b.name === "odoo")).toMatchObject({ method: "restic", paths: ["/var/lib/odoo"] });
     const boCfg = siteConfigFromInventory(bo.site, [bo.site, bh.site, ep.site]);
     expect(boCfg.backups.find((b) => b.name === "postgres")).toMatchObject({ method: "restic" });
-    expect(boCfg.backups.find((b) => b.name === "wazuh")).toMatchObject({ method: "exempt", reason: expect.stringContaining("wazuh") });
+    expect(boCfg.backups.find((b) => b.name === "wazuh")).toMatchObject({ method: "restic" }); // Wazuh has its module (decision 233)
   });
   test("sizing of the primary: slot WAL cap a tenth of the data mount, memory quarters", () => {
     const primary = activeApp(bo.site, "postgres-primary")!;
@@ -70,7 +70,7 @@ describe("bo plan", () => {
   test("primary setup, MinIO, restic server and agents exist and depend on their guests", () => {
     const names = cmds(bo).map((c) => c.name);
     for (const n of ["bo-postgres-install", "bo-postgres-setup", "bo-minio-setup", "bo-restic-setup", "bo-authentik-backup-setup", "bo-postgres-backup-register"]) expect(names).toContain(n);
-    expect(names).not.toContain("bo-wazuh-backup-setup");
+    expect(names).toContain("bo-wazuh-backup-setup"); // Wazuh's agent comes with its module (decision 233)
     const container = (svc: string) => bo.resources.find((r) => r.type === "proxmoxve:index/containerLegacy:ContainerLegacy" && r.name === `bo-${svc}`)!.urn;
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(container("postgres"));
     expect(byName(bo, "bo-postgres-setup").dependencies).toContain(byName(bo, "bo-minio-setup").urn);

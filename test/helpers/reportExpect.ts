@@ -4,7 +4,8 @@
  * report's own model — so the report's tests compare it with an independent account.
  */
 import type { Site } from "../../components/inventory/load";
-import { placementOf, replicasOf, scrapeTargets } from "../../components/inventory/org";
+import { placementOf, replicasOf } from "../../components/inventory/org";
+import { scrapeTargets } from "../../components/inventory/monitoring";
 import { oidcClients } from "../../components/apps/oidc";
 import { backupAgentPlan } from "../../components/data/plan";
 import { listSites, readStackConfig } from "../../scripts/lib/offline";

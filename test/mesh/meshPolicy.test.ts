@@ -36,8 +36,8 @@ describe("mesh plan derived from the inventories", () => {
   it("policies connect the routing peers of sites with flows, with exactly the ports the openings need", () => {
     expect(plan.policies.map((p) => [p.name, p.sources, p.destinations, p.protocol, p.ports])).toEqual([
       ["bh-to-bo-tcp", ["routers-bh"], ["routers-bo"], "tcp", [1514, 1515, 3000, 5432, 8000, 9443]],
-      ["bo-to-bh-tcp", ["routers-bo"], ["routers-bh"], "tcp", [9100, 9187]],
-      ["bo-to-ep-tcp", ["routers-bo"], ["routers-ep"], "tcp", [9100, 9187]],
+      ["bo-to-bh-tcp", ["routers-bo"], ["routers-bh"], "tcp", [8069, 8080, 8123, 9100, 9187, 11434]], // the apps' ports: bo's Prometheus probes them (decision 230)
+      ["bo-to-ep-tcp", ["routers-bo"], ["routers-ep"], "tcp", [8069, 8080, 9100, 9187, 11434]],
       ["ep-to-bo-tcp", ["routers-ep"], ["routers-bo"], "tcp", [1514, 1515, 3000, 5432, 8000, 9443]],
       ["admins-to-everything", ["admins"], ["routers-bh", "routers-bo", "routers-ep"], "all", []],
     ]);

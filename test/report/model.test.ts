@@ -10,7 +10,7 @@ import { ReportModel, SiteInput } from "../../scripts/report/model";
 import { citedDecisions, decisionsFor, parseDecisions } from "../../scripts/report/decisions";
 import { committedReport } from "../helpers/reportModel";
 import { committedOrganisations, expectedCrossSiteFlows } from "../helpers/reportExpect";
-import { scrapeTargets } from "../../components/inventory/org";
+import { scrapeTargets } from "../../components/inventory/monitoring";
 import { loadInventory } from "../../components/inventory/load";
 import { committedInventory } from "../helpers/inventory";
 

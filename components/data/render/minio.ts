@@ -4,6 +4,7 @@
  * (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD); nothing rendered here contains them.
  * MinIO and its client are upstream binaries (Debian's `mc` package is Midnight Commander).
  */
+import { createHmac } from "crypto";
 import { lines, shellScript, shq } from "../../shell";
 
 export interface MinioEnvArgs {
@@ -130,4 +131,30 @@ export function minioBucketLines(a: MinioBucketsArgs): string[] {
 /** Idempotent bucket setup as a standalone script (see {@link minioBucketLines}). */
 export function renderMinioBucketsScript(a: MinioBucketsArgs): string {
   return shellScript({ title: "MinIO bucket setup", source: "components/data/render/minio.ts", body: minioBucketLines(a) });
+}
+
+/** The MinIO user Prometheus's metrics token is issued for (policy `PROMETHEUS_POLICY` only). */
+export const PROMETHEUS_USER = "prometheus";
+/**
+ * Its policy: the one admin action MinIO's metrics endpoints authorise
+ * (minio/minio RELEASE.2025-10-15T17-29-55Z cmd/metrics.go AuthMiddleware → policy.PrometheusAdminAction,
+ * minio/pkg v3 policy/admin-action.go: "admin:Prometheus"; admin statements carry no Resource, like the
+ * built-in consoleAdmin policy).
+ */
+export const PROMETHEUS_POLICY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["admin:Prometheus"] }] };
+/** The token's `exp`: 2100-01-01T00:00:00Z, fixed so the token is the same on every `up` (mc uses now + 100 years). */
+export const PROMETHEUS_TOKEN_EXPIRY = 4102444800;
+
+/**
+ * The bearer token MinIO's metrics endpoints accept, computed as `mc admin prometheus generate`
+ * does (minio/mc cmd/admin-prometheus-generate.go: HS512 JWT, `sub` the access key, `iss`
+ * "prometheus", signed with the secret key). The server side (minio/minio RELEASE.2025-10-15T17-29-55Z
+ * cmd/jwt.go metricsRequestAuthenticate, internal/jwt/parser.go ParseWithClaims) takes the access key
+ * from `accessKey` or `sub`, verifies the HMAC with that IAM user's secret key, and AuthMiddleware
+ * requires `iss` = "prometheus" and the user's permission for admin:Prometheus.
+ */
+export function minioPrometheusToken(accessKey: string, secretKey: string, expiry = PROMETHEUS_TOKEN_EXPIRY): string {
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const unsigned = `${b64({ alg: "HS512", typ: "JWT" })}.${b64({ exp: expiry, iss: "prometheus", sub: accessKey })}`;
+  return `${unsigned}.${createHmac("sha512", secretKey).update(unsigned).digest("base64url")}`;
 }

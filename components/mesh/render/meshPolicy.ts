@@ -24,6 +24,7 @@
  */
 import { contains, containsPrefix, findOverlaps, parsePrefix, Prefix } from "../../inventory/net";
 import type { Site } from "../../inventory/load";
+import { firewallOf } from "../../inventory/monitoring";
 
 export type MeshProtocol = "tcp" | "udp" | "icmp" | "all";
 
@@ -147,7 +148,8 @@ export function sourceOrigin(source: Prefix, own: readonly Prefix[], lans: Reado
 }
 
 /**
- * Flows the mesh must carry, from the active services' firewall openings of
+ * Flows the mesh must carry, from the active services' firewall openings (as
+ * components/inventory/monitoring.ts `firewallOf` opens them to the Prometheus guest) of
  * every mesh site, and the openings that can never be used (a private source
  * outside every member's LAN).
  */
@@ -161,7 +163,7 @@ export function requiredFlowsFrom(sites: readonly Site[]): { flows: RequiredFlow
     const own = site.networks.flatMap((n) => [n.ipv4Prefix, n.ipv6Prefix].filter((p): p is Prefix => !!p));
     for (const svc of site.services) {
       if (!svc.ipv4) continue;
-      for (const open of svc.firewall) {
+      for (const open of firewallOf(sites, site, svc)) {
         for (const src of open.sources) {
           const origin = sourceOrigin(parsePrefix(src, true), own, lans);
           if (origin.kind === "unroutable") unroutable.push(`${site.name}/${svc.name} ${open.protocol}/${open.port} allows ${src}, which is in no mesh member's LAN (${lans.map((l) => l.prefix.text).join(", ")})`);

@@ -10,7 +10,7 @@
  * test/real/monitoring.test.ts).
  */
 import { lines, putText, shellScript } from "../../shell";
-import { NODE_EXPORTER_PORT, POSTGRES_EXPORTER_PORT } from "../../inventory/org";
+import { NODE_EXPORTER_PORT, POSTGRES_EXPORTER_PORT } from "../../inventory/monitoring";
 
 /** The textfile-collector directory (the Debian package's default, and the restic agent's). */
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";

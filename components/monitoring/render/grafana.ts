@@ -95,11 +95,21 @@ export function renderGrafanaIni(a: { domain: string; rootUrl: string; dataDir: 
   );
 }
 
-/** The provisioned Prometheus datasource (uid `prometheus`, which every dashboard panel names). */
-export function renderGrafanaDatasource(a: { prometheusUrl: string }): string {
+/**
+ * The provisioned datasources: Prometheus (uid `prometheus`, which every dashboard panel names) and,
+ * when the organisation runs Loki, Loki (uid `loki`, type `loki`; decision 232).
+ */
+export function renderGrafanaDatasource(a: { prometheusUrl: string; lokiUrl?: string }): string {
   return (
     "# Managed by homelab (components/monitoring/render/grafana.ts).\n" +
-    stringify({ apiVersion: 1, datasources: [{ name: "Prometheus", uid: "prometheus", type: "prometheus", access: "proxy", url: a.prometheusUrl, isDefault: true, editable: false, jsonData: { timeInterval: "30s" } }] })
+    stringify({
+      apiVersion: 1,
+      datasources: [
+        { name: "Prometheus", uid: "prometheus", type: "prometheus", access: "proxy", url: a.prometheusUrl, isDefault: true, editable: false, jsonData: { timeInterval: "30s" } },
+        // Plugin id `loki` (grafana/grafana public/app/plugins/datasource/loki/plugin.json).
+        ...(a.lokiUrl ? [{ name: "Loki", uid: "loki", type: "loki", access: "proxy", url: a.lokiUrl, isDefault: false, editable: false }] : []),
+      ],
+    })
   );
 }
 

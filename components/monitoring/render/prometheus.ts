@@ -5,7 +5,7 @@
  * (/etc/default/prometheus `ARGS`, read by the package's unit: `ExecStart=/usr/bin/prometheus $ARGS`).
  */
 import { stringify } from "yaml";
-import type { ProbeTarget, ScrapeTarget } from "../../inventory/org";
+import type { ProbeTarget, ScrapeTarget } from "../../inventory/monitoring";
 
 /** Where Prometheus finds its files on the guest (the test points them at a temporary directory). */
 export interface PrometheusPaths {
