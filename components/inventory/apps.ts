@@ -34,6 +34,9 @@ const pinnedDeb = (pkg: string) =>
     sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
   });
 
+/** Extensions the PostgreSQL primary can create: pgvector (PGDG) and PostgreSQL 15's contrib modules. */
+export const PG_EXTENSIONS = ["vector", "pg_trgm", "cube", "hstore", "citext", "pgcrypto", "uuid-ossp"] as const;
+
 const app = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ kind: z.literal(kind), ...shape });
 
 /** Every app kind the library knows, with its typed settings. */
@@ -46,6 +49,26 @@ export const APP_SCHEMAS = [
      * Default none.
      */
     databases: z.array(dbName).default([]),
+    /**
+     * Extensions created (`CREATE EXTENSION IF NOT EXISTS`, by the superuser) in every database the
+     * primary serves. `vector` is pgvector, which Debian 12 does not package: it comes from the
+     * PostgreSQL project's apt repository (PGDG) pinned by `pgvectorVersion`; the others are
+     * PostgreSQL 15's contrib modules, shipped in Debian's postgresql-15 (decision 180). Default none.
+     */
+    extensions: z.array(z.enum(PG_EXTENSIONS)).default([]),
+    /**
+     * The PGDG apt version of postgresql-15-pgvector (e.g. `0.8.0-1.pgdg120+1`, from the repository's
+     * bookworm-pgdg Packages index). Required for `vector`: without it the install stops naming this
+     * setting. Default none.
+     */
+    /**
+     * Where pgBackRest keeps backups and the WAL archive: the site's object store, or `pgbackrest/` on the
+     * primary's data mount. The repository never moves when a phase is raised (decision 110), so a primary
+     * that starts before its site's object store says `data-mount` (orion, decision 181). Default: the
+     * object store when the site declares one at any phase, else the data mount.
+     */
+    pgBackRestRepository: z.enum(["object-store", "data-mount"]).optional(),
+    pgvectorVersion: z.string().regex(/^[0-9][A-Za-z0-9.+~-]*$/, "must be a Debian package version").optional(),
   }),
   app("postgres-replica", {}),
   app("restic-server", {}),
