@@ -17,7 +17,7 @@ export type AppSource =
   | { type: "apt"; package: string }
   /** A pinned upstream release file. */
   | { type: "release"; version: string; url: string; sha256: string }
-  /** An OCI image by digest, run under podman. */
+  /** An OCI image run by digest under podman (components/apps/oci.ts); `image` is `repository:tag`, the tag shown only. */
   | { type: "oci"; image: string; digest: string }
   /** Not pinned in the inventory yet: the install stops unless the software is already there. */
   | { type: "unpinned"; package: string; hint: string };
