@@ -16,6 +16,8 @@ export interface AppInstallArgs {
   /** Root SSH connection to the guest. */
   connection: GuestConnection;
   plan: AppPlan;
+  /** The owner password of `plan.database` (secret), from the primary's stack. Required when the plan has a database. */
+  databasePassword?: pulumi.Input<string>;
 }
 
 /** An app module's plan converged on its guest. */
@@ -30,6 +32,10 @@ export class AppInstall extends pulumi.ComponentResource {
     const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
       secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+    }
+    if (p.database) {
+      if (args.databasePassword === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs the password of database "${p.database.name}"`);
+      secrets[p.database.passwordEnv] = pulumi.secret(args.databasePassword);
     }
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
     this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };

@@ -17,6 +17,8 @@ export type AppSource =
   | { type: "apt"; package: string }
   /** A pinned upstream release file. */
   | { type: "release"; version: string; url: string; sha256: string }
+  /** An npm package of one version, its tarball checked against the registry's `dist.integrity` (sha512). */
+  | { type: "npm"; package: string; version: string; integrity: string }
   /** An OCI image run by digest under podman (components/apps/oci.ts); `image` is `repository:tag`, the tag shown only. */
   | { type: "oci"; image: string; digest: string }
   /** Not pinned in the inventory yet: the install stops unless the software is already there. */
@@ -80,6 +82,26 @@ export interface AppMetrics {
   path: string;
 }
 
+/**
+ * The app's database on the organisation's PostgreSQL primary (the service's `app.database`).
+ * Contract with `AppInstall`: its install script is given, on stdin, the owner role's password in
+ * `passwordEnv` (from the primary's stack: the same site's data tier, or the primary site's secret
+ * output `postgresDatabases`); the role is the database's name (components/data, decision 180).
+ */
+export interface AppDatabase {
+  name: string;
+  host: string;
+  port: number;
+  /** Environment variable the script reads the password from. */
+  passwordEnv: string;
+}
+
+/** What a module may know about the organisation beyond its own service and site (given by the apps tier). */
+export interface AppPlanContext {
+  /** The organisation's PostgreSQL primary, when it has one that is active. */
+  postgres?: { host: string; port: number };
+}
+
 /** Everything the program installs and wires for one app on one guest. */
 export interface AppPlan {
   kind: AppKind;
@@ -96,6 +118,8 @@ export interface AppPlan {
   health: AppEndpoint;
   backup: AppBackup;
   oidc?: AppOidc;
+  /** The app's database on the organisation's primary (its password arrives at run time). Default none. */
+  database?: AppDatabase;
   /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves
@@ -112,5 +136,5 @@ export interface AppModule<K extends AppKind = AppKind> {
   kind: K;
   /** Why this install method (recorded with the app's decision). */
   installNote: string;
-  plan(service: ResolvedService & { app: AppOf<K> }, site: Site): AppPlan;
+  plan(service: ResolvedService & { app: AppOf<K> }, site: Site, context?: AppPlanContext): AppPlan;
 }

@@ -4,11 +4,12 @@
  */
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import type { AppModule, AppPlan } from "./module";
+import type { AppModule, AppPlan, AppPlanContext } from "./module";
+import { flowiseModule } from "./flowise";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 
-const MODULES = [odooModule, ollamaModule] as const;
+const MODULES = [flowiseModule, odooModule, ollamaModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];
@@ -20,7 +21,7 @@ export const APP_MODULES: ReadonlyMap<AppKind, AppModule> = new Map(MODULES.map(
 export const MODULE_KINDS: readonly ModuleKind[] = MODULES.map((m) => m.kind).sort();
 
 /** The plan of `service`'s app, or undefined when no module installs its kind. */
-export function appPlanOf(service: ResolvedService, site: Site): AppPlan | undefined {
+export function appPlanOf(service: ResolvedService, site: Site, context: AppPlanContext = {}): AppPlan | undefined {
   const m = service.app ? APP_MODULES.get(service.app.kind) : undefined;
-  return m ? m.plan(service as ResolvedService & { app: AppOf<AppKind> }, site) : undefined;
+  return m ? m.plan(service as ResolvedService & { app: AppOf<AppKind> }, site, context) : undefined;
 }

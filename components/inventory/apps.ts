@@ -154,6 +154,20 @@ export const APP_SCHEMAS = [
       )
       .default([]),
   }),
+  app("flowise", {
+    ...databaseClient,
+    /**
+     * The npm package `flowise` of one version and its registry `dist.integrity` (sha512, as `npm view
+     * flowise@<version> dist.integrity` prints it). Without it the install stops unless Flowise is
+     * already installed (decision 182). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version like 3.1.2"),
+        integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, "must be the package's sha512 integrity (sha512-…==)"),
+      })
+      .optional(),
+  }),
   app("odoo", {
     /**
      * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
@@ -195,7 +209,6 @@ export const APP_SCHEMAS = [
       "appflowy",
       "coolify",
       "docker-host",
-      "flowise",
       "heimdall",
       "home-assistant",
       "home-assistant-os",
