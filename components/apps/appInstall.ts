@@ -18,11 +18,15 @@ export interface AppInstallArgs {
   plan: AppPlan;
   /** The owner password of `plan.database` (secret), from the primary's stack. Required when the plan has a database. */
   databasePassword?: pulumi.Input<string>;
+  /** The peers' secrets of `plan.peerSecrets`, by variable name. Required for each of them. */
+  peerSecrets?: Record<string, pulumi.Input<string>>;
 }
 
 /** An app module's plan converged on its guest. */
 export class AppInstall extends pulumi.ComponentResource {
   public readonly install: pulumi.Resource;
+  /** The generated secrets by variable name (peers of this site may be given them). */
+  public readonly secrets: Record<string, pulumi.Output<string>> = {};
   /** What `plan` shows: kind, version, address, health URL. */
   public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[] };
 
@@ -31,7 +35,12 @@ export class AppInstall extends pulumi.ComponentResource {
     const p = args.plan;
     const secrets: Record<string, pulumi.Input<string>> = {};
     for (const s of p.secrets) {
-      secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+      secrets[s.env] = this.secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+    }
+    for (const peer of p.peerSecrets ?? []) {
+      const v = args.peerSecrets?.[peer.env];
+      if (v === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs secret ${peer.env} of service "${peer.service}"`);
+      secrets[peer.env] = pulumi.secret(v);
     }
     if (p.database) {
       if (args.databasePassword === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs the password of database "${p.database.name}"`);

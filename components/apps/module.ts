@@ -100,6 +100,8 @@ export interface AppDatabase {
 export interface AppPlanContext {
   /** The organisation's PostgreSQL primary, when it has one that is active. */
   postgres?: { host: string; port: number };
+  /** Names of this site's active services whose app a module installs (a peer must be one to be relied on). */
+  installed?: ReadonlySet<string>;
 }
 
 /** Everything the program installs and wires for one app on one guest. */
@@ -120,6 +122,12 @@ export interface AppPlan {
   oidc?: AppOidc;
   /** The app's database on the organisation's primary (its password arrives at run time). Default none. */
   database?: AppDatabase;
+  /**
+   * Generated secrets of another app of this site that this install needs (e.g. Redis's password for
+   * LiteLLM): `AppInstall` hands the peer's secret `env` to this script on stdin under the same name.
+   * The peer's module must declare that secret. Default none.
+   */
+  peerSecrets?: Array<{ service: string; env: string }>;
   /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves

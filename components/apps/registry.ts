@@ -6,10 +6,11 @@ import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan, AppPlanContext } from "./module";
 import { flowiseModule } from "./flowise";
+import { litellmModule } from "./litellm";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 
-const MODULES = [flowiseModule, odooModule, ollamaModule] as const;
+const MODULES = [flowiseModule, litellmModule, odooModule, ollamaModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -154,6 +154,22 @@ export const APP_SCHEMAS = [
       )
       .default([]),
   }),
+  app("litellm", {
+    ...databaseClient,
+    /**
+     * The image `ghcr.io/berriai/litellm-database` run by the OCI runner: the tag it was published under
+     * (shown only) and its `sha256:` digest (what is pulled). Without a digest the install stops naming
+     * this setting (decision 183). Default: tag `main-stable`, no digest.
+     */
+    image: z
+      .strictObject({
+        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag"),
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional(),
+      })
+      .default({ tag: "main-stable" }),
+    /** Requests per minute each model may take (LiteLLM's per-deployment `rpm`, counted in Redis when the site runs one). Default: no limit. */
+    rpm: z.number().int().min(1).optional(),
+  }),
   app("flowise", {
     ...databaseClient,
     /**
@@ -212,7 +228,6 @@ export const APP_SCHEMAS = [
       "heimdall",
       "home-assistant",
       "home-assistant-os",
-      "litellm",
       "loki",
       "mongodb",
       "netbox",
