@@ -60,6 +60,6 @@ export function siteProgram(site: Site, siblings: readonly Site[], deployment: D
   const mesh = meshTier(ctx, { ca, primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined });
   const k8s = k8sTier(ctx);
   const monitoring = monitoringTier(ctx, ca);
-  const apps = appsTier(ctx, data.primary?.databases);
+  const apps = appsTier(ctx, data.primary?.databases, ca);
   return { ...summary(site, proxmox), ...(deployKey ? deployKeyOutputs(site, deployKey) : {}), ...routerTier(ctx), ...data.outputs, ...mesh, ...k8s, ...monitoring, ...apps };
 }

@@ -18,6 +18,8 @@ export interface AppInstallArgs {
   plan: AppPlan;
   /** The owner password of `plan.database` (secret), from the primary's stack. Required when the plan has a database. */
   databasePassword?: pulumi.Input<string>;
+  /** The certificate of `plan.tls` (chain and key PEM), from the site's internal CA. Required when the plan has `tls`. */
+  tlsCert?: { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
   /** The peers' secrets of `plan.peerSecrets`, by variable name. Required for each of them. */
   peerSecrets?: Record<string, pulumi.Input<string>>;
 }
@@ -41,6 +43,11 @@ export class AppInstall extends pulumi.ComponentResource {
       const v = args.peerSecrets?.[peer.env];
       if (v === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs secret ${peer.env} of service "${peer.service}"`);
       secrets[peer.env] = pulumi.secret(v);
+    }
+    if (p.tls) {
+      if (!args.tlsCert) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs its certificate from the internal CA`);
+      secrets[p.tls.certEnv] = args.tlsCert.certPem;
+      secrets[p.tls.keyEnv] = pulumi.secret(args.tlsCert.keyPem);
     }
     if (p.database) {
       if (args.databasePassword === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs the password of database "${p.database.name}"`);

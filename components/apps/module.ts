@@ -129,6 +129,12 @@ export interface AppPlan {
    */
   peerSecrets?: Array<{ service: string; env: string }>;
   /**
+   * A server certificate of the organisation's internal CA for the app (the site must need the CA:
+   * components/inventory/apps.ts TLS_SERVER_APPS). `AppInstall` gives the chain PEM in `certEnv` and the
+   * key PEM in `keyEnv` on stdin. Default none.
+   */
+  tls?: { hostname: string; extraDnsNames: string[]; certEnv: string; keyEnv: string };
+  /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves
    * none (its ports are then probed by blackbox_exporter, `probeTargets`).

@@ -9,8 +9,9 @@ import { flowiseModule } from "./flowise";
 import { litellmModule } from "./litellm";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
+import { reverseProxyModule } from "./reverseProxy";
 
-const MODULES = [flowiseModule, litellmModule, odooModule, ollamaModule] as const;
+const MODULES = [flowiseModule, litellmModule, odooModule, ollamaModule, reverseProxyModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

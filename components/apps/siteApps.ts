@@ -11,13 +11,14 @@ import type { ResolvedService } from "../inventory/load";
 import { placementOf, POSTGRES_PORT } from "../inventory/org";
 import { SiteContext } from "../site/context";
 import type { PgConnectionInfo } from "../data/postgresPrimaryWithReplicas";
+import type { InternalCa } from "../mesh/internalCa";
 import { AppInstall } from "./appInstall";
 import { appContractProblems } from "./contract";
 import type { AppPlan } from "./module";
 import { APP_MODULES, appPlanOf } from "./registry";
 
 /** Composes the apps of `ctx.site`; `primaryDatabases` are the databases of the primary when this site runs it. */
-export function appsTier(ctx: SiteContext, primaryDatabases?: Record<string, PgConnectionInfo>): Record<string, unknown> {
+export function appsTier(ctx: SiteContext, primaryDatabases?: Record<string, PgConnectionInfo>, ca?: InternalCa): Record<string, unknown> {
   const pg = placementOf(ctx.org, "postgres-primary");
   const guests = ctx.site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && s.app && APP_MODULES.has(s.app.kind));
   const context = { ...(pg ? { postgres: { host: pg.service.ipv4!, port: POSTGRES_PORT } } : {}), installed: new Set(guests.map((s) => s.name)) };
@@ -52,12 +53,19 @@ export function appsTier(ctx: SiteContext, primaryDatabases?: Record<string, PgC
       if (!v) throw new Error(`homelab: service "${s.name}" (app ${plan.kind}) needs secret ${peer.env}, which "${peer.service}" does not generate`);
       peerSecrets[peer.env] = v;
     }
+    let tlsCert: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } | undefined;
+    if (plan.tls) {
+      if (!ca) throw new Error(`homelab: site "${ctx.site.name}": ${s.name} (app ${plan.kind}) serves TLS and needs the site's internal CA`);
+      const cert = ca.issueServerCert(`${ctx.site.name}-${s.name}-tls`, { hostname: plan.tls.hostname, domain: ctx.site.inventory.dns?.domain, ips: [s.ipv4!], extraDnsNames: plan.tls.extraDnsNames });
+      tlsCert = { certPem: cert.chainPem, keyPem: cert.keyPem };
+    }
     const app = new AppInstall(`${ctx.site.name}-${s.name}-app`, {
       guest: ctx.guest(s.name),
       connection: ctx.root(s.ipv4!),
       plan,
       databasePassword: plan.database && pg ? passwordOf(plan.database.name, s.name) : undefined,
       peerSecrets,
+      tlsCert,
     });
     installs.set(name, app);
     return app;

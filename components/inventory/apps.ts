@@ -170,6 +170,8 @@ export const APP_SCHEMAS = [
     /** Requests per minute each model may take (LiteLLM's per-deployment `rpm`, counted in Redis when the site runs one). Default: no limit. */
     rpm: z.number().int().min(1).optional(),
   }),
+  /** The site's reverse proxy (components/apps/reverseProxy.ts): its routes are derived from the site's web apps. */
+  app("reverse-proxy", {}),
   app("flowise", {
     ...databaseClient,
     /**
@@ -237,7 +239,6 @@ export const APP_SCHEMAS = [
       "postgres",
       "postgres-restore",
       "redis",
-      "reverse-proxy",
       "traefik",
       "unraid-nas",
       "vaultwarden",
@@ -269,4 +270,4 @@ export const APP_KINDS: readonly AppKind[] = APP_SCHEMAS.map((s) => s.shape.kind
 export const OIDC_APPS = ["gitea", "n8n", "paperless"] as const satisfies readonly AppKind[];
 
 /** Apps that serve TLS with a certificate of the organisation's internal CA. */
-export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator"] as const satisfies readonly AppKind[];
+export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator", "reverse-proxy"] as const satisfies readonly AppKind[];

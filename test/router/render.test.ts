@@ -26,17 +26,21 @@ describe("router model from orion's inventory", () => {
     expect(m.managementPrefixes.map((p) => p.text)).toEqual(["192.168.1.0/24"]);
   });
 
-  it("publishes nothing at the committed phase and the reverse proxy and WireGuard once they exist (from: any)", () => {
+  it("publishes nothing at the committed phase and WireGuard once it exists (from: any); the LAN-only reverse proxy is not published (decision 184)", () => {
     expect(m.forwards).toEqual([]);
     const p3 = at(3);
-    expect(routerModel(p3.site, p3.svc).forwards.map((f) => `${f.service} ${f.protocol}/${f.port} ${f.ipv4}`)).toEqual([
-      "nginx-proxy-manager tcp/80 192.168.100.117",
-      "nginx-proxy-manager tcp/443 192.168.100.117",
-      "wireguard udp/51820 192.168.100.118",
-    ]);
+    expect(routerModel(p3.site, p3.svc).forwards.map((f) => `${f.service} ${f.protocol}/${f.port} ${f.ipv4}`)).toEqual(["wireguard udp/51820 192.168.100.118"]);
     const nft = renderRouter(p3.site, p3.svc).nftables;
     expect(nft).toContain('iifname "ens19" udp dport 51820 dnat ip to 192.168.100.118:51820');
-    expect(nft).not.toMatch(/dport 81 dnat/); // the admin UI is from: [lan]
+    expect(nft).not.toMatch(/dport (80|443|9180) dnat/); // the proxy's ports are from: [lan]
+  });
+
+  it("answers the names of the web apps behind the reverse proxy with the proxy's address (decision 184)", () => {
+    const p3 = at(3);
+    const dns = new Map(routerModel(p3.site, p3.svc).dns.map((r) => [r.name, r.addresses]));
+    for (const app of ["flowise", "litellm", "n8n", "netbox", "open-webui"]) expect([app, dns.get(app)]).toEqual([app, ["192.168.100.117"]]);
+    expect(dns.get("ollama")).toEqual(["192.168.100.110"]); // not a web app the proxy may reach
+    expect(dns.get("router")).toEqual(["192.168.100.1", "2602:f674:0:1000::1"]);
   });
 
   it("BGP: AS394955 to AS6939, the /48 only; disabled until the neighbour address is set", () => {

@@ -17,6 +17,7 @@
 import type { ResolvedNetwork, ResolvedService, Site } from "../../inventory/load";
 import type { AppOf } from "../../inventory/apps";
 import { canonicalAddress, familyOf, parsePrefix, Prefix } from "../../inventory/net";
+import { siteProxy, webRoutes } from "../../apps/reverseProxy";
 
 /** The router app's settings (components/inventory/apps.ts). */
 export type RouterSettings = AppOf<"router">;
@@ -175,10 +176,14 @@ export function routerModel(site: Site, service: ResolvedService): RouterModel {
   const primary = zones.find((z) => z.name === service.network);
   const routerId = primary?.gateway4 ?? fail(site.name, `${service.name} needs a static IPv4 address on its primary network`);
   const domain = site.inventory.dns?.domain;
+  // A web app behind the site's reverse proxy is answered with the proxy's addresses (decision 184).
+  const proxy = siteProxy(site);
+  const proxied = new Set(webRoutes(site).map((r) => r.service));
+  const addressesOf = (s: (typeof site.services)[number]) => [s.ipv4, s.ipv6 && canonicalAddress(s.ipv6)].filter((a): a is string => !!a);
   const dns: DnsRecord[] = [
     ...site.services
       .filter((s) => s.ipv4 || s.ipv6)
-      .map((s) => ({ name: s.name, addresses: [s.ipv4, s.ipv6 && canonicalAddress(s.ipv6)].filter((a): a is string => !!a) })),
+      .map((s) => ({ name: s.name, addresses: addressesOf(proxied.has(s.name) ? proxy! : s) })),
     ...site.networks.flatMap((n) => n.reserved.map((r) => ({ name: r.name, addresses: [r.address] }))),
   ];
   return { site: site.name, router: service.name, routerId, upstream: { name: up.network, iface: ifaceOf(up.network, up.i) }, zones, managementPrefixes, forwards, bgp, domain, dns };
