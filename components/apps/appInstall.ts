@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GuestConnection, remoteScript } from "../remote/script";
 import type { AppPlan } from "./module";
+import { x25519PublicKey } from "./wireguard";
 
 /** Arguments of {@link AppInstall}. */
 export interface AppInstallArgs {
@@ -30,14 +31,22 @@ export class AppInstall extends pulumi.ComponentResource {
   /** The generated secrets by variable name (peers of this site may be given them). */
   public readonly secrets: Record<string, pulumi.Output<string>> = {};
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[] };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; publicKeys?: Record<string, pulumi.Output<string>> };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
     const p = args.plan;
     const secrets: Record<string, pulumi.Input<string>> = {};
+    const publicKeys: Record<string, pulumi.Output<string>> = {};
     for (const s of p.secrets) {
-      secrets[s.env] = this.secrets[s.env] = new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this }).result;
+      const rname = `${name}-${s.env.toLowerCase().replace(/_/g, "-")}`;
+      if (s.kind === "x25519") {
+        const key = pulumi.secret(new random.RandomBytes(rname, { length: 32 }, { parent: this }).base64);
+        secrets[s.env] = this.secrets[s.env] = key;
+        publicKeys[s.env] = pulumi.unsecret(key.apply(x25519PublicKey));
+      } else {
+        secrets[s.env] = this.secrets[s.env] = new random.RandomPassword(rname, { length: s.length, special: false }, { parent: this }).result;
+      }
     }
     for (const peer of p.peerSecrets ?? []) {
       const v = args.peerSecrets?.[peer.env];
@@ -54,7 +63,7 @@ export class AppInstall extends pulumi.ComponentResource {
       secrets[p.database.passwordEnv] = pulumi.secret(args.databasePassword);
     }
     this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest] });
-    this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}) };
+    this.summary = { service: p.service, kind: p.kind, version: p.version, address: p.address, health: p.health.url, ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}), ...(Object.keys(publicKeys).length ? { publicKeys } : {}) };
     this.registerOutputs({});
   }
 }

@@ -45,8 +45,10 @@ export interface AppBackup {
 export interface AppSecret {
   /** Environment variable name. */
   env: string;
-  /** Random password of this length (letters and digits). */
+  /** Random password of this length (letters and digits); for an `x25519` key, 32 (bytes). */
   length: number;
+  /** `password` (default) or `x25519`: 32 random bytes in base64, a WireGuard private key; its public key is an output. */
+  kind?: "password" | "x25519";
 }
 
 /**

@@ -10,8 +10,9 @@ import { litellmModule } from "./litellm";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { reverseProxyModule } from "./reverseProxy";
+import { wireguardModule } from "./wireguard";
 
-const MODULES = [flowiseModule, litellmModule, odooModule, ollamaModule, reverseProxyModule] as const;
+const MODULES = [flowiseModule, litellmModule, odooModule, ollamaModule, reverseProxyModule, wireguardModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];

@@ -172,6 +172,23 @@ export const APP_SCHEMAS = [
   }),
   /** The site's reverse proxy (components/apps/reverseProxy.ts): its routes are derived from the site's web apps. */
   app("reverse-proxy", {}),
+  /** Remote access (components/apps/wireguard.ts, decision 185). */
+  app("wireguard", {
+    /** The server's address on the tunnel with the tunnel's prefix length, e.g. `10.66.0.1/24` (a network of its own). */
+    address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|30)$/, "must be an IPv4 address with a prefix length 16-30, e.g. 10.66.0.1/24"),
+    /** UDP port (the service must declare it). Default 51820. */
+    listenPort: z.number().int().min(1).max(65535).default(51820),
+    /** Remote peers: a name, its public key (`wg pubkey` of its private key) and its address on the tunnel. Default none. */
+    peers: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a lower-case name"),
+          publicKey: z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be a WireGuard public key (44 base64 characters)"),
+          address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "must be an IPv4 address on the tunnel"),
+        }),
+      )
+      .default([]),
+  }),
   app("flowise", {
     ...databaseClient,
     /**
@@ -244,7 +261,6 @@ export const APP_SCHEMAS = [
       "vaultwarden",
       "wazuh",
       "wikijs",
-      "wireguard",
       "xpenology",
     ] as const
   ).map((k) => app(k, { ...databaseClient })),
