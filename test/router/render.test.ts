@@ -88,6 +88,12 @@ describe("router model: rejected inventories", () => {
     });
     expect(() => routerModel(site, svc)).toThrow(/tcp\/443 is published by both/);
   });
+  it("BGP: the neighbour and our link address come together (one line naming the missing one)", () => {
+    const a = at(2, (inv) => (routerOf(inv).app.bgp.neighbor = "2001:db8:1::1"));
+    expect(() => routerModel(a.site, a.svc)).toThrow('homelab: site "orion": router: bgp.neighbor 2001:db8:1::1 is set but bgp.localAddress (this router\'s address on the peering link) is not');
+    const b = at(2, (inv) => (routerOf(inv).app.bgp.localAddress = "2001:db8:1::2/64"));
+    expect(() => routerModel(b.site, b.svc)).toThrow('homelab: site "orion": router: bgp.localAddress 2001:db8:1::2/64 is set but bgp.neighbor (the upstream\'s address, from its provisioning) is not');
+  });
   it("interfaces name only networks the router has a NIC on", () => {
     const { site, svc } = at(2, (inv) => (routerOf(inv).app.interfaces = { dmz: "eth9" }));
     expect(() => routerModel(site, svc)).toThrow(/no NIC on network dmz/);

@@ -171,6 +171,9 @@ export function routerModel(site: Site, service: ResolvedService): RouterModel {
     const { neighbor, localAddress } = settings.bgp;
     if (neighbor && familyOf(neighbor) !== "ipv6") fail(site.name, `bgp.neighbor ${neighbor} is not an IPv6 address`);
     if (localAddress && familyOf(localAddress.split("/")[0]) !== "ipv6") fail(site.name, `bgp.localAddress ${localAddress} is not an IPv6 address`);
+    // The session is enabled by the neighbour's address; the link address is then required (and is useless without it).
+    if (neighbor && !localAddress) fail(site.name, `bgp.neighbor ${neighbor} is set but bgp.localAddress (this router's address on the peering link) is not`);
+    if (localAddress && !neighbor) fail(site.name, `bgp.localAddress ${localAddress} is set but bgp.neighbor (the upstream's address, from its provisioning) is not`);
     bgp = { asn: settings.bgp.asn, peerAsn: settings.bgp.peerAsn, aggregate, neighbor: neighbor && canonicalAddress(neighbor), localAddress };
   }
   const primary = zones.find((z) => z.name === service.network);
