@@ -80,7 +80,7 @@ function plan(s: LitellmService, site: Site, context: AppPlanContext = {}): AppP
     'put "$LITELLM_CONFIG_PATH" 0644 root:root <<<"$LITELLM_CONFIG_TEXT"',
     'require_env LITELLM_MASTER_KEY',
     'case "$LITELLM_MASTER_KEY" in sk-*) ;; *) LITELLM_MASTER_KEY="sk-$LITELLM_MASTER_KEY" ;; esac',
-    ...(db ? ['require_env LITELLM_DB_PASSWORD', `DATABASE_URL="postgresql://${db.name}:$LITELLM_DB_PASSWORD@${db.host}:${db.port}/${db.name}"`] : []),
+    ...(db ? ['require_env LITELLM_DB_PASSWORD', "# shellcheck disable=SC2034 # read by name (OCI_SECRET_VARS) by the runner below", `DATABASE_URL="postgresql://${db.name}:$LITELLM_DB_PASSWORD@${db.host}:${db.port}/${db.name}"`] : []),
   ].join("\n");
   const script = ociAppScript({
     title: `LiteLLM ${s.name} (${site.name})`,

@@ -174,8 +174,8 @@ export const APP_SCHEMAS = [
   app("reverse-proxy", {}),
   /** Remote access (components/apps/wireguard.ts, decision 185). */
   app("wireguard", {
-    /** The server's address on the tunnel with the tunnel's prefix length, e.g. `10.66.0.1/24` (a network of its own). */
-    address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|30)$/, "must be an IPv4 address with a prefix length 16-30, e.g. 10.66.0.1/24"),
+    /** The server's address on the tunnel with the tunnel's prefix length (a network of its own, overlapping none of the site's). */
+    address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|30)$/, "must be an IPv4 address with a prefix length 16-30 (address/length)"),
     /** UDP port (the service must declare it). Default 51820. */
     listenPort: z.number().int().min(1).max(65535).default(51820),
     /** Remote peers: a name, its public key (`wg pubkey` of its private key) and its address on the tunnel. Default none. */

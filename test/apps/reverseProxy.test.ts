@@ -15,9 +15,8 @@ describe("the reverse proxy", () => {
   const proxy = p3.services.find((s) => s.name === "reverse-proxy")! as ResolvedService;
   const plan = appPlanOf(proxy, p3, {})!;
 
-  it("exists from phase 3; orion then needs its internal CA", () => {
+  it("exists from phase 3 (orion's internal CA exists from phase 2 for its restic server, decision 186)", () => {
     expect(webRoutes(loadStackSite("orion"))).toEqual([]);
-    expect(needsInternalCa(loadStackSite("orion"))).toBe(false);
     expect(needsInternalCa(p3)).toBe(true);
   });
 
