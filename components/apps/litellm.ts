@@ -17,7 +17,9 @@
  * - litellm/integrations/prometheus.py: the Prometheus logger checks `premium_user` (LiteLLM Enterprise)
  *   and registers only a "not a premium user" metric without it, so no metrics endpoint is declared; the
  *   port is probed.
- * - Dockerfile (litellm-database): the entrypoint runs `litellm` with the given arguments; default port 4000.
+ * - docker/Dockerfile.database: ENTRYPOINT docker/prod_entrypoint.sh, CMD `--port 4000` (our arguments
+ *   replace the CMD), EXPOSE 4000, `prisma generate` at build; docker/prod_entrypoint.sh runs
+ *   `exec litellm "$@"`.
  */
 import * as YAML from "yaml";
 import type { AppOf } from "../inventory/apps";
