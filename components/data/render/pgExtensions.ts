@@ -5,9 +5,9 @@
  * against the pinned fingerprint.
  *
  * Upstream facts:
- * - pgvector/pgvector README (v0.8.0) "Installation Notes - Linux and Mac / APT": Debian and Ubuntu
- *   packages come from the PostgreSQL APT repository as `postgresql-<major>-pgvector`; the extension
- *   is created with `CREATE EXTENSION vector`.
+ * - pgvector/pgvector README: the extension is created with `CREATE EXTENSION vector` in each database
+ *   that uses it. Debian's packaging (source `pgvector`, in Debian from trixie/sid, not in bookworm) names
+ *   the binary `postgresql-<major>-pgvector`; PGDG builds it for every major and Debian release.
  * - docker-library/postgres 15/bookworm/Dockerfile: the PGDG repository key is
  *   B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 (ACCC4CF8.asc), the source line
  *   `deb [signed-by=…] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main` (http: apt checks the
