@@ -6,7 +6,7 @@
  *
  * Upstream facts:
  * - pgvector/pgvector README: the extension is created with `CREATE EXTENSION vector` in each database
- *   that uses it. Debian's packaging (source `pgvector`, in Debian from trixie/sid, not in bookworm) names
+ *   that uses it. Debian's packaging (source package pgvector, in Debian from trixie/sid, not in bookworm) names
  *   the binary `postgresql-<major>-pgvector`; PGDG builds it for every major and Debian release.
  * - docker-library/postgres 15/bookworm/Dockerfile: the PGDG repository key is
  *   B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 (ACCC4CF8.asc), the source line
