@@ -12,6 +12,7 @@ import type { InternalCa } from "../mesh/internalCa";
 import { GuestConnection, remoteScript } from "../remote/script";
 import type { AppPlan } from "./module";
 import type { OidcRuntime } from "./oidcRuntime";
+import { x25519PublicKey } from "./wireguard";
 
 /** The primary's connection for `plan.database` (components/apps/siteApps.ts). */
 export interface AppDatabase {
@@ -37,6 +38,8 @@ export interface AppInstallArgs {
   dependsOn?: pulumi.Resource[];
   /** The site's internal CA; required when the plan asks for a certificate (`plan.tls`). Default none. */
   ca?: InternalCa;
+  /** The peers' secrets of `plan.peerSecrets`, by variable name. Required for each of them. */
+  peerSecrets?: Record<string, pulumi.Input<string>>;
 }
 
 /** An app module's plan converged on its guest. */
@@ -45,15 +48,28 @@ export class AppInstall extends pulumi.ComponentResource {
   /** The generated secrets by environment name (secret), for what enrols with the app (Wazuh's agents). */
   public readonly secrets: Record<string, pulumi.Output<string>> = {};
   /** What `plan` shows: kind, version, address, health URL. */
-  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; oidc?: string; database?: string; agents?: string[] };
+  public readonly summary: { service: string; kind: string; version: string; address: string; health: string; metrics?: string[]; oidc?: string; database?: string; agents?: string[]; publicKeys?: Record<string, pulumi.Output<string>> };
 
   constructor(name: string, args: AppInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:apps:AppInstall", name, {}, opts);
     const p = args.plan;
+    const publicKeys: Record<string, pulumi.Output<string>> = {};
     for (const s of p.secrets) {
-      this.secrets[s.env] = pulumi.secret(new random.RandomPassword(`${name}-${s.env.toLowerCase().replace(/_/g, "-")}`, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result);
+      const rname = `${name}-${s.env.toLowerCase().replace(/_/g, "-")}`;
+      if (s.kind === "x25519") {
+        const key = pulumi.secret(new random.RandomBytes(rname, { length: 32 }, { parent: this, protect: !!s.protect }).base64);
+        this.secrets[s.env] = key;
+        publicKeys[s.env] = pulumi.unsecret(key.apply(x25519PublicKey));
+      } else {
+        this.secrets[s.env] = pulumi.secret(new random.RandomPassword(rname, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result);
+      }
     }
     const secrets: Record<string, pulumi.Input<string>> = { ...this.secrets };
+    for (const peer of p.peerSecrets ?? []) {
+      const v = args.peerSecrets?.[peer.env];
+      if (v === undefined) throw new Error(`homelab: app ${p.kind} of "${p.service}" needs secret ${peer.env} of service "${peer.service}"`);
+      secrets[peer.env] = pulumi.secret(v);
+    }
     if (p.oidc) {
       if (!args.oidc) throw new Error(`homelab: app "${p.service}" (${p.kind}) declares an OIDC client but no issuer/secret was given`);
       Object.assign(secrets, { OIDC_ISSUER: args.oidc.OIDC_ISSUER, OIDC_CLIENT_SECRET: args.oidc.OIDC_CLIENT_SECRET, OIDC_CA_PEM: args.oidc.OIDC_CA_PEM });
@@ -81,6 +97,7 @@ export class AppInstall extends pulumi.ComponentResource {
       ...(p.metrics.length ? { metrics: p.metrics.map((m) => `${m.scheme}://${p.address}:${m.port}${m.path}`) } : {}),
       ...(p.oidc ? { oidc: args.oidc!.OIDC_ISSUER } : {}),
       ...(p.database ? { database: `${args.database!.host}:${args.database!.port}/${p.database}` } : {}),
+      ...(Object.keys(publicKeys).length ? { publicKeys } : {}),
     };
     this.registerOutputs({});
   }

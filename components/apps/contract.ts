@@ -21,6 +21,8 @@ export function appContractProblems(service: ResolvedService, plan: AppPlan): st
   for (const d of plan.dataPaths) {
     if (!service.dataMounts.some((m) => under(d, m.path))) out.push(`data path ${d} is on no data mount`);
   }
+  const owned = service.app && "database" in service.app ? service.app.database : undefined;
+  if (plan.database && plan.database !== owned) out.push(`the app uses database ${plan.database} but the service's app.database is ${owned ?? "unset"}`);
   const b = service.backup;
   if (!b || !("paths" in b)) {
     if (plan.backup.paths.length || plan.backup.localDatabases.length) out.push("the app has state but the service declares no backup paths");

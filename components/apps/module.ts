@@ -17,6 +17,8 @@ export type AppSource =
   | { type: "apt"; package: string }
   /** A pinned upstream release file (`sha256`: its hex sha256, or an npm `sha512-…` integrity string). */
   | { type: "release"; version: string; url: string; sha256: string }
+  /** An npm package of one version, its tarball checked against the registry's `dist.integrity` (sha512). */
+  | { type: "npm"; package: string; version: string; integrity: string }
   /** An OCI image run by digest under podman (components/apps/oci.ts); `image` is `repository:tag`, the tag shown only. */
   | { type: "oci"; image: string; digest: string }
   /** Not pinned in the inventory yet: the install stops unless the software is already there. */
@@ -43,10 +45,12 @@ export interface AppBackup {
 export interface AppSecret {
   /** Environment variable name. */
   env: string;
-  /** Random password of this length (letters and digits). */
+  /** Random password of this length (letters and digits); for an `x25519` key, 32 (bytes). */
   length: number;
   /** Keep it `protect`ed: the app's data is encrypted with it and a new value would lock the data away. Default false. */
   protect?: boolean;
+  /** `password` (default) or `x25519`: 32 random bytes in base64, a WireGuard private key; its public key is an output. */
+  kind?: "password" | "x25519";
 }
 
 /**
@@ -98,6 +102,14 @@ export interface AppMetrics {
   path: string;
 }
 
+/** What a module may know about the organisation beyond its own service and site (given by the apps tier). */
+export interface AppPlanContext {
+  /** The organisation's PostgreSQL primary, when it has one that is active. */
+  postgres?: { host: string; port: number };
+  /** Names of this site's active services whose app a module installs (a peer must be one to be relied on). */
+  installed?: ReadonlySet<string>;
+}
+
 /** Everything the program installs and wires for one app on one guest. */
 export interface AppPlan {
   kind: AppKind;
@@ -124,6 +136,12 @@ export interface AppPlan {
    */
   database?: string;
   /**
+   * Generated secrets of another app of this site that this install needs (e.g. Redis's password for
+   * LiteLLM): `AppInstall` hands the peer's secret `env` to this script on stdin under the same name.
+   * The peer's module must declare that secret. Default none.
+   */
+  peerSecrets?: Array<{ service: string; env: string }>;
+  /**
    * Metrics endpoints for Prometheus, in the shape of the monitoring tier's scrape targets
    * (components/inventory/org.ts `ScrapeTarget`: job, port, scheme, path); none when the app serves
    * none (its ports are then probed by blackbox_exporter, `probeTargets`).
@@ -139,5 +157,5 @@ export interface AppModule<K extends AppKind = AppKind> {
   kind: K;
   /** Why this install method (recorded with the app's decision). */
   installNote: string;
-  plan(service: ResolvedService & { app: AppOf<K> }, site: Site): AppPlan;
+  plan(service: ResolvedService & { app: AppOf<K> }, site: Site, context?: AppPlanContext): AppPlan;
 }

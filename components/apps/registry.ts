@@ -4,11 +4,13 @@
  */
 import type { AppKind, AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import { placementOf } from "../inventory/org";
-import type { AppModule, AppPlan } from "./module";
+import { placementOf, POSTGRES_PORT } from "../inventory/org";
+import type { AppModule, AppPlan, AppPlanContext } from "./module";
 import { adguardModule } from "./adguard";
+import { flowiseModule } from "./flowise";
 import { giteaModule } from "./gitea";
 import { homeAssistantModule } from "./homeAssistant";
+import { litellmModule } from "./litellm";
 import { mongodbModule } from "./mongodb";
 import { n8nModule } from "./n8n";
 import { odooModule } from "./odoo";
@@ -16,10 +18,29 @@ import { ollamaModule } from "./ollama";
 import { openWebuiModule } from "./openWebui";
 import { paperlessModule } from "./paperless";
 import { redisModule } from "./redis";
+import { reverseProxyModule } from "./reverseProxy";
 import { traefikModule } from "./traefik";
 import { wazuhModule } from "./wazuh";
+import { wireguardModule } from "./wireguard";
 
-const MODULES = [adguardModule, giteaModule, homeAssistantModule, mongodbModule, n8nModule, odooModule, ollamaModule, openWebuiModule, paperlessModule, redisModule, traefikModule, wazuhModule] as const;
+const MODULES = [
+  adguardModule,
+  flowiseModule,
+  giteaModule,
+  homeAssistantModule,
+  litellmModule,
+  mongodbModule,
+  n8nModule,
+  odooModule,
+  ollamaModule,
+  openWebuiModule,
+  paperlessModule,
+  redisModule,
+  reverseProxyModule,
+  traefikModule,
+  wazuhModule,
+  wireguardModule,
+] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];
@@ -30,10 +51,21 @@ export const APP_MODULES: ReadonlyMap<AppKind, AppModule> = new Map(MODULES.map(
 /** Kinds the registry installs (sorted). */
 export const MODULE_KINDS: readonly ModuleKind[] = MODULES.map((m) => m.kind).sort();
 
+/**
+ * What a module may know beyond its service and site (module.ts AppPlanContext): the organisation's
+ * active PostgreSQL primary and the guests of `site` that a module installs. Without the organisation,
+ * `site` alone is searched.
+ */
+export function planContext(site: Site, org: readonly Site[] = [site]): AppPlanContext {
+  const pg = placementOf(org, "postgres-primary");
+  const installed = new Set(site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && !!s.app && APP_MODULES.has(s.app.kind)).map((s) => s.name));
+  return { ...(pg?.service.ipv4 ? { postgres: { host: pg.service.ipv4, port: POSTGRES_PORT } } : {}), installed };
+}
+
 /** The plan of `service`'s app, or undefined when no module installs its kind. */
-export function appPlanOf(service: ResolvedService, site: Site): AppPlan | undefined {
+export function appPlanOf(service: ResolvedService, site: Site, context: AppPlanContext = planContext(site)): AppPlan | undefined {
   const m = service.app ? APP_MODULES.get(service.app.kind) : undefined;
-  return m ? m.plan(service as ResolvedService & { app: AppOf<AppKind> }, site) : undefined;
+  return m ? m.plan(service as ResolvedService & { app: AppOf<AppKind> }, site, context) : undefined;
 }
 
 /**
@@ -44,5 +76,5 @@ export function appPlanOf(service: ResolvedService, site: Site): AppPlan | undef
 export function appPlanInOrg(service: ResolvedService, site: Site, org: readonly Site[]): AppPlan | undefined {
   const app = service.app as (ResolvedService["app"] & { sso?: boolean }) | undefined;
   const noIdp = app?.sso && !placementOf(org, "identity-provider");
-  return appPlanOf(noIdp ? ({ ...service, app: { ...app, sso: false } } as ResolvedService) : service, site);
+  return appPlanOf(noIdp ? ({ ...service, app: { ...app, sso: false } } as ResolvedService) : service, site, planContext(site, org));
 }

@@ -1,19 +1,23 @@
 /**
  * The apps tier of a site: every active guest whose app has a module (registry.ts) gets an
  * `AppInstall`, after its plan has been checked against its service (contract.ts), with what its plan
- * declares from the organisation: its OIDC client's issuer/secret/CA (oidcRuntime.ts) and its database
+ * declares from the organisation: its OIDC client's issuer/secret/CA (oidcRuntime.ts), its database
  * on the organisation's primary (the data tier's generated password on the primary's site, the
- * primary stack's `postgresDatabases` output elsewhere). Output `apps` lists each app with its version
- * (shown by `plan`).
+ * primary stack's `postgresDatabases` output elsewhere), a certificate of the site's internal CA
+ * (`plan.tls`) and the generated secrets of the peers it uses (`plan.peerSecrets`: the peer is
+ * installed first). Output `apps` lists each app with its version (shown by `plan`).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedService } from "../inventory/load";
 import { placementOf, POSTGRES_PORT } from "../inventory/org";
 import type { InternalCa } from "../mesh/internalCa";
 import { SiteContext } from "../site/context";
 import { AppDatabase, AppInstall } from "./appInstall";
 import { appContractProblems } from "./contract";
+import type { AppPlan } from "./module";
 import { oidcRuntime } from "./oidcRuntime";
 import { appPlanInOrg } from "./registry";
+import { wazuhAgents } from "./wazuhAgents";
 
 /** What the data tier hands the apps on the primary's own site. */
 export interface AppsDeps {
@@ -26,23 +30,42 @@ export interface AppsDeps {
 function primaryDatabase(ctx: SiteContext, deps: AppsDeps, name: string): AppDatabase {
   const pg = placementOf(ctx.org, "postgres-primary");
   if (!pg?.service.ipv4) throw new Error(`homelab: site "${ctx.site.name}": an app owns database "${name}" but the organisation has no active postgres-primary`);
-  const password: pulumi.Output<string> =
-    pg.site === ctx.site
-      ? deps.primary!.databases[name].password
-      : pulumi.secret(ctx.upstream(pg.site.name).requireOutput("postgresDatabases").apply((d: any) => (d?.[name]?.password as string) ?? ""));
+  let password: pulumi.Output<string>;
+  if (pg.site === ctx.site) {
+    const db = deps.primary?.databases[name];
+    if (!db) throw new Error(`homelab: site "${ctx.site.name}": the primary serves no database "${name}"`);
+    password = db.password;
+  } else {
+    password = pulumi.secret(ctx.upstream(pg.site.name).requireOutput("postgresDatabases").apply((d: any) => (d?.[name]?.password as string) ?? ""));
+  }
   return { host: pg.service.ipv4, port: POSTGRES_PORT, name, user: name, password };
 }
-import { wazuhAgents } from "./wazuhAgents";
 
 /** Composes the apps of `ctx.site`; returns the stack outputs. */
 export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, unknown> {
-  const apps: AppInstall["summary"][] = [];
+  const plans = new Map<string, { service: ResolvedService; plan: AppPlan }>();
   for (const s of ctx.site.services) {
     if (s.kind !== "lxc" && s.kind !== "vm") continue;
     const plan = appPlanInOrg(s, ctx.site, ctx.org);
     if (!plan) continue;
     const problems = appContractProblems(s, plan);
     if (problems.length) throw new Error(problems.join("\n"));
+    plans.set(s.name, { service: s, plan });
+  }
+
+  const installs = new Map<string, AppInstall>();
+  const install = (name: string, chain: string[] = []): AppInstall => {
+    const done = installs.get(name);
+    if (done) return done;
+    if (chain.includes(name)) throw new Error(`homelab: site "${ctx.site.name}": apps need each other's secrets in a cycle: ${[...chain, name].join(" → ")}`);
+    const { service: s, plan } = plans.get(name)!;
+    const peerSecrets: Record<string, pulumi.Input<string>> = {};
+    for (const peer of plan.peerSecrets ?? []) {
+      if (!plans.has(peer.service)) throw new Error(`homelab: service "${s.name}" (app ${plan.kind}) needs secret ${peer.env} of "${peer.service}", which no module installs`);
+      const v = install(peer.service, [...chain, name]).secrets[peer.env];
+      if (!v) throw new Error(`homelab: service "${s.name}" (app ${plan.kind}) needs secret ${peer.env}, which "${peer.service}" does not generate`);
+      peerSecrets[peer.env] = v;
+    }
     const samePrimary = plan.database && placementOf(ctx.org, "postgres-primary")?.site === ctx.site;
     const app = new AppInstall(`${ctx.site.name}-${s.name}-app`, {
       guest: ctx.guest(s.name),
@@ -51,8 +74,16 @@ export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, 
       oidc: plan.oidc ? oidcRuntime(ctx, plan.oidc.clientId) : undefined,
       database: plan.database ? primaryDatabase(ctx, deps, plan.database) : undefined,
       ca: deps.ca,
+      peerSecrets,
       dependsOn: samePrimary && deps.primary?.resource ? [deps.primary.resource] : [],
     });
+    installs.set(name, app);
+    return app;
+  };
+
+  const apps: AppInstall["summary"][] = [];
+  for (const [name, { service: s }] of plans) {
+    const app = install(name);
     // Wazuh's agents enrol with its generated password once the manager runs (decision 233).
     const agents = s.app?.kind === "wazuh" ? wazuhAgents(ctx, s as typeof s & { app: { kind: "wazuh"; version: string } }, app.secrets.WAZUH_ENROLMENT_PASSWORD, app.install) : undefined;
     apps.push(agents ? { ...app.summary, agents } : app.summary);

@@ -124,11 +124,13 @@ export function postgresPrimaryPlan(primary: ResolvedService, databases: readonl
 /**
  * Where pgBackRest keeps the primary's backups and WAL archive (decision 110): the site's object store
  * when the site declares one (at any phase: the repository never moves when a phase is raised), else a
- * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume).
+ * posix repository in `pgbackrest/` on the primary's data mount (the cluster's own volume); the primary's
+ * `pgBackRestRepository` setting chooses explicitly (decision 181).
  */
 export function pgBackRestRepoPlan(site: Site, primary: ResolvedService): { type: "s3" } | { type: "posix"; path: string } {
   const declared = [...site.services, ...site.deferred].some((s) => s.app?.kind === "object-store");
-  if (declared) return { type: "s3" };
+  const chosen = primary.app?.kind === "postgres-primary" ? primary.app.pgBackRestRepository : undefined;
+  if (chosen !== "data-mount" && declared) return { type: "s3" };
   const mount = primary.dataMounts[0];
   if (!mount) throw new Error(`homelab: site "${site.name}": the PostgreSQL primary "${primary.name}" needs a data mount for its pgBackRest repository`);
   return { type: "posix", path: `${mount.path.replace(/\/+$/, "")}/pgbackrest` };

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PgDatabase, PgReplica, renderPostgresPrimarySetup, renderPostgresReplicaSetup } from "./render/postgres";
+import { renderPgExtensionsInstall } from "./render/pgExtensions";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { shellScript } from "../shell";
 
@@ -67,6 +68,12 @@ export interface PostgresPrimaryWithReplicasArgs {
   timeZone: string;
   /** max_slot_wal_keep_size (from the data mount: render/pgConf.ts maxSlotWalKeepSize). */
   maxSlotWalKeepSize: string;
+  /** Extensions created in every database (components/inventory/apps.ts PG_EXTENSIONS). Default none. */
+  extensions?: string[];
+  /** Pinned PGDG apt version of postgresql-15-pgvector; required when `extensions` has `vector` (else the install stops naming `pgvectorHint`). */
+  pgvectorVersion?: string;
+  /** The inventory setting to name when the pgvector pin is missing. Default: `app.pgvectorVersion`. */
+  pgvectorHint?: string;
   /** shared_buffers / effective_cache_size. Default 4GB / 12GB (render defaults). */
   sharedBuffers?: string;
   effectiveCacheSize?: string;
@@ -99,11 +106,14 @@ export class PostgresPrimaryWithReplicas extends pulumi.ComponentResource {
       if (!(env in secrets)) secrets[env] = pw(owner);
       this.databases[d.name] = { host: args.address, port, database: d.name, user: owner, password: pulumi.secret(secrets[env]) };
     }
-    const install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: false, pgbackrest: true }) }, { parent: this, dependsOn: [args.guest] });
+    let install = remoteScript(`${name}-install`, { connection: args.connection, script: renderPgInstall({ noMainCluster: false, pgbackrest: true }) }, { parent: this, dependsOn: [args.guest] });
+    const extScript = renderPgExtensionsInstall(args.extensions ?? [], { vector: args.pgvectorVersion }, `set ${args.pgvectorHint ?? "app.pgvectorVersion"} to the PGDG apt version of postgresql-15-pgvector`);
+    if (extScript) install = remoteScript(`${name}-extensions`, { connection: args.connection, script: extScript }, { parent: this, dependsOn: [install] });
     const script = renderPostgresPrimarySetup({
       conf: { serviceAddress: args.address, port, sharedBuffers: args.sharedBuffers, effectiveCacheSize: args.effectiveCacheSize, maxSlotWalKeepSize: args.maxSlotWalKeepSize },
       databases: args.databases,
       replicas: args.replicas,
+      extensions: args.extensions,
       replicationUser: this.replicationUser,
       // MinIO's CA (public) arrives with the secrets and is written before pgBackRest runs.
       pgbackrest: minio

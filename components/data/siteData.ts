@@ -70,6 +70,9 @@ export function dataTier(ctx: SiteContext, ca: InternalCa | undefined): DataTier
           ? { type: "s3", minio: { address: minio!.address, port: minio!.port, bucket: minio!.pgBackRest.bucket, caPem: minio!.caPem, accessKey: minio!.pgBackRest.accessKey, secretKey: minio!.pgBackRest.secretKey, setup: minio!.setup } }
           : repo,
       timeZone: site.inventory.timezone,
+      extensions: [...pgSvc.app.extensions],
+      pgvectorVersion: pgSvc.app.pgvectorVersion,
+      pgvectorHint: `app.pgvectorVersion of service "${pgSvc.name}" (site ${site.name})`,
       ...postgresSizing(pgSvc),
     });
     outputs.postgresPrimary = { ...primary.endpoint, replicationUser: primary.replicationUser };

@@ -216,6 +216,10 @@ export function checkOrganisation(org: readonly Site[]): void {
   // No object-store requirement: pgBackRest archives to the site's object store when the site declares
   // one, else to a posix repository on the primary's data mount (components/data/plan.ts
   // pgBackRestRepoPlan; decision 110). checkSiteApps already requires that data mount.
+  const noStore = p.app.pgBackRestRepository === "object-store" && !allServices(primary.site).some((s) => s.app?.kind === "object-store");
+  if (noStore) fail(primary.site, `${pi}.app.pgBackRestRepository`, "object-store", "the site declares no object-store");
+  const replicaSites = replicas.map((r) => r.site.name).join(", ");
+  if (p.app.extensions.includes("vector") && replicas.length) fail(primary.site, `${pi}.app.extensions`, p.app.extensions, `pgvector must be installed on the replicas too (${replicaSites}), which this program does not do yet`);
   const sources = pgSources(p) ?? [];
   const portIndex = p.ports.findIndex((x) => x.port === POSTGRES_PORT && x.protocol === "tcp");
   for (const r of replicas) {

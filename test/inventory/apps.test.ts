@@ -63,6 +63,26 @@ describe("checkOrganisation (across the organisation's stack files)", () => {
     const org = apiary((i) => { svc(i.bo, "postgres").app = "postgres"; });
     expect(() => checkOrganisation(org)).toThrow('homelab: site "bh": inventory.services[2].app = "postgres-replica": organisation "apiary" has no postgres-primary to replicate');
   });
+  it("refuses pgvector on a primary with replicas, and an object-store repository on a site without one (decisions 180, 181)", () => {
+    expect(() => checkOrganisation(apiary((i) => (svc(i.bo, "postgres").app.extensions = ["vector"])))).toThrow(
+      'homelab: site "bo": inventory.services[2].app.extensions = ["vector"]: pgvector must be installed on the replicas too (bh, ep), which this program does not do yet',
+    );
+    const inv = raw("orion");
+    delete svc(inv, "minio").app;
+    svc(inv, "pgvector").app.pgBackRestRepository = "object-store";
+    expect(() => checkOrganisation([load("orion", inv)])).toThrow('homelab: site "orion": inventory.services[11].app.pgBackRestRepository = "object-store": the site declares no object-store');
+  });
+  it("orion's pgvector is luci's primary: its databases are the apps' (flowise, litellm, n8n) with their addresses", () => {
+    const org = [load("orion")];
+    expect(() => checkOrganisation(org)).not.toThrow();
+    const p = placementOf(org, "postgres-primary")!;
+    expect(p.service.name).toBe("pgvector");
+    expect(primaryDatabases(org, p.service).map((d) => [d.name, d.clients])).toEqual([
+      ["litellm", ["192.168.100.112/32"]],
+      ["flowise", ["192.168.100.113/32"]],
+      ["n8n", ["192.168.100.119/32"]],
+    ]);
+  });
   it("accepts the committed organisations", () => {
     expect(() => checkOrganisation(apiary())).not.toThrow();
     expect(() => checkOrganisation([load("ryzen9")])).not.toThrow();

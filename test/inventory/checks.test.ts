@@ -74,7 +74,7 @@ describe("inventory checks: one line naming site, key path and value", () => {
       "k8s before the cluster exists",
       "orion",
       set((inv) => inv.services.push({ name: "web", description: "web", kind: "k8s", namespace: "web", phase: 0 })),
-      'homelab: site "orion": inventory.services[17].phase = 0: a Kubernetes workload cannot come before the cluster (kubernetes.phase 1)',
+      'homelab: site "orion": inventory.services[18].phase = 0: a Kubernetes workload cannot come before the cluster (kubernetes.phase 1)',
     ],
     [
       "an LXC on a site without a Proxmox host",

@@ -76,7 +76,7 @@ describe("inventory: each kind of mistake gives one line naming site, key path a
 
   it("phase decides which services exist", () => {
     const orion2 = loadInventory("orion", committedInventory("orion"), 2);
-    expect(orion2.deferred.map((s) => s.name).sort()).toEqual(["minio", "n8n", "nginx-proxy-manager", "wireguard"]);
+    expect(orion2.deferred.map((s) => s.name).sort()).toEqual(["minio", "n8n", "reverse-proxy", "wireguard"]);
     const orion3 = loadInventory("orion", committedInventory("orion"), 3);
     expect(orion3.deferred).toEqual([]);
     const bo0 = loadInventory("bo", committedInventory("bo"), 0);

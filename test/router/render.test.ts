@@ -26,17 +26,21 @@ describe("router model from orion's inventory", () => {
     expect(m.managementPrefixes.map((p) => p.text)).toEqual(["192.168.1.0/24"]);
   });
 
-  it("publishes nothing at the committed phase and the reverse proxy and WireGuard once they exist (from: any)", () => {
+  it("publishes nothing at the committed phase and WireGuard once it exists (from: any); the LAN-only reverse proxy is not published (decision 184)", () => {
     expect(m.forwards).toEqual([]);
     const p3 = at(3);
-    expect(routerModel(p3.site, p3.svc).forwards.map((f) => `${f.service} ${f.protocol}/${f.port} ${f.ipv4}`)).toEqual([
-      "nginx-proxy-manager tcp/80 192.168.100.117",
-      "nginx-proxy-manager tcp/443 192.168.100.117",
-      "wireguard udp/51820 192.168.100.118",
-    ]);
+    expect(routerModel(p3.site, p3.svc).forwards.map((f) => `${f.service} ${f.protocol}/${f.port} ${f.ipv4}`)).toEqual(["wireguard udp/51820 192.168.100.118"]);
     const nft = renderRouter(p3.site, p3.svc).nftables;
     expect(nft).toContain('iifname "ens19" udp dport 51820 dnat ip to 192.168.100.118:51820');
-    expect(nft).not.toMatch(/dport 81 dnat/); // the admin UI is from: [lan]
+    expect(nft).not.toMatch(/dport (80|443|9180) dnat/); // the proxy's ports are from: [lan]
+  });
+
+  it("answers the names of the web apps behind the reverse proxy with the proxy's address (decision 184)", () => {
+    const p3 = at(3);
+    const dns = new Map(routerModel(p3.site, p3.svc).dns.map((r) => [r.name, r.addresses]));
+    for (const app of ["flowise", "litellm", "n8n", "netbox", "open-webui"]) expect([app, dns.get(app)]).toEqual([app, ["192.168.100.117"]]);
+    expect(dns.get("ollama")).toEqual(["192.168.100.110"]); // not a web app the proxy may reach
+    expect(dns.get("router")).toEqual(["192.168.100.1", "2602:f674:0:1000::1"]);
   });
 
   it("BGP: AS394955 to AS6939, the /48 only; disabled until the neighbour address is set", () => {
@@ -83,6 +87,12 @@ describe("router model: rejected inventories", () => {
       for (const n of ["netbox", "ai-coordinator"]) inv.services.find((s: any) => s.name === n).ports.push({ port: 443, from: ["any"] });
     });
     expect(() => routerModel(site, svc)).toThrow(/tcp\/443 is published by both/);
+  });
+  it("BGP: the neighbour and our link address come together (one line naming the missing one)", () => {
+    const a = at(2, (inv) => (routerOf(inv).app.bgp.neighbor = "2001:db8:1::1"));
+    expect(() => routerModel(a.site, a.svc)).toThrow('homelab: site "orion": router: bgp.neighbor 2001:db8:1::1 is set but bgp.localAddress (this router\'s address on the peering link) is not');
+    const b = at(2, (inv) => (routerOf(inv).app.bgp.localAddress = "2001:db8:1::2/64"));
+    expect(() => routerModel(b.site, b.svc)).toThrow('homelab: site "orion": router: bgp.localAddress 2001:db8:1::2/64 is set but bgp.neighbor (the upstream\'s address, from its provisioning) is not');
   });
   it("interfaces name only networks the router has a NIC on", () => {
     const { site, svc } = at(2, (inv) => (routerOf(inv).app.interfaces = { dmz: "eth9" }));

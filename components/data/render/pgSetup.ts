@@ -110,6 +110,8 @@ export interface PostgresPrimarySetupArgs extends PgHostArgs {
   databases: PgDatabase[];
   /** Replicas (pg_hba + slots). Default: []. */
   replicas?: PgReplica[];
+  /** Extensions created in every database (their files must be installed: renderPgInstall). Default: none. */
+  extensions?: string[];
   /** Replication role. Default: `replicator`. */
   replicationUser?: string;
   /** Env var for the replication password. Default: `PG_REPLICATION_PASSWORD`. */
@@ -154,7 +156,7 @@ export function renderPostgresPrimarySetup(a: PostgresPrimarySetupArgs): string 
   assertIdent("stanza", stanza);
   const conf = renderPostgresConf({ ...a.conf, role: "primary", archive: pgbr ? (a.conf.archive ?? true) : false, stanza, pgbackrestConfigPath: pgbrConfigPath });
   const hba = renderPgHba({ databases: a.databases, replicas: a.replicas, replicationUser: a.replicationUser });
-  const sql = renderPgInitSql({ databases: a.databases, replicas: a.replicas, replicationUser: a.replicationUser, replicationPasswordEnv: replEnv });
+  const sql = renderPgInitSql({ databases: a.databases, replicas: a.replicas, replicationUser: a.replicationUser, replicationPasswordEnv: replEnv, extensions: a.extensions });
   const secrets = new Map<string, string>([[replEnv, a.replicationPasswordFile ?? "/etc/homelab/postgres/replicator.password"]]);
   for (const d of a.databases) if (!secrets.has(dbPasswordEnv(d))) secrets.set(dbPasswordEnv(d), dbPasswordFile(d));
   const texts: Record<string, string> = { PG_CONF: conf, PG_HBA: hba, INIT_SQL: sql };

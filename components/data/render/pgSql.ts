@@ -17,6 +17,8 @@ export interface PgInitSqlArgs {
   replicationUser?: string;
   /** Env var holding the replication role password (read with \getenv). Default: `PG_REPLICATION_PASSWORD`. */
   replicationPasswordEnv?: string;
+  /** Extensions created in every database (as the superuser, `IF NOT EXISTS`). Default: none. */
+  extensions?: string[];
 }
 
 /**
@@ -68,6 +70,11 @@ export function renderPgInitSql(a: PgInitSqlArgs): string {
     out.push(
       `SELECT pg_create_physical_replication_slot(${sqlLiteral(s)}) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${sqlLiteral(s)});`,
     );
+  }
+  const exts = a.extensions ?? [];
+  if (exts.length && a.databases.length) out.push("", "-- extensions, in every database (psql reconnects as the same superuser)");
+  for (const d of exts.length ? a.databases : []) {
+    out.push(`\\connect ${sqlIdent(d.name)}`, ...exts.map((e) => `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(e)};`));
   }
   return out.join("\n") + "\n";
 }

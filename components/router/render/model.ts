@@ -17,6 +17,7 @@
 import type { ResolvedNetwork, ResolvedService, Site } from "../../inventory/load";
 import type { AppOf } from "../../inventory/apps";
 import { canonicalAddress, familyOf, parsePrefix, Prefix } from "../../inventory/net";
+import { siteProxy, webRoutes } from "../../apps/reverseProxy";
 
 /** The router app's settings (components/inventory/apps.ts). */
 export type RouterSettings = AppOf<"router">;
@@ -170,15 +171,22 @@ export function routerModel(site: Site, service: ResolvedService): RouterModel {
     const { neighbor, localAddress } = settings.bgp;
     if (neighbor && familyOf(neighbor) !== "ipv6") fail(site.name, `bgp.neighbor ${neighbor} is not an IPv6 address`);
     if (localAddress && familyOf(localAddress.split("/")[0]) !== "ipv6") fail(site.name, `bgp.localAddress ${localAddress} is not an IPv6 address`);
+    // The session is enabled by the neighbour's address; the link address is then required (and is useless without it).
+    if (neighbor && !localAddress) fail(site.name, `bgp.neighbor ${neighbor} is set but bgp.localAddress (this router's address on the peering link) is not`);
+    if (localAddress && !neighbor) fail(site.name, `bgp.localAddress ${localAddress} is set but bgp.neighbor (the upstream's address, from its provisioning) is not`);
     bgp = { asn: settings.bgp.asn, peerAsn: settings.bgp.peerAsn, aggregate, neighbor: neighbor && canonicalAddress(neighbor), localAddress };
   }
   const primary = zones.find((z) => z.name === service.network);
   const routerId = primary?.gateway4 ?? fail(site.name, `${service.name} needs a static IPv4 address on its primary network`);
   const domain = site.inventory.dns?.domain;
+  // A web app behind the site's reverse proxy is answered with the proxy's addresses (decision 184).
+  const proxy = siteProxy(site);
+  const proxied = new Set(webRoutes(site).map((r) => r.service));
+  const addressesOf = (s: (typeof site.services)[number]) => [s.ipv4, s.ipv6 && canonicalAddress(s.ipv6)].filter((a): a is string => !!a);
   const dns: DnsRecord[] = [
     ...site.services
       .filter((s) => s.ipv4 || s.ipv6)
-      .map((s) => ({ name: s.name, addresses: [s.ipv4, s.ipv6 && canonicalAddress(s.ipv6)].filter((a): a is string => !!a) })),
+      .map((s) => ({ name: s.name, addresses: addressesOf(proxied.has(s.name) ? proxy! : s) })),
     ...site.networks.flatMap((n) => n.reserved.map((r) => ({ name: r.name, addresses: [r.address] }))),
   ];
   return { site: site.name, router: service.name, routerId, upstream: { name: up.network, iface: ifaceOf(up.network, up.i) }, zones, managementPrefixes, forwards, bgp, domain, dns };

@@ -1,0 +1,217 @@
+/**
+ * The settings of the apps installed by a module of components/apps (registry.ts): their pins and
+ * what each module renders from the inventory. Part of APP_SCHEMAS (components/inventory/apps.ts).
+ */
+import { z } from "zod";
+import { app, databaseClient, ociImage, oidcClient, pinnedDeb } from "./appFields";
+
+/** The catalogue's app kinds with their typed settings. */
+export const CATALOGUE_APPS = [
+  app("ollama", {
+    /** The upstream Linux archive of one release (ollama-linux-amd64.tgz or .tar.zst), its version and sha256. Default none (decision 133). */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^v?\d+\.\d+\.\d+$/, "must be a release version like 0.5.7"),
+        url: z.string().regex(/^https:\/\/\S+\/ollama-linux-amd64\.(tgz|tar\.zst)$/, "must be the https URL of one ollama-linux-amd64.tgz or .tar.zst"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+    /** Models pulled (`name:tag` of the Ollama library), each held to its manifest's sha256 once `digest` is set. Default none. */
+    models: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*$/, "must be a library model with its tag, e.g. mistral:7b"),
+          digest: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the model's manifest").optional(),
+        }),
+      )
+      .default([]),
+  }),
+  /**
+   * Wazuh all-in-one (manager, indexer, dashboard) on a Debian 12 VM (bo BO-8; decision 233), from
+   * Wazuh's apt repository at one pinned version; the indexer's data on the VM's data disk.
+   */
+  app("wazuh", {
+    /** Wazuh release; packages `wazuh-manager|-indexer|-dashboard=<version>-1`. Default 4.14.7. */
+    version: z.string().regex(/^4\.\d+\.\d+$/, "must be a Wazuh 4.x release like 4.14.7").default("4.14.7"),
+    /** Days alerts are kept in the indexer (ISM policy deleting older `wazuh-alerts-*`, `wazuh-archives-*` indices). Default 30 (seed 000). */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** The VM's data disk as the guest sees it. Default the first data disk (Proxmox scsi1): /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1. */
+    dataDisk: z.string().regex(/^\/dev\/[\w./:-]+$/, "must be a device path under /dev").default("/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1"),
+  }),
+  app("litellm", {
+    ...databaseClient,
+    /**
+     * The image `ghcr.io/berriai/litellm-database` run by the OCI runner: the tag it was published under
+     * (shown only) and its `sha256:` digest (what is pulled). Without a digest the install stops naming
+     * this setting (decision 183). Default: tag `main-stable`, no digest.
+     */
+    image: z
+      .strictObject({
+        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag"),
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional(),
+      })
+      .default({ tag: "main-stable" }),
+    /** Requests per minute each model may take (LiteLLM's per-deployment `rpm`, counted in Redis when the site runs one). Default: no limit. */
+    rpm: z.number().int().min(1).optional(),
+  }),
+  /** The site's reverse proxy (components/apps/reverseProxy.ts): its routes are derived from the site's web apps. */
+  app("reverse-proxy", {}),
+  /** Remote access (components/apps/wireguard.ts, decision 185). */
+  app("wireguard", {
+    /** The server's address on the tunnel with the tunnel's prefix length (a network of its own, overlapping none of the site's). */
+    address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|30)$/, "must be an IPv4 address with a prefix length 16-30 (address/length)"),
+    /** UDP port (the service must declare it). Default 51820. */
+    listenPort: z.number().int().min(1).max(65535).default(51820),
+    /** Remote peers: a name, its public key (`wg pubkey` of its private key) and its address on the tunnel. Default none. */
+    peers: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a lower-case name"),
+          publicKey: z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be a WireGuard public key (44 base64 characters)"),
+          address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "must be an IPv4 address on the tunnel"),
+        }),
+      )
+      .default([]),
+  }),
+  app("flowise", {
+    ...databaseClient,
+    /**
+     * The npm package `flowise` of one version and its registry `dist.integrity` (sha512, as `npm view
+     * flowise@<version> dist.integrity` prints it). Without it the install stops unless Flowise is
+     * already installed (decision 182). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version like 3.1.2"),
+        integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, "must be the package's sha512 integrity (sha512-…==)"),
+      })
+      .optional(),
+  }),
+  app("odoo", {
+    /**
+     * The official Odoo Debian package of one fixed build (nightly.odoo.com/<series>/nightly/deb/
+     * odoo_<version>_all.deb) with the digest upstream publishes for it (the sha1 `ODOO_SHA` of the
+     * official image's Dockerfile, odoo/docker <series>/Dockerfile; decision 160). Without it the
+     * install stops unless that package is already installed (decision 132). Default none.
+     */
+    release: pinnedDeb("odoo").optional(),
+    /**
+     * The guest's own PostgreSQL database (decision 10: Odoo keeps its data on the guest and works
+     * with the WAN down; it is never a database of the organisation's primary). Dumped by the
+     * guest's restic agent before each backup, so it must be one of the service's `backup.databases`.
+     */
+    localDatabase: z
+      .string({ error: (iss) => (iss.input === undefined ? "Odoo needs localDatabase: the name of the guest's own PostgreSQL database (decision 10)" : undefined) })
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)"),
+    /** Custom addons from one git repository at one commit, put first in the addons path. Default none. */
+    addons: z
+      .strictObject({
+        /** Clone URL (https), e.g. the organisation's Gitea repository apiary-odoo-mods. */
+        repository: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) clone URL"),
+        /** The full 40-hex commit to deploy (a branch or tag would move under the same config). */
+        revision: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit SHA"),
+        /** Module directories inside the repository relative to its root. Default the root itself. */
+        path: z.string().regex(/^[A-Za-z0-9._/-]*$/).default(""),
+        /** Modules installed (and updated when the revision changes) in the database. Default none. */
+        modules: z.array(z.string().regex(/^[a-z0-9_]+$/)).default([]),
+      })
+      .optional(),
+    /** Odoo's `workers` (0: one threaded process, no separate gevent port to proxy). Default 0. */
+    workers: z.number().int().min(0).max(64).default(0),
+  }),
+  app("open-webui", {
+    ...oidcClient,
+    /** The Open WebUI image (components/apps/openWebui.ts has the default pin and its source). */
+    image: ociImage.optional(),
+    /** Port published on the service address (the container listens on 8080). Default 8080. */
+    port: z.number().int().min(1).max(65535).default(8080),
+    /**
+     * The model server: `{ ollama: <service> }` (an `ollama` service of the same site) or
+     * `{ openai: <base URL> }` (an OpenAI-compatible API, e.g. LiteLLM). Default the site's only
+     * active `ollama` service.
+     */
+    upstream: z
+      .union([
+        z.strictObject({ ollama: z.string().min(1) }),
+        z.strictObject({ openai: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) base URL") }),
+      ])
+      .optional(),
+  }),
+  app("home-assistant", {
+    /** The Home Assistant container image (components/apps/homeAssistant.ts has the default pin and its source). */
+    image: ociImage.optional(),
+  }),
+  app("redis", {
+    /**
+     * The logical databases (`SELECT <index>`) handed to consumers, e.g. seed 002's 1 n8n, 2 web-app
+     * sessions, 3 application cache. Each has a unique index (0-15, Redis's `databases 16`) and name;
+     * `consumer`, when set, is a service of the site whose address tcp/6379 must admit (checked by the
+     * loader). Consumers find their database with components/apps/redis.ts `redisDatabaseFor`. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          index: z.number().int().min(0).max(15),
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a short lower-case name (a-z, 0-9, -)"),
+          /** The service that uses this database. Default: none (several clients, or not declared yet). */
+          consumer: z.string().min(1).optional(),
+        }),
+      )
+      .default([]),
+    /**
+     * What survives a restart: `none` (a pure cache), `rdb` (snapshots) or `aof` (append-only file,
+     * fsync every second, plus snapshots: a queue loses at most a second). `rdb` and `aof` keep their
+     * files on a data mount at /var/lib/redis. Default none.
+     */
+    persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  }),
+  app("mongodb", {
+    /**
+     * The mongodb-org 7.0 package version installed from MongoDB's apt repository (repo.mongodb.org,
+     * Debian bookworm) and held there. Default 7.0.15 (docker-library/mongo 7.0/Dockerfile pins the same
+     * release; decision 204).
+     */
+    version: z.string().regex(/^7\.0\.\d+$/, "must be a MongoDB 7.0 release, e.g. 7.0.15").default("7.0.15"),
+    /**
+     * One database per consumer, with a user of the same name (readWrite on it) whose password is a
+     * generated secret. `consumer` is a service of the site that tcp/27017 must admit. Default none.
+     */
+    databases: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9_]{0,38}$/, "must be a lower-case database name (a-z, 0-9, _)"),
+          consumer: z.string().min(1),
+        }),
+      )
+      .default([]),
+  }),
+  app("traefik", {
+    /**
+     * The upstream release archive of one Traefik v3 release (github.com/traefik/traefik/releases:
+     * `traefik_v<version>_linux_amd64.tar.gz`) and its sha256 from that release's
+     * `traefik_v<version>_checksums.txt`. Without it the install stops unless /usr/local/bin/traefik is
+     * there (decision 205). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^3\.\d+\.\d+$/, "must be a Traefik v3 release like 3.7.9"),
+        url: z.string().regex(/^https:\/\/\S+\/traefik_v3\.\d+\.\d+_linux_amd64\.tar\.gz$/, "must be the https URL of one traefik_v3.x.y_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
+  app("adguard-home", {
+    /**
+     * The upstream release archive `AdGuardHome_linux_amd64.tar.gz` of one release
+     * (github.com/AdguardTeam/AdGuardHome/releases) and its sha256 from that release's checksums. Without
+     * it the install stops unless /opt/AdGuardHome/AdGuardHome is there (decision 208). Default none.
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^v?0\.\d+\.\d+$/, "must be an AdGuard Home release like 0.107.79"),
+        url: z.string().regex(/^https:\/\/\S+\/AdGuardHome_linux_amd64\.tar\.gz$/, "must be the https URL of one AdGuardHome_linux_amd64.tar.gz"),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
+      })
+      .optional(),
+  }),
+] as const;

@@ -1,0 +1,44 @@
+/**
+ * The primary's extensions (decision 180): the init SQL creates them in every database, and pgvector's
+ * package comes from PGDG at its pinned version with the repository key checked by fingerprint.
+ * Upstream: docker-library/postgres 15/bookworm/Dockerfile (key B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8,
+ * `http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main`); pgvector README (`CREATE EXTENSION vector`).
+ */
+import { renderPgInitSql } from "../../components/data/render/postgres";
+import { PGDG_KEY_FPR, pgdgSourceLine, renderPgExtensionsInstall } from "../../components/data/render/pgExtensions";
+import { pgBackRestRepoPlan } from "../../components/data/plan";
+import { loadStackSite } from "../../components/site/stackFiles";
+
+describe("PostgreSQL extensions", () => {
+  it("the init SQL connects to each database and creates each extension there, idempotently", () => {
+    const sql = renderPgInitSql({ databases: [{ name: "flowise" }, { name: "n8n" }], extensions: ["vector", "uuid-ossp"] });
+    const tail = sql.slice(sql.indexOf("-- extensions"));
+    expect(tail.split("\n").slice(1, -1)).toEqual([
+      '\\connect "flowise"',
+      'CREATE EXTENSION IF NOT EXISTS "vector";',
+      'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";',
+      '\\connect "n8n"',
+      'CREATE EXTENSION IF NOT EXISTS "vector";',
+      'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";',
+    ]);
+    expect(renderPgInitSql({ databases: [{ name: "flowise" }] })).not.toContain("EXTENSION");
+  });
+
+  it("contrib extensions need no package; pgvector installs its pinned PGDG version or stops naming the setting", () => {
+    expect(renderPgExtensionsInstall(["cube", "pg_trgm"], {}, "x")).toBeUndefined();
+    const pinned = renderPgExtensionsInstall(["vector"], { vector: "0.8.0-1.pgdg120+1" }, "set it")!;
+    expect(pinned).toContain("PGDG_PACKAGES=(postgresql-15-pgvector=0.8.0-1.pgdg120+1)");
+    expect(pinned).toContain("PGDG_HINT=''");
+    expect(pinned).toContain(`PGDG_KEY_FPR=${PGDG_KEY_FPR}`);
+    expect(pinned).toContain(`PGDG_LIST_TEXT='${pgdgSourceLine()}'`);
+    const unpinned = renderPgExtensionsInstall(["vector"], {}, "set app.pgvectorVersion of service \"pgvector\"")!;
+    expect(unpinned).toContain("PGDG_PACKAGES=()");
+    expect(unpinned).toMatch(/PGDG_HINT='set app\.pgvectorVersion of service "pgvector"'/);
+  });
+
+  it("orion's primary keeps its pgBackRest repository on its data mount although the site declares MinIO (decision 181)", () => {
+    const site = loadStackSite("orion");
+    const pg = site.services.find((s) => s.name === "pgvector")!;
+    expect(pgBackRestRepoPlan(site, pg)).toEqual({ type: "posix", path: "/var/lib/postgresql/pgbackrest" });
+  });
+});
