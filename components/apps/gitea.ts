@@ -21,7 +21,8 @@
  *   --username --email --random-password --must-change-password`, `admin user change-password --username
  *   --password --must-change-password` (the flag defaults to true in current releases, so it is set false).
  * - cmd/generate.go: `generate secret JWT_SECRET|LFS_JWT_SECRET|INTERNAL_TOKEN`.
- * - cmd/dump.go: `dump --file --tempdir` (repositories, database as SQL, app.ini, data).
+ * - cmd/dump.go: `dump --file --tempdir` (repositories, database as SQL, app.ini, data); like every CLI
+ *   command it loads the settings, so it refuses root and any user but RUN_USER (modules/setting/setting.go).
  * - routers/install/routes.go / web healthcheck: `GET /api/healthz` answers 200 when the database is reachable.
  * - the OAuth2 callback of a login source named N is `<ROOT_URL>user/oauth2/<N>/callback`.
  */
@@ -157,6 +158,9 @@ function unit(): string {
   );
 }
 
+/** The dump's oneshot unit (run by its timer and, as the git user, by the restic agent's pre-backup hook). */
+export const GITEA_DUMP_UNIT = "gitea-dump.service";
+
 /** The nightly dump: 20 minutes before the guest's restic backup (`backup.at`), into the data mount. */
 export function giteaDumpUnits(s: GiteaService): { service: string; timer: string; command: string } {
   const at = s.backup && "at" in s.backup ? s.backup.at : "01:00";
@@ -217,7 +221,10 @@ function plan(s: GiteaService, site: Site): AppPlan {
       { port: 22, protocol: "tcp", description: "git over SSH (the guest's OpenSSH, Gitea's authorized_keys)" },
     ],
     health,
-    backup: { paths: [GITEA_WORK_DIR], localDatabases: [], preBackup: [dump.command] },
+    // The restic agent runs as root and Gitea's CLI refuses root (modules/setting/setting.go
+    // `loadRunModeFrom`: "Gitea is not supposed to be run as root", and RUN_USER must match the
+    // current user): the hook starts the dump's own oneshot unit (User=git) and waits for it.
+    backup: { paths: [GITEA_WORK_DIR], localDatabases: [], preBackup: [`systemctl start ${GITEA_DUMP_UNIT}`] },
     oidc,
     database: s.app.database,
     metrics: [],

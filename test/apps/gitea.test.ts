@@ -122,8 +122,19 @@ describe("the Gitea plan", () => {
   it("dumps 20 minutes before the guest's restic backup, into the backed-up data mount", () => {
     const d = giteaDumpUnits(gitea(bo));
     expect(d.timer).toContain("OnCalendar=*-*-* 00:40:00");
-    expect(p.backup).toEqual({ paths: ["/var/lib/gitea"], localDatabases: [], preBackup: [d.command] });
+    expect(p.backup).toEqual({ paths: ["/var/lib/gitea"], localDatabases: [], preBackup: ["systemctl start gitea-dump.service"] });
     expect(d.command).toContain("--file /var/lib/gitea/dumps/gitea-dump.zip");
+  });
+  it("the pre-backup hook never runs Gitea's CLI as root: it starts the dump unit, which runs as the git user", () => {
+    // go-gitea/gitea modules/setting/setting.go (`loadRunModeFrom`, 1.2x through 1.27): with os.Getuid() == 0
+    // every command that loads the settings (cmd/dump.go `setting.MustInstalled()`) stops with "Gitea is not
+    // supposed to be run as root"; with INSTALL_LOCK the current user must also be RUN_USER. The restic
+    // agent's unit (components/data/render/restic.ts) has no User=, so it runs its hooks as root.
+    const d = giteaDumpUnits(gitea(bo));
+    for (const c of p.backup.preBackup) expect(c).not.toMatch(/\/usr\/local\/bin\/gitea\b/);
+    expect(d.service).toMatch(/^User=git$/m);
+    expect(d.service).toMatch(new RegExp(`^ExecStart=${d.command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+    expect(p.script).toContain("gitea-dump.service");
   });
   it("agrees with its service (ports, data mount, backup)", () => {
     expect(appContractProblems(gitea(bo), p)).toEqual([]);

@@ -30,7 +30,13 @@ const withApp = (app: Record<string, unknown>) => {
  * Environment variables n8n reads, as declared with `@Env('…')` in npm @n8n/config 2.39.0 (the exact
  * dependency of n8n 2.41.1): dist/configs/database.config.js, endpoints.config.js, generic.config.js,
  * instance-settings-config.js, diagnostics.config.js, version-notifications, sso.config.js. Its
- * dist/decorators.js also reads `<NAME>_FILE`.
+ * dist/decorators.js also reads `<NAME>_FILE`. Re-checked in the packed @n8n/config 2.39.0: the
+ * N8N_SSO_MANAGED_BY_ENV and N8N_SSO_OIDC_* names are declared in dist/configs/
+ * instance-settings-loader.config.js; N8N_HOST/PORT/PROTOCOL/LISTEN_ADDRESS/EDITOR_BASE_URL in
+ * dist/index.js; N8N_SECURE_COOKIE in auth.config.js. n8n 2.41.1's dist/instance-settings-loader/
+ * loaders/sso/oidc.instance-settings-loader.js, with login enabled, requires a non-empty client id and
+ * secret and a URL discovery endpoint; dist/modules/sso-oidc/oidc.service.ee.js builds the callback
+ * `<instance base URL>/<endpoints.rest>/sso/oidc/callback` (n8nRedirectUri).
  */
 const N8N_ENV = new Set([
   "DB_TYPE",

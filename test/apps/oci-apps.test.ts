@@ -38,7 +38,14 @@ const plan = (site: Site, name: string) => appPlanOf(svc(site, name), site)!;
  * OAUTH_CLIENT_ID`, `oauth.oidc.provider_url → OPENID_PROVIDER_URL`, `oauth.oidc.redirect_uri →
  * OPENID_REDIRECT_URI`, `oauth.oidc.scopes → OAUTH_SCOPES`, `oauth.oidc.provider_name →
  * OAUTH_PROVIDER_NAME`), plus the CA variables Python's ssl (`SSL_CERT_FILE`) and requests
- * (`REQUESTS_CA_BUNDLE`) read.
+ * (`REQUESTS_CA_BUNDLE`) read. Cross-checked at the pinned release against open-webui/docs
+ * docs/reference/env-configuration.mdx (stated "up-to-date with ... v0.11.0"; mirror commit 1eea3847):
+ * every Open WebUI name here has an entry there; `OPENID_PROVIDER_URL` is the path of the
+ * `.well-known/openid-configuration` document; `OPENID_REDIRECT_URI` defaults to
+ * `<backend>/oauth/oidc/callback`; `ENABLE_PERSISTENT_CONFIG=False` makes the environment win at
+ * each start; `ENABLE_OAUTH` (new master switch) defaults to True. docs/troubleshooting/custom-ca.md
+ * there gives `SSL_CERT_FILE` as the way to trust another CA in the image; docs/enterprise/deployment/
+ * index.md there names `/health` the liveness check (HTTP 200).
  */
 const WEBUI_ENV = new Set([
   "WEBUI_URL", "WEBUI_SECRET_KEY", "ENABLE_PERSISTENT_CONFIG", "ENABLE_OLLAMA_API", "OLLAMA_BASE_URL", "ENABLE_OPENAI_API", "OPENAI_API_BASE_URL",
