@@ -66,8 +66,13 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
     { job: "netbird-signal", port: 9091, scheme: "http", path: "/metrics" },
     { job: "netbird-relay", port: 9092, scheme: "http", path: "/metrics" },
   ],
-  // Traefik's metrics entry point (components/apps/traefik.ts TRAEFIK_METRICS_PORT).
+  // Apps whose module declares a metrics endpoint (AppPlan.metrics; test/apps/metrics.test.ts holds the two equal):
+  // Traefik's metrics entry point (components/apps/traefik.ts TRAEFIK_METRICS_PORT),
   traefik: [{ job: "traefik", port: 8082, scheme: "http", path: "/metrics" }],
+  // n8n's /metrics on its own port with N8N_METRICS=true (components/apps/n8n.ts),
+  n8n: [{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }],
+  // Caddy's metrics listener (components/apps/reverseProxy.ts PROXY_METRICS_PORT).
+  "reverse-proxy": [{ job: "caddy", port: 9180, scheme: "http", path: "/metrics" }],
 };
 
 /** Where the organisation runs Prometheus (active), if it does. */
