@@ -13,8 +13,9 @@ import { ollamaModule } from "./ollama";
 import { openWebuiModule } from "./openWebui";
 import { homeAssistantModule } from "./homeAssistant";
 import { paperlessModule } from "./paperless";
+import { dockerHostModule } from "./dockerHost";
 
-const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule, openWebuiModule, homeAssistantModule, paperlessModule] as const;
+const MODULES = [giteaModule, n8nModule, odooModule, ollamaModule, openWebuiModule, homeAssistantModule, paperlessModule, dockerHostModule] as const;
 
 /** Kinds with a module. */
 export type ModuleKind = (typeof MODULES)[number]["kind"];
