@@ -45,6 +45,11 @@ export const DOCKER_APT = {
 /** Where the project lives on the guest (seed: "Configs: Local SSD (/opt/docker)"). */
 export const DOCKER_DIR = "/opt/docker";
 export const COMPOSE_FILE = `${DOCKER_DIR}/compose.yaml`;
+/** The Compose project name (`docker compose -p`). */
+export const COMPOSE_PROJECT = "homelab";
+/** Where the repository key and source go (apt's keyrings directory, sources.list.d). */
+export const DOCKER_KEYRING = "/etc/apt/keyrings/docker.asc";
+export const DOCKER_SOURCE = "/etc/apt/sources.list.d/docker.list";
 const ENV_DIR = `${DOCKER_DIR}/env`;
 
 /** A stock container's image: repository, tag and the digest with where it was published (none: unpinned). */
@@ -207,7 +212,11 @@ export function imageReference(c: ComposeContainer): string {
   return `${c.image.repository}:${c.image.tag}@${c.image.digest}`;
 }
 
-/** The Compose file (Compose specification): no secret values, only env file paths. Null while an image is unpinned. */
+/**
+ * The Compose file (Compose specification): no secret values, only env file paths; undefined while an
+ * image is unpinned. No top-level `name` (the install passes `-p homelab`): Debian's docker-compose
+ * 1.29 schema, which the real test validates against, predates that key.
+ */
 export function renderCompose(s: DockerService, containers: readonly ComposeContainer[]): string | undefined {
   if (containers.some((c) => !c.image.digest)) return undefined;
   const services: Record<string, unknown> = {};
@@ -221,7 +230,7 @@ export function renderCompose(s: DockerService, containers: readonly ComposeCont
       ...(c.volumes.length ? { volumes: c.volumes.map((v) => `${v.host}:${v.container}${v.readOnly ? ":ro" : ""}`) } : {}),
     };
   }
-  return `# Managed by homelab (components/apps/dockerHost.ts), rendered from the inventory; secrets are in ${ENV_DIR}/*.secret.env.\n${stringify({ name: "homelab", services }, { lineWidth: 0 })}`;
+  return `# Managed by homelab (components/apps/dockerHost.ts), rendered from the inventory; secrets are in ${ENV_DIR}/*.secret.env.\n${stringify({ services }, { lineWidth: 0 })}`;
 }
 
 /** A container's non-secret env file (Compose `env_file`: one NAME=VALUE per line). */
@@ -254,6 +263,9 @@ function plan(s: DockerService, site: Site): AppPlan {
       DOCKER_APT_SUITE: DOCKER_APT.suite,
       DOCKER_KEY_URL: DOCKER_APT.keyUrl,
       DOCKER_KEY_FPR: DOCKER_APT.fingerprint,
+      DOCKER_KEYRING,
+      DOCKER_SOURCE,
+      COMPOSE_PROJECT,
       DOCKER_PACKAGES: Object.entries(DOCKER_APT.packages).map(([p, v]) => `${p}=${v}`),
       UNPINNED: containers.filter((c) => !c.image.digest).map((c) => `${c.name} (${c.image.repository}:${c.image.tag}): ${c.pinHint}`),
       COMPOSE_FILE,

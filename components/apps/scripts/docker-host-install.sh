@@ -5,13 +5,14 @@
 # plugin at pinned versions (held), the state directories, one env file per container (non-secret,
 # rendered) and root-only secret env files written from stdin, the Compose file, `docker compose up`,
 # then each container's health URL. A second run downloads, writes and recreates nothing.
-# Environment: DOCKER_APT_URL DOCKER_APT_SUITE DOCKER_KEY_URL DOCKER_KEY_FPR, DOCKER_PACKAGES
-# (name=version), UNPINNED (messages; non-empty: stop), COMPOSE_FILE COMPOSE_TEXT, ENV_PATHS ENV_TEXTS,
+# Environment: DOCKER_APT_URL DOCKER_APT_SUITE DOCKER_KEY_URL DOCKER_KEY_FPR DOCKER_KEYRING DOCKER_SOURCE, DOCKER_PACKAGES
+# (name=version), UNPINNED (messages; non-empty: stop), COMPOSE_PROJECT COMPOSE_FILE COMPOSE_TEXT, ENV_PATHS ENV_TEXTS,
 # SECRET_ENV_PATHS SECRET_ENV_VARS (space-separated names per file), STATE_DIRS STATE_OWNERS,
 # HEALTH_URLS, DB (1: n8n on the organisation's primary), REDIS (1: n8n's cache in Redis).
 # Stdin: N8N_ENCRYPTION_KEY; with DB: DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD; with REDIS: REDIS_PASSWORD.
 
-: "${DOCKER_APT_URL:?}" "${DOCKER_APT_SUITE:?}" "${DOCKER_KEY_URL:?}" "${DOCKER_KEY_FPR:?}" "${COMPOSE_FILE:?}" "${COMPOSE_TEXT?}" "${DB:?}" "${REDIS:?}"
+: "${DOCKER_APT_URL:?}" "${DOCKER_APT_SUITE:?}" "${DOCKER_KEY_URL:?}" "${DOCKER_KEY_FPR:?}" "${DOCKER_KEYRING:?}" "${DOCKER_SOURCE:?}"
+: "${COMPOSE_PROJECT:?}" "${COMPOSE_FILE:?}" "${COMPOSE_TEXT?}" "${DB:?}" "${REDIS:?}"
 [ "${#ENV_PATHS[@]}" -eq "${#ENV_TEXTS[@]}" ] || die "ENV_PATHS and ENV_TEXTS differ in length"
 [ "${#SECRET_ENV_PATHS[@]}" -eq "${#SECRET_ENV_VARS[@]}" ] || die "SECRET_ENV_PATHS and SECRET_ENV_VARS differ in length"
 [ "${#STATE_DIRS[@]}" -eq "${#STATE_OWNERS[@]}" ] || die "STATE_DIRS and STATE_OWNERS differ in length"
@@ -32,18 +33,18 @@ ensure_packages ca-certificates curl gnupg
 
 # 1. Docker's repository, its key accepted only with the pinned fingerprint.
 key_changed=0
-if [ ! -s /etc/apt/keyrings/docker.asc ]; then
+if [ ! -s "$DOCKER_KEYRING" ]; then
   tmp="$(mktemp)"
   curl -fsSL --retry 3 -o "$tmp" "$DOCKER_KEY_URL"
   fprs="$(gpg --show-keys --with-colons "$tmp" 2>/dev/null | awk -F: '$1 == "fpr" { print $10 }')"
   grep -qx "$DOCKER_KEY_FPR" <<<"$fprs" || die "Docker's repository key at $DOCKER_KEY_URL has fingerprint(s) $(tr '\n' ' ' <<<"$fprs")— not the pinned $DOCKER_KEY_FPR"
-  install -d -m 0755 /etc/apt/keyrings
-  install -m 0644 "$tmp" /etc/apt/keyrings/docker.asc
+  install -d -m 0755 "${DOCKER_KEYRING%/*}"
+  install -m 0644 "$tmp" "$DOCKER_KEYRING"
   rm -f "$tmp"
   log "installed Docker's repository key $DOCKER_KEY_FPR"
   key_changed=1
 fi
-put /etc/apt/sources.list.d/docker.list 0644 root:root <<<"deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] $DOCKER_APT_URL $DOCKER_APT_SUITE stable"
+put "$DOCKER_SOURCE" 0644 root:root <<<"deb [arch=amd64 signed-by=$DOCKER_KEYRING] $DOCKER_APT_URL $DOCKER_APT_SUITE stable"
 if put_changed || [ "$key_changed" = 1 ]; then apt-get update -q; fi
 
 # 2. The pinned packages (held, so no upgrade moves them); installed only when a version differs.
@@ -86,10 +87,10 @@ done
 
 # 5. The Compose project: checked by Compose itself, then converged (Compose recreates only changed containers).
 put "$COMPOSE_FILE" 0644 root:root <<<"$COMPOSE_TEXT"
-docker compose -f "$COMPOSE_FILE" config --quiet
-docker compose -f "$COMPOSE_FILE" up -d --remove-orphans --quiet-pull
+docker compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" config --quiet
+docker compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" up -d --remove-orphans --quiet-pull
 
 healthy() { curl -fsSk --max-time 5 -o /dev/null "$1"; }
 for url in "${HEALTH_URLS[@]}"; do
-  WAIT_TIMEOUT=300 WAIT_HINT="docker compose -f $COMPOSE_FILE logs" wait_until "healthy at $url" healthy "$url"
+  WAIT_TIMEOUT=300 WAIT_HINT="docker compose -p $COMPOSE_PROJECT logs" wait_until "healthy at $url" healthy "$url"
 done
