@@ -8,7 +8,7 @@
  * `checkOrganisation` runs when a site is composed with its siblings (the organisation).
  */
 import { canonicalAddress, contains, parsePrefix } from "./net";
-import { AppKind, AppOf, TLS_SERVER_APPS } from "./apps";
+import { AppKind, AppOf, applianceOf, TLS_SERVER_APPS } from "./apps";
 import type { ResolvedService, Site } from "./load";
 import { InventoryError } from "./load";
 
@@ -312,7 +312,8 @@ export function prometheusOf(org: readonly Site[]): Placement<"prometheus"> | un
 
 /** Guests (LXC/VM with a static IPv4) of the organisation, active only. */
 function monitoredGuests(org: readonly Site[]): Array<{ site: Site; service: ResolvedService }> {
-  return org.flatMap((site) => site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && !!s.ipv4).map((service) => ({ site, service })));
+  // Appliance VMs (APPLIANCE_APPS) run no node_exporter of ours: the program never enters them.
+  return org.flatMap((site) => site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && !!s.ipv4 && !applianceOf(s.app)).map((service) => ({ site, service })));
 }
 
 /** Every scrape target of the organisation's Prometheus: node_exporter on each guest and Proxmox node, then the apps' own endpoints. */

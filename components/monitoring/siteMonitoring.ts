@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { activeApp } from "../inventory/org";
+import { applianceOf } from "../inventory/apps";
 import { SiteContext } from "../site/context";
 import type { InternalCa } from "../mesh/internalCa";
 import { remoteScript } from "../remote/script";
@@ -35,7 +36,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa): Record<string
   for (const p of plan.problems.filter((x) => x.startsWith(`${site.name}/`))) pulumi.log.warn(`monitoring: ${p}`);
 
   for (const s of site.services) {
-    if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4) continue;
+    if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4 || applianceOf(s.app)) continue;
     const backup = plan.backups.find((b) => b.site === site.name && b.instance === s.name);
     const pg = s.app?.kind === "postgres-primary" || s.app?.kind === "postgres-replica";
     new GuestMonitoring(`${site.name}-${s.name}-monitoring`, {
