@@ -157,3 +157,15 @@ describe("Docker host (ryzen9 VM 3)", () => {
     expect(renderCompose(s, dockerContainers(s, site))).toBeUndefined();
   });
 });
+
+describe("the Docker host's install in the rendered stack", () => {
+  test("runs as the VM's cloud-init user through sudo (a Debian cloud VM has no root login), secrets only on stdin", async () => {
+    const { renderSite, named } = await import("../helpers/render");
+    const r = await renderSite("ryzen9");
+    const cmd = named(r, "ryzen9-docker-app-install", "command:remote:Command").inputs as any;
+    expect(cmd.create).toMatch(/sudo -n --preserve-env=[A-Z_,]*N8N_ENCRYPTION_KEY/);
+    expect(cmd.create).not.toMatch(/N8N_ENCRYPTION_KEY=[^$\s"]/);
+    // n8n encrypts its credentials with this key: it is generated once and protected.
+    expect(named(r, "ryzen9-docker-app-n8n-encryption-key").protect).toBe(true);
+  });
+});
