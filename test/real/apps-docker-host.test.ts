@@ -153,6 +153,14 @@ describe("the Docker host install", () => {
     expect(r.calls).toBe("");
   });
 
+  test("a secret with a dollar sign is refused before the env file is written", () => {
+    fs.rmSync(`${dir}/opt-docker/env/n8n.secret.env`, { force: true });
+    const r = runInstall(script(PINNED), { ...SECRETS, DB_PASSWORD: "pa$word" });
+    expect(r.status).not.toBe(0);
+    expect(r.log).toContain("DB_POSTGRESDB_PASSWORD contains a dollar sign");
+    expect(fs.existsSync(`${dir}/opt-docker/env/n8n.secret.env`)).toBe(false);
+  });
+
   test("without the Redis password the run stops naming it", () => {
     const { REDIS_PASSWORD: _omit, ...rest } = SECRETS;
     const r = runInstall(script(PINNED), rest);

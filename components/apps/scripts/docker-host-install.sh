@@ -82,6 +82,10 @@ for i in "${!ENV_PATHS[@]}"; do
 done
 for i in "${!SECRET_ENV_PATHS[@]}"; do
   read -r -a vars <<<"${SECRET_ENV_VARS[$i]}"
+  # Compose may expand ${...} in env files: a value with a dollar sign is refused rather than altered.
+  for var in "${vars[@]}"; do
+    case "${!var:-}" in *'$'*) die "$var contains a dollar sign (Compose env files could expand it)" ;; esac
+  done
   put_env_file "${SECRET_ENV_PATHS[$i]}" "${vars[@]}"
 done
 
