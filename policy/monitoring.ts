@@ -15,7 +15,7 @@ export const FRESHNESS_ALERT: (typeof BACKUP_ALERTS)[number] = "BackupStale";
 export const monitoringCoverage = stackRule({
   name: "homelab-monitoring-coverage",
   description:
-    "Where the organisation runs Prometheus, every Proxmox guest has node_exporter and every stateful guest backed up by restic has the BackupStale alert (GuestMonitoring resources of the monitoring tier).",
+    "Where the organisation runs Prometheus, every Proxmox guest but an appliance VM (tag appliance) has node_exporter and every stateful guest backed up by restic has the BackupStale alert (GuestMonitoring resources of the monitoring tier).",
   enforcementLevel: "mandatory",
   sections: ["monitored", "backups"],
   validate: (resources, config, report) => {
@@ -28,7 +28,8 @@ export const monitoringCoverage = stackRule({
     const restic = new Set(config.backups.filter((b) => b.method === "restic").map((b) => b.name));
     for (const g of guestsOf(resources)) {
       const m = g.vmid !== undefined ? byVmid.get(g.vmid) : undefined;
-      if (!m?.exporters.includes("node")) report(`${who(g)} has no node_exporter: the organisation runs Prometheus, and an unmeasured guest fails unnoticed`, g.urn);
+      // An appliance VM (tag `appliance`: HAOS, DSM) runs no exporter of ours; the program never enters it.
+      if (!m?.exporters.includes("node") && !g.tags.includes("appliance")) report(`${who(g)} has no node_exporter: the organisation runs Prometheus, and an unmeasured guest fails unnoticed`, g.urn);
       if (g.tags.includes("stateful") && restic.has(g.hostname ?? g.name) && !m?.alerts.includes(FRESHNESS_ALERT)) {
         report(`${who(g)} is stateful and backed up by restic, but no ${FRESHNESS_ALERT} alert watches its backups`, g.urn);
       }

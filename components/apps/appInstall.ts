@@ -27,8 +27,10 @@ export interface AppDatabase {
 export interface AppInstallArgs {
   /** The guest (container or VM) the app runs in. */
   guest: pulumi.Resource;
-  /** Root SSH connection to the guest. */
+  /** SSH connection to the guest: root (containers), or a VM's cloud-init user with `sudo`. */
   connection: GuestConnection;
+  /** Run the script as root through `sudo -n` (the connection's user is not root: a VM's cloud-init user). Default false. */
+  sudo?: boolean;
   plan: AppPlan;
   /** Required when `plan.oidc` is set: the client's issuer, secret and CA. */
   oidc?: OidcRuntime;
@@ -87,7 +89,7 @@ export class AppInstall extends pulumi.ComponentResource {
       secrets.TLS_KEY_PEM = cert.keyPem;
       secrets.TLS_CA_PEM = args.ca.certPem;
     }
-    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets }, { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] });
+    this.install = remoteScript(`${name}-install`, { connection: args.connection, script: p.script, secrets, ...(args.sudo ? { sudo: true } : {}) }, { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] });
     this.summary = {
       service: p.service,
       kind: p.kind,

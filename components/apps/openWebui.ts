@@ -118,7 +118,7 @@ function plan(s: WebuiService, site: Site): AppPlan {
     logTag: `open-webui-${s.name}`,
     container: c,
     health,
-    env: { CA_BUNDLE },
+    env: s.app.sso ? { CA_BUNDLE } : {},
     before: ["ensure_packages sqlite3 ca-certificates", ...(s.app.sso ? [BEFORE_OIDC] : [])].join("\n"),
   });
   return {

@@ -17,6 +17,7 @@ import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { openWebuiModule } from "./openWebui";
 import { paperlessModule } from "./paperless";
+import { dockerHostModule } from "./dockerHost";
 import { redisModule } from "./redis";
 import { reverseProxyModule } from "./reverseProxy";
 import { traefikModule } from "./traefik";
@@ -25,6 +26,7 @@ import { wireguardModule } from "./wireguard";
 
 const MODULES = [
   adguardModule,
+  dockerHostModule,
   flowiseModule,
   giteaModule,
   homeAssistantModule,

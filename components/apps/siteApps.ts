@@ -19,6 +19,9 @@ import { oidcRuntime } from "./oidcRuntime";
 import { appPlanInOrg } from "./registry";
 import { wazuhAgents } from "./wazuhAgents";
 
+/** The cloud-init user of the program's VMs (components/proxmox/vmService.ts `username` default). */
+const VM_USER = "debian";
+
 /** What the data tier hands the apps on the primary's own site. */
 export interface AppsDeps {
   /** The primary's databases with their owners' passwords, when this site runs it. */
@@ -69,7 +72,9 @@ export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, 
     const samePrimary = plan.database && placementOf(ctx.org, "postgres-primary")?.site === ctx.site;
     const app = new AppInstall(`${ctx.site.name}-${s.name}-app`, {
       guest: ctx.guest(s.name),
-      connection: ctx.root(s.ipv4!),
+      // A VM's root login is closed (cloud-init): its cloud-init user runs the script through sudo.
+      connection: s.kind === "vm" ? ctx.ssh(s.ipv4!, VM_USER) : ctx.root(s.ipv4!),
+      sudo: s.kind === "vm",
       plan,
       oidc: plan.oidc ? oidcRuntime(ctx, plan.oidc.clientId) : undefined,
       database: plan.database ? primaryDatabase(ctx, deps, plan.database) : undefined,

@@ -214,4 +214,49 @@ export const CATALOGUE_APPS = [
       })
       .optional(),
   }),
+  app("docker-host", {
+    /** n8n's database on the organisation's PostgreSQL primary (n8n runs in a container here). Default none: n8n keeps SQLite in /opt/docker/n8n. */
+    ...databaseClient,
+    /**
+     * n8n's cache in Redis (seed 002: "DB 1: n8n cache/queue"): a `redis` service of the same site and
+     * the logical database n8n uses. The password (Redis `requirepass`) reaches the install on stdin as
+     * `REDIS_PASSWORD` from the Redis guest's stack. Default none: n8n caches in memory.
+     */
+    n8nRedis: z
+      .strictObject({
+        /** Name of the site's `redis` service. */
+        service: z.string().min(1),
+        /** Logical database (0-15). */
+        db: z.number().int().min(0).max(15),
+      })
+      .optional(),
+    /** Image pins overriding the module's defaults (components/apps/dockerHost.ts has them and their sources). Default none. */
+    images: z
+      .strictObject({ n8n: ociImage.optional(), homepage: ociImage.optional(), uptimeKuma: ociImage.optional(), portainer: ociImage.optional() })
+      .default({}),
+    /**
+     * Further containers of the compose project (the seed's media stack: Plex, the arr stack, …), each
+     * pinned by digest; their ports are published on the service address and must be among its ports.
+     * Default none.
+     */
+    containers: z
+      .array(
+        z.strictObject({
+          /** Compose service and container name. */
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes"),
+          /** Image repository without tag or digest, e.g. `lscr.io/linuxserver/sonarr`. */
+          image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, "must be an image repository without tag or digest"),
+          /** Tag and digest (the digest is pulled; the tag is shown). */
+          tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "must be an image tag"),
+          digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex> (the image digest published for that tag)"),
+          /** Ports: `port` on the service address to `container` (default the same) inside. Default none. */
+          ports: z.array(z.strictObject({ port: z.number().int().min(1).max(65535), container: z.number().int().min(1).max(65535).optional(), protocol: z.enum(["tcp", "udp"]).default("tcp") })).default([]),
+          /** Bind mounts: an absolute guest path (under /opt/docker for state, /mnt/nas for media) to a container path. Default none. */
+          volumes: z.array(z.strictObject({ host: z.string().regex(/^\/[^\s:]*$/, "must be an absolute path without ':'"), container: z.string().regex(/^\/[^\s:]*$/, "must be an absolute path without ':'"), readOnly: z.boolean().default(false) })).default([]),
+          /** Non-secret environment. Default none. */
+          environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().regex(/^[^\n\r]*$/, "must be one line")).default({}),
+        }),
+      )
+      .default([]),
+  }),
 ] as const;

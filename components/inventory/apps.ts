@@ -161,7 +161,6 @@ export const APP_SCHEMAS = [
       "ai-worker",
       "appflowy",
       "coolify",
-      "docker-host",
       "heimdall",
       "home-assistant-os",
       "netbox",
@@ -195,3 +194,22 @@ export const APP_KINDS: readonly AppKind[] = APP_SCHEMAS.map((s) => s.shape.kind
 
 /** Apps that serve TLS with a certificate of the organisation's internal CA. */
 export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator", "reverse-proxy"] as const satisfies readonly AppKind[];
+
+/**
+ * Appliance VMs: operating systems that boot their own image, not the Debian cloud image, and that
+ * the program neither configures (no cloud-init) nor enters over SSH (no guest agent install, no
+ * node_exporter, no restic agent). The VM's shape comes from the inventory; its disk content from the
+ * operator (docs/decisions.md, decisions 275–278). `firmware`: what the appliance boots with.
+ */
+export const APPLIANCE_APPS: Readonly<Partial<Record<AppKind, { firmware: "seabios" | "ovmf" }>>> = {
+  // Home Assistant OS's `ova` board builds GRUB for x86_64 EFI only (home-assistant/operating-system
+  // buildroot-external/configs/ova_defconfig: BR2_TARGET_GRUB2_X86_64_EFI=y): UEFI, i.e. OVMF.
+  "home-assistant-os": { firmware: "ovmf" },
+  // Xpenology DSM boots from a community loader the operator writes to the loader disk.
+  xpenology: { firmware: "seabios" },
+};
+
+/** The appliance settings of `app`, when it is one. */
+export function applianceOf(app: { kind: AppKind } | undefined): { firmware: "seabios" | "ovmf" } | undefined {
+  return app ? APPLIANCE_APPS[app.kind] : undefined;
+}

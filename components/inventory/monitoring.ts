@@ -5,7 +5,7 @@
  * of its TCP ports a blackbox probe (the Prometheus guest is admitted by `firewallOf`).
  */
 import { hostPrefix } from "./net";
-import type { AppKind } from "./apps";
+import { applianceOf, type AppKind } from "./apps";
 import type { ResolvedPort, ResolvedService, Site } from "./load";
 import { allowedBy, Placement, placementOf, POSTGRES_PORT } from "./org";
 
@@ -71,6 +71,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
   traefik: [{ job: "traefik", port: 8082, scheme: "http", path: "/metrics" }],
   // n8n's /metrics on its own port with N8N_METRICS=true (components/apps/n8n.ts),
   n8n: [{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }],
+  // the Docker host's n8n container publishes the same endpoint on the VM's address (components/apps/dockerHost.ts),
+  "docker-host": [{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }],
   // Caddy's metrics listener (components/apps/reverseProxy.ts PROXY_METRICS_PORT).
   "reverse-proxy": [{ job: "caddy", port: 9180, scheme: "http", path: "/metrics" }],
 };
@@ -82,7 +84,8 @@ export function prometheusOf(org: readonly Site[]): Placement<"prometheus"> | un
 
 /** Guests (LXC/VM with a static IPv4) of the organisation, active only. */
 function monitoredGuests(org: readonly Site[]): Array<{ site: Site; service: ResolvedService }> {
-  return org.flatMap((site) => site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && !!s.ipv4).map((service) => ({ site, service })));
+  // Appliance VMs (apps.ts APPLIANCE_APPS) run no node_exporter of ours: the program never enters them.
+  return org.flatMap((site) => site.services.filter((s) => (s.kind === "lxc" || s.kind === "vm") && !!s.ipv4 && !applianceOf(s.app)).map((service) => ({ site, service })));
 }
 
 /** Every scrape target of the organisation's Prometheus: node_exporter on each guest and Proxmox node, then the apps' own endpoints. */
@@ -191,13 +194,13 @@ export function monitoringProblems(org: readonly Site[]): string[] {
 
 /**
  * Apps that bring their own operating system (an appliance image, not Debian): no apt, so no Alloy
- * agent (decision 232).
+ * agent (decision 232). A superset of the appliance VMs the program boots (apps.ts APPLIANCE_APPS).
  */
-export const APPLIANCE_APPS: readonly AppKind[] = ["home-assistant-os", "xpenology", "opnsense", "unraid-nas"];
+export const OWN_OS_APPS: readonly AppKind[] = ["home-assistant-os", "xpenology", "opnsense", "unraid-nas"];
 
 /** Whether `service` gets a Grafana Alloy journal agent when its site runs Loki: a Debian LXC or VM with an address. */
 export function shipsLogs(service: ResolvedService): boolean {
-  return (service.kind === "lxc" || service.kind === "vm") && !!service.ipv4 && !(service.app && APPLIANCE_APPS.includes(service.app.kind));
+  return (service.kind === "lxc" || service.kind === "vm") && !!service.ipv4 && !(service.app && OWN_OS_APPS.includes(service.app.kind));
 }
 
 /**

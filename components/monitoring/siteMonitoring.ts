@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { activeApp, placementOf } from "../inventory/org";
 import { logProblems, shipsLogs } from "../inventory/monitoring";
+import { applianceOf } from "../inventory/apps";
 import { SiteContext } from "../site/context";
 import type { InternalCa } from "../mesh/internalCa";
 import { remoteScript } from "../remote/script";
@@ -43,7 +44,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
 
   const logs = logTier(ctx, minio);
   for (const s of site.services) {
-    if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4) continue;
+    if ((s.kind !== "lxc" && s.kind !== "vm") || !s.ipv4 || applianceOf(s.app)) continue;
     const backup = plan.backups.find((b) => b.site === site.name && b.instance === s.name);
     const pg = s.app?.kind === "postgres-primary" || s.app?.kind === "postgres-replica";
     new GuestMonitoring(`${site.name}-${s.name}-monitoring`, {

@@ -40,8 +40,12 @@ export interface VmServiceArgs {
   name: string;
   /** Text shown in Proxmox. Default: none. */
   description?: string;
-  /** Cloud image volume ID (content type `import`), usually `OsImage.fileId`. */
-  imageFileId: pulumi.Input<string>;
+  /** Cloud image volume ID (content type `import`), usually `OsImage.fileId`. Unset: the boot disk is created empty (an appliance whose image the operator writes). */
+  imageFileId?: pulumi.Input<string>;
+  /** Firmware: `seabios`, or `ovmf` (UEFI: machine q35 and a 4m EFI vars disk without pre-enrolled keys). Default `seabios`. */
+  firmware?: "seabios" | "ovmf";
+  /** Configure the guest with cloud-init (user, keys, addresses, DNS). Default true; false for an appliance that configures itself. */
+  cloudInit?: boolean;
   /** vCPUs. */
   cores: number;
   /** CPU model. Default `x86-64-v2-AES` (migratable across the nodes of a cluster). */
@@ -96,8 +100,8 @@ export interface VmServiceArgs {
 export class VmService extends pulumi.ComponentResource {
   /** The VM resource. */
   public readonly vm: proxmox.VmLegacy;
-  /** Cloud-init user password (secret). */
-  public readonly password: pulumi.Output<string>;
+  /** Cloud-init user password (secret); none without cloud-init. */
+  public readonly password?: pulumi.Output<string>;
   /** Primary IPv4 address, if static. */
   public readonly ipv4?: string;
   /** VMID. */
@@ -107,8 +111,10 @@ export class VmService extends pulumi.ComponentResource {
     super("homelab:proxmox:VmService", name, {}, opts);
     const stateful = args.stateful ?? false;
     const guestFirewall = args.guestFirewall ?? true;
-    const pw = new random.RandomPassword(`${name}-user`, { length: 32, special: true, overrideSpecial: "_%@+=-" }, { parent: this });
-    this.password = pulumi.secret(pw.result);
+    const cloudInit = args.cloudInit ?? true;
+    const ovmf = args.firmware === "ovmf";
+    const pw = cloudInit ? new random.RandomPassword(`${name}-user`, { length: 32, special: true, overrideSpecial: "_%@+=-" }, { parent: this }) : undefined;
+    this.password = pw ? pulumi.secret(pw.result) : undefined;
 
     const nics = [
       { bridge: args.network.bridge, vlanId: args.network.vlanId, ipv4: args.network.ipv4Cidr, gw4: args.network.ipv4Gateway, ipv6: args.network.ipv6Cidr, gw6: args.network.ipv6Gateway },
@@ -130,18 +136,19 @@ export class VmService extends pulumi.ComponentResource {
         memory: { dedicated: args.memoryMiB, floating: 0 },
         scsiHardware: "virtio-scsi-single",
         disks: [
-          { interface: "scsi0", datastoreId: args.datastoreId, importFrom: args.imageFileId, size: args.diskGiB, discard: "on", iothread: true, ssd: true },
+          { interface: "scsi0", datastoreId: args.datastoreId, ...(args.imageFileId !== undefined ? { importFrom: args.imageFileId } : {}), size: args.diskGiB, discard: "on", iothread: true, ssd: true },
           ...(args.dataVolumes ?? []).map((v, i) => ({ interface: `scsi${i + 1}`, datastoreId: v.datastoreId, size: v.sizeGiB, discard: "on", iothread: true, ssd: true })),
         ],
         networkDevices: nics.map((n) => ({ bridge: n.bridge, vlanId: n.vlanId, model: "virtio", firewall: guestFirewall })),
-        initialization: {
+        ...(ovmf ? { bios: "ovmf", machine: "q35", efiDisk: { datastoreId: args.datastoreId, type: "4m", preEnrolledKeys: false } } : {}),
+        initialization: !cloudInit ? undefined : {
           datastoreId: args.datastoreId,
           dns: { servers: args.dns.servers, domain: args.dns.domain },
           ipConfigs: nics.map((n) => ({
             ipv4: n.ipv4 ? { address: n.ipv4, gateway: n.gw4 } : undefined,
             ipv6: n.ipv6 ? { address: n.ipv6, gateway: n.gw6 } : undefined,
           })),
-          userAccount: { username: args.username ?? "debian", keys: args.sshPublicKeys ?? [], password: this.password },
+          userAccount: { username: args.username ?? "debian", keys: args.sshPublicKeys ?? [], password: this.password! },
         },
         operatingSystem: { type: "l26" },
         serialDevices: [{ device: "socket" }],
@@ -173,6 +180,6 @@ export class VmService extends pulumi.ComponentResource {
 
     this.ipv4 = args.network.ipv4Cidr?.split("/")[0];
     this.vmId = args.vmId;
-    this.registerOutputs({ vmId: args.vmId, ipv4: this.ipv4, password: this.password });
+    this.registerOutputs({ vmId: args.vmId, ipv4: this.ipv4, ...(this.password ? { password: this.password } : {}) });
   }
 }

@@ -6,6 +6,7 @@ import { OsImage } from "../proxmox/osImage";
 import { VmService } from "../proxmox/vmService";
 import { GuestConnection } from "../remote/script";
 import { imageKey, lxcArgs, vmArgs } from "./guestArgs";
+import { applianceOf } from "../inventory/apps";
 
 /** Arguments of {@link ProxmoxSite}. */
 export interface ProxmoxSiteArgs {
@@ -88,8 +89,16 @@ export class ProxmoxSite extends pulumi.ComponentResource {
 
     for (const s of site.services) {
       if (s.kind !== "lxc" && s.kind !== "vm") continue;
-      const image = imageFor(imageKey(s), s.host!, s.template!);
       const resourceName = `${site.name}-${s.name}`;
+      const appliance = s.kind === "vm" ? applianceOf(s.app) : undefined;
+      if (appliance) {
+        // An appliance boots its own image (the operator's): no download, no cloud-init, no SSH.
+        const { imageFileId: _none, ...a } = vmArgs(site, s, "", extras);
+        this.vms[s.name] = new VmService(resourceName, { ...a, tags: [...(a.tags ?? []), "appliance"], firmware: appliance.firmware, cloudInit: false }, { parent: this });
+        this.guests[s.name] = { kind: s.kind, host: s.host!, vmid: s.vmid!, ipv4: s.ipv4 };
+        continue;
+      }
+      const image = imageFor(imageKey(s), s.host!, s.template!);
       if (s.kind === "lxc") {
         const needsRoot = this.rootPamGuests.some((g) => g.name === s.name);
         this.containers[s.name] = new LxcService(resourceName, { ...lxcArgs(site, s, image.fileId, extras), ...(needsRoot ? { provider: rootProvider } : {}) }, { parent: this });

@@ -178,7 +178,8 @@ function rowOf(input: SiteInput, s: ResolvedService, status: MatrixRow["status"]
     version: apps.find((a) => a.service === s.name)?.version,
     host: g?.node ?? s.host,
     vmid: g?.vmid ?? s.vmid,
-    addresses: g ? [...g.addresses.map((a) => a.address), ...inventoryAddresses.filter((a) => a === "dhcp")] : inventoryAddresses,
+    // An appliance VM has no cloud-init and so no rendered address: it sets the inventory's itself.
+    addresses: g && g.addresses.length ? [...g.addresses.map((a) => a.address), ...inventoryAddresses.filter((a) => a === "dhcp")] : inventoryAddresses,
     networks: [s.network, ...s.extraNics.map((n) => n.network)],
     cores: g?.cores ?? s.cores,
     memoryMiB: g?.memoryMiB ?? s.memoryMiB,

@@ -14,6 +14,11 @@ describe(POLICY, () => {
     expect(await messages(POLICY, without("web"))).toEqual(["vm web (vmid 102) has no node_exporter: the organisation runs Prometheus, and an unmeasured guest fails unnoticed"]);
     expect(await messages(POLICY, edited("app", { exporters: [] }))).toEqual(["lxc app (vmid 100) has no node_exporter: the organisation runs Prometheus, and an unmeasured guest fails unnoticed"]);
   });
+  it("asks no node_exporter of an appliance VM (tag appliance: the program never enters it), and only of that one", async () => {
+    const tagged = (tag: string) => without("web").map((r) => (r.name === "web" || (r.props as any).vmId === 102 ? { ...r, props: { ...r.props, tags: [...((r.props as any).tags ?? []), tag] } } : r));
+    expect(await messages(POLICY, tagged("appliance"))).toEqual([]);
+    expect(await messages(POLICY, tagged("appliances"))).toEqual(["vm web (vmid 102) has no node_exporter: the organisation runs Prometheus, and an unmeasured guest fails unnoticed"]);
+  });
   it("refuses a stateful, restic-backed guest without the backup-freshness alert", async () => {
     expect(await messages(POLICY, edited("db", { alerts: ["BackupNeverReported"] }))).toEqual(["lxc db (vmid 101) is stateful and backed up by restic, but no BackupStale alert watches its backups"]);
   });

@@ -1,0 +1,171 @@
+/**
+ * The Docker host (ryzen9 VM 3, decisions 270–274): Docker's apt repository and pinned packages, the
+ * Compose project rendered from the inventory (checked against the Compose specification's schema
+ * facts), its images by digest or stopping unpinned, secrets only by name, and the contracts with
+ * the inventory: ports, backups, n8n's database on the primary and its Redis.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
+import { PROJECT_ROOT } from "../../components/site/stackFiles";
+import { appPlanOf } from "../../components/apps/registry";
+import { appContractProblems } from "../../components/apps/contract";
+import { AppOf } from "../../components/inventory/apps";
+import { COMPOSE_FILE, DOCKER_APT, DOCKER_HOST_IMAGES, dockerContainers, renderCompose } from "../../components/apps/dockerHost";
+import { organisationOf, primaryDatabases } from "../../components/inventory/org";
+
+const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const raw = (site: string) => doc(site)["homelab:inventory"];
+const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
+type Docker = ResolvedService & { app: AppOf<"docker-host"> };
+const svc = (site: Site) => site.services.find((s) => s.name === "docker")! as Docker;
+const withApp = (app: Record<string, unknown>) => {
+  const inv = raw("ryzen9");
+  const s = inv.services.find((x: any) => x.name === "docker");
+  s.app = { ...s.app, ...app };
+  return load("ryzen9", inv);
+};
+const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
+const allPinned = { images: { n8n: { tag: "2.41.1", digest: DIGEST("a") }, portainer: { tag: "2.33.7", digest: DIGEST("b") } } };
+
+/**
+ * The Compose specification's facts this renderer relies on (compose-spec/compose-spec
+ * schema/compose-spec.json at commit 00655e22): the top level allows `version`, `name`, `include`,
+ * `services`, `models`, `networks`, `volumes`, `secrets`, `configs` and `x-*`, nothing else; service
+ * names match ^[a-zA-Z0-9._-]+$; a service is an object without unknown keys (`x-*` allowed) where
+ * `image`, `container_name` and `restart` are strings, `env_file` is a path or a list of paths (or
+ * objects), `ports` is a unique list of numbers, strings or port objects, `volumes` a unique list of
+ * strings or mount objects. `composeProblems` carries exactly those facts (the service keys it allows
+ * are the ones this renderer writes, each a property of the spec's service definition).
+ */
+const TOP_LEVEL = ["version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs"];
+const STRINGS = ["image", "container_name", "restart"];
+/** The carried facts as a check (an empty list: the document satisfies them). */
+function composeProblems(doc: any): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(doc)) if (!TOP_LEVEL.includes(k) && !k.startsWith("x-")) out.push(`top-level ${k}`);
+  for (const [name, svc] of Object.entries<any>(doc.services ?? {})) {
+    if (!/^[a-zA-Z0-9._-]+$/.test(name)) out.push(`service name ${name}`);
+    for (const k of Object.keys(svc)) if (!["image", "container_name", "restart", "env_file", "ports", "volumes"].includes(k) && !k.startsWith("x-")) out.push(`${name}.${k}`);
+    for (const k of STRINGS) if (k in svc && typeof svc[k] !== "string") out.push(`${name}.${k} not a string`);
+    const ef = svc.env_file;
+    if (ef !== undefined && typeof ef !== "string" && !(Array.isArray(ef) && ef.every((x) => typeof x === "string" || typeof x === "object"))) out.push(`${name}.env_file`);
+    for (const k of ["ports", "volumes"]) {
+      const v = svc[k];
+      if (v === undefined) continue;
+      if (!Array.isArray(v) || new Set(v.map((x: unknown) => JSON.stringify(x))).size !== v.length) out.push(`${name}.${k} not a unique list`);
+      else if (!v.every((x: unknown) => typeof x === "string" || typeof x === "object" || (k === "ports" && typeof x === "number"))) out.push(`${name}.${k} items`);
+    }
+  }
+  return out;
+}
+const validate = (doc: unknown) => composeProblems(doc).length === 0;
+
+describe("Docker host (ryzen9 VM 3)", () => {
+  const site = load("ryzen9");
+  const s = svc(site);
+
+  test("the committed inventory plans it: n8n and Portainer unpinned (no published digest found), so the install stops naming the settings", () => {
+    const p = appPlanOf(s, site)!;
+    expect(p.kind).toBe("docker-host");
+    expect(p.source.type).toBe("unpinned");
+    expect(p.version).toContain("n8n 2.41.1@unpinned");
+    expect(p.version).toContain("portainer 2.33.7@unpinned");
+    expect(p.script).toMatch(/UNPINNED=\(.*app\.images\.n8n.*app\.images\.portainer/s);
+    // No compose text is rendered while an image would be pulled by tag.
+    expect(p.config.find((c) => c.path === COMPOSE_FILE)).toBeUndefined();
+    expect(appContractProblems(s, p)).toEqual([]);
+  });
+
+  test("the found pins are the published ones (decision 271)", () => {
+    expect(DOCKER_HOST_IMAGES.homepage).toEqual({ repository: "ghcr.io/gethomepage/homepage", tag: "v1.13.2", digest: "sha256:c881120b024d6a8e2f3c9664efc568984e4352e47df459d6b32e225374c71955" });
+    expect(DOCKER_HOST_IMAGES.uptimeKuma).toEqual({ repository: "louislam/uptime-kuma", tag: "1.23.16", digest: "sha256:431fee3be822b04861cf0e35daf4beef6b7cb37391c5f26c3ad6e12ce280fe18" });
+    expect(DOCKER_HOST_IMAGES.n8n.digest).toBeUndefined();
+    expect(DOCKER_HOST_IMAGES.portainer.digest).toBeUndefined();
+  });
+
+  test("Docker's repository: the key's published fingerprint and bookworm package versions, installed and held", () => {
+    expect(DOCKER_APT.fingerprint).toBe("9DC858229FC7DD38854AE2D88D81803C0EBFCD88");
+    for (const v of Object.values(DOCKER_APT.packages)) expect(v).toMatch(/~debian\.12~bookworm$/);
+    const p = appPlanOf(s, site)!;
+    expect(p.script).toContain(`DOCKER_KEY_FPR=${DOCKER_APT.fingerprint}`);
+    expect(p.script).toContain("docker-ce=5:29.2.1-1~debian.12~bookworm");
+    expect(p.script).toContain('apt-mark hold "${names[@]}"');
+    expect(p.script).toContain("DOCKER_KEYRING=/etc/apt/keyrings/docker.asc");
+    expect(p.script).toContain('signed-by=$DOCKER_KEYRING');
+  });
+
+  test("with every image pinned the Compose file is rendered and satisfies the Compose specification's schema facts", () => {
+    const site2 = withApp(allPinned);
+    const p = appPlanOf(svc(site2), site2)!;
+    expect(p.source.type).toBe("oci");
+    const text = p.config.find((c) => c.path === COMPOSE_FILE)!.text;
+    const compose = YAML.parse(text);
+    expect(validate(compose)).toBe(true);
+    expect(Object.keys(compose.services)).toEqual(["n8n", "homepage", "uptime-kuma", "portainer"]);
+    for (const svcDef of Object.values<any>(compose.services)) {
+      expect(svcDef.image).toMatch(/^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$/);
+      // Published on the service address only, never on every address.
+      for (const port of svcDef.ports) expect(port).toMatch(/^10\.0\.40\.10:\d+:\d+\/(tcp|udp)$/);
+    }
+    // A broken render would be caught: an unknown key fails the same check.
+    expect(validate({ ...compose, services: { ...compose.services, n8n: { ...compose.services.n8n, envfile: "x" } } })).toBe(false);
+  });
+
+  test("secrets stay out of the compose text and the env files: names only, values from stdin into 0600 files", () => {
+    const site2 = withApp(allPinned);
+    const p = appPlanOf(svc(site2), site2)!;
+    const all = p.config.map((c) => c.text).join("\n");
+    expect(all).not.toMatch(/PASSWORD=|ENCRYPTION_KEY=/);
+    expect(p.script).toMatch(/SECRET_ENV_VARS=\(.*N8N_ENCRYPTION_KEY DB_POSTGRESDB_HOST DB_POSTGRESDB_PORT DB_POSTGRESDB_DATABASE DB_POSTGRESDB_USER DB_POSTGRESDB_PASSWORD QUEUE_BULL_REDIS_PASSWORD/);
+    expect(p.secrets).toEqual([{ env: "N8N_ENCRYPTION_KEY", length: 48, protect: true }]);
+    const compose = YAML.parse(p.config.find((c) => c.path === COMPOSE_FILE)!.text);
+    expect(compose.services.n8n.env_file).toEqual(["/opt/docker/env/n8n.env", "/opt/docker/env/n8n.secret.env"]);
+  });
+
+  test("n8n: its database on the organisation's primary (docker's address only) and its cache in Redis DB 1 of the site's redis", () => {
+    const p = appPlanOf(s, site)!;
+    expect(p.database).toBe("n8n");
+    const org = organisationOf(site, []);
+    const pg = site.services.find((x) => x.app?.kind === "postgres-primary")! as any;
+    expect(primaryDatabases(org, pg).find((d) => d.name === "n8n")!.clients).toEqual(["10.0.40.10/32"]);
+    const n8n = dockerContainers(s, site)[0];
+    const redis = site.services.find((x) => x.name === "redis")!;
+    expect(n8n.env).toMatchObject({ DB_TYPE: "postgresdb", N8N_CACHE_BACKEND: "redis", QUEUE_BULL_REDIS_HOST: redis.ipv4, QUEUE_BULL_REDIS_PORT: "6379", QUEUE_BULL_REDIS_DB: "1" });
+    // Redis admits the Docker host (decision 61).
+    expect(redis.firewall.find((f) => f.port === 6379)!.sources).toContain("10.0.40.10/32");
+    expect(() => dockerContainers(svc(withApp({ n8nRedis: { service: "postgres", db: 1 } })), site)).toThrow(/no redis service/);
+  });
+
+  test("user containers (the media stack) are rendered pinned; their ports must be declared; names and ports are unique", () => {
+    const plex = { name: "plex", image: "lscr.io/linuxserver/plex", tag: "1.41.0", digest: DIGEST("c"), ports: [{ port: 32400 }], volumes: [{ host: "/opt/docker/plex", container: "/config" }, { host: "/mnt/nas/media", container: "/media", readOnly: true }] };
+    const site2 = withApp({ ...allPinned, containers: [plex] });
+    const p = appPlanOf(svc(site2), site2)!;
+    const compose = YAML.parse(p.config.find((c) => c.path === COMPOSE_FILE)!.text);
+    expect(validate(compose)).toBe(true);
+    expect(compose.services.plex).toMatchObject({ image: `lscr.io/linuxserver/plex:1.41.0@${DIGEST("c")}`, ports: ["10.0.40.10:32400:32400/tcp"], volumes: ["/opt/docker/plex:/config", "/mnt/nas/media:/media:ro"] });
+    expect(appContractProblems(svc(site2), p)).toEqual([]);
+    const site3 = withApp({ containers: [{ ...plex, ports: [{ port: 4444 }] }] });
+    expect(appContractProblems(svc(site3), appPlanOf(svc(site3), site3)!).join("\n")).toMatch(/port 4444\/tcp/);
+    expect(() => appPlanOf(svc(withApp({ containers: [{ ...plex, name: "n8n" }] })), site)).toThrow(/already a container/);
+    expect(() => appPlanOf(svc(withApp({ containers: [{ ...plex, ports: [{ port: 3000 }] }] })), site)).toThrow(/published twice/);
+    expect(() => withApp({ containers: [{ ...plex, digest: "latest" }] })).toThrow(/sha256/);
+  });
+
+  test("renderCompose refuses to render while any image is unpinned", () => {
+    expect(renderCompose(s, dockerContainers(s, site))).toBeUndefined();
+  });
+});
+
+describe("the Docker host's install in the rendered stack", () => {
+  test("runs as the VM's cloud-init user through sudo (a Debian cloud VM has no root login), secrets only on stdin", async () => {
+    const { renderSite, named } = await import("../helpers/render");
+    const r = await renderSite("ryzen9");
+    const cmd = named(r, "ryzen9-docker-app-install", "command:remote:Command").inputs as any;
+    expect(cmd.create).toMatch(/sudo -n --preserve-env=[A-Z_,]*N8N_ENCRYPTION_KEY/);
+    expect(cmd.create).not.toMatch(/N8N_ENCRYPTION_KEY=[^$\s"]/);
+    // n8n encrypts its credentials with this key: it is generated once and protected.
+    expect(named(r, "ryzen9-docker-app-n8n-encryption-key").protect).toBe(true);
+  });
+});
