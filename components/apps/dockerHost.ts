@@ -295,6 +295,8 @@ function plan(s: DockerService, site: Site): AppPlan {
     health,
     backup: { paths: [DOCKER_DIR], localDatabases: [], preBackup: [] },
     database: s.app.database,
+    // The Redis guest's generated requirepass, handed over by the apps tier (module.ts peerSecrets).
+    ...(redis ? { peerSecrets: [{ service: s.app.n8nRedis!.service, env: "REDIS_PASSWORD" }] } : {}),
     metrics: [{ job: "n8n", port: N8N_PORT, scheme: "http", path: "/metrics" }],
     secrets: [{ env: "N8N_ENCRYPTION_KEY", length: 48, protect: true }],
     script,

@@ -133,6 +133,8 @@ describe("Docker host (ryzen9 VM 3)", () => {
     const n8n = dockerContainers(s, site)[0];
     const redis = site.services.find((x) => x.name === "redis")!;
     expect(n8n.env).toMatchObject({ DB_TYPE: "postgresdb", N8N_CACHE_BACKEND: "redis", QUEUE_BULL_REDIS_HOST: redis.ipv4, QUEUE_BULL_REDIS_PORT: "6379", QUEUE_BULL_REDIS_DB: "1" });
+    // Redis's generated requirepass is handed over by the apps tier (peer secret of the redis service).
+    expect(p.peerSecrets).toEqual([{ service: "redis", env: "REDIS_PASSWORD" }]);
     // Redis admits the Docker host (decision 61).
     expect(redis.firewall.find((f) => f.port === 6379)!.sources).toContain("10.0.40.10/32");
     expect(() => dockerContainers(svc(withApp({ n8nRedis: { service: "postgres", db: 1 } })), site)).toThrow(/no redis service/);

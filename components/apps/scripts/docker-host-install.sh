@@ -26,7 +26,7 @@ fi
 require_env N8N_ENCRYPTION_KEY
 if [ "$DB" = 1 ]; then require_env DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD; fi
 if [ "$REDIS" = 1 ]; then
-  [ -n "${REDIS_PASSWORD:-}" ] || die "missing REDIS_PASSWORD: the Redis guest's requirepass (app.n8nRedis) is not handed over yet; remove app.n8nRedis to cache in memory"
+  [ -n "${REDIS_PASSWORD:-}" ] || die "missing REDIS_PASSWORD: the Redis guest's requirepass (app.n8nRedis; the apps tier hands it over from the Redis install)"
 fi
 export DEBIAN_FRONTEND=noninteractive
 ensure_packages ca-certificates curl gnupg
