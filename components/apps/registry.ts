@@ -21,6 +21,7 @@ import { dockerHostModule } from "./dockerHost";
 import { redisModule } from "./redis";
 import { reverseProxyModule } from "./reverseProxy";
 import { traefikModule } from "./traefik";
+import { uptimeKumaModule } from "./uptimeKuma";
 import { wazuhModule } from "./wazuh";
 import { wireguardModule } from "./wireguard";
 
@@ -40,6 +41,7 @@ const MODULES = [
   redisModule,
   reverseProxyModule,
   traefikModule,
+  uptimeKumaModule,
   wazuhModule,
   wireguardModule,
 ] as const;

@@ -150,7 +150,10 @@ export const APP_SCHEMAS = [
    * Uptime Kuma is the human status page only: every probe and alert is blackbox_exporter on the
    * Prometheus guest + Alertmanager (docs/decisions.md, Monitoring).
    */
-  app("uptime-kuma", {}),
+  app("uptime-kuma", {
+    /** The Uptime Kuma image (components/apps/uptimeKuma.ts has the default pin and its source). */
+    image: ociImage.optional(),
+  }),
   // Apps installed by a module of components/apps (components/inventory/appCatalogue.ts).
   ...CATALOGUE_APPS,
   // Apps the catalogue describes; guests only until their modules land.

@@ -1,0 +1,89 @@
+/**
+ * Uptime Kuma (bo BO-7): the human status page beside the Prometheus probes (decision 116: every probe
+ * and alert is blackbox_exporter + Alertmanager; Uptime Kuma's monitors are the household's, made in its
+ * UI). The upstream image by digest under the OCI runner (components/apps/oci.ts), its data directory on
+ * the data mount, a consistent copy of its SQLite database in each backup.
+ *
+ * Upstream facts (louislam/uptime-kuma, tag 1.23.16):
+ * - docker/dockerfile: `EXPOSE 3001`, `VOLUME ["/app/data"]`; the entrypoint (extra/entrypoint.sh) runs
+ *   the server as PUID:PGID (default 0:0) after `chown -hR` of /app/data.
+ * - server/config.js: the port is `--port`, UPTIME_KUMA_PORT, PORT or 3001.
+ * - server/database.js: the database is `<data dir>/kuma.db` (SQLite).
+ * - server/server.js: `GET /` redirects to /dashboard, and `app.get("*")` answers the single-page app's
+ *   index.html, whose `<title>` is "Uptime Kuma" (index.html) — the health check.
+ */
+import type { AppOf } from "../inventory/apps";
+import type { ResolvedService, Site } from "../inventory/load";
+import type { AppModule, AppPlan } from "./module";
+import { ociAppScript, OciContainer, ociSource, ociVersion } from "./oci";
+
+/**
+ * The image pin used unless the inventory sets `app.image`: louislam/uptime-kuma 1.23.16, the digest five
+ * independent public files pin for that tag (Renovate-style `tag@sha256` in compose and NixOS configs).
+ */
+export const UPTIME_KUMA_IMAGE = { repository: "docker.io/louislam/uptime-kuma", tag: "1.23.16", digest: "sha256:431fee3be822b04861cf0e35daf4beef6b7cb37391c5f26c3ad6e12ce280fe18" };
+export const UPTIME_KUMA_PORT = 3001;
+const DATA_IN_CONTAINER = "/app/data";
+
+type KumaService = ResolvedService & { app: AppOf<"uptime-kuma"> };
+
+function dataDir(s: KumaService): string {
+  const m = s.dataMounts[0];
+  if (!m) throw new Error(`homelab: service "${s.name}": Uptime Kuma keeps its database on a data mount`);
+  return m.path;
+}
+
+export function kumaContainer(s: KumaService): OciContainer {
+  const img = s.app.image ?? { tag: UPTIME_KUMA_IMAGE.tag, digest: UPTIME_KUMA_IMAGE.digest };
+  return {
+    name: "uptime-kuma",
+    image: UPTIME_KUMA_IMAGE.repository,
+    tag: img.tag,
+    digest: img.digest,
+    pinHint: `set app.image { tag, digest } of service "${s.name}"`,
+    volumes: [{ host: dataDir(s), container: DATA_IN_CONTAINER }],
+    publish: [{ address: s.ipv4!, hostPort: UPTIME_KUMA_PORT, containerPort: UPTIME_KUMA_PORT, protocol: "tcp" }],
+  };
+}
+
+function plan(s: KumaService, site: Site): AppPlan {
+  const c = kumaContainer(s);
+  const dir = dataDir(s);
+  const health = { url: `http://${s.ipv4}:${UPTIME_KUMA_PORT}/dashboard`, expect: "<title>Uptime Kuma</title>" };
+  const script = ociAppScript({
+    title: `Uptime Kuma ${s.name} (${site.name})`,
+    source: "components/apps/uptimeKuma.ts",
+    logTag: `uptime-kuma-${s.name}`,
+    container: c,
+    health,
+    before: "ensure_packages sqlite3",
+  });
+  return {
+    kind: "uptime-kuma",
+    service: s.name,
+    address: s.ipv4!,
+    version: ociVersion(c),
+    source: ociSource(c),
+    // Monitors, notifications and status pages are made in its UI (decision 116): nothing rendered.
+    config: [],
+    dataPaths: [dir],
+    ports: [{ port: UPTIME_KUMA_PORT, protocol: "tcp", description: "Uptime Kuma" }],
+    health,
+    backup: {
+      paths: [dir],
+      localDatabases: [],
+      // A consistent copy of its SQLite database beside it (once the server has created it).
+      preBackup: [`if [ -f ${dir}/kuma.db ]; then sqlite3 ${dir}/kuma.db ".backup '${dir}/kuma.db.backup'"; fi`],
+    },
+    // Its own login (no OIDC in 1.23); /metrics needs an API key made in its UI, so its port is probed.
+    metrics: [],
+    secrets: [],
+    script,
+  };
+}
+
+export const uptimeKumaModule: AppModule<"uptime-kuma"> = {
+  kind: "uptime-kuma",
+  installNote: "the upstream image by digest under podman (OCI runner): Uptime Kuma ships as a container; Debian does not package it",
+  plan,
+};
