@@ -53,7 +53,7 @@ const SEEDS: Record<string, Row[]> = {
     ["pgvector", "lxc", "r730", 1004, "192.168.100.114", 4, 8192, 100],
     ["redis", "lxc", "r730", 1005, "192.168.100.115", 2, 2048, 8],
     // not in the seed: the backup target of orion's guests (decision 186)
-    ["restic", "lxc", "r730", 1010, "192.168.100.120", 1, 2048, 408],
+    ["restic", "lxc", "r730", 1010, "192.168.100.120", 1, 2048, 308],
   ],
   sector7: [],
 };
