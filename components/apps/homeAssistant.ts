@@ -15,7 +15,7 @@
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociVersion } from "./oci";
+import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteBackupCopy } from "./oci";
 
 /**
  * The image pin used unless the inventory sets `app.image`: ghcr.io/home-assistant/home-assistant
@@ -27,11 +27,7 @@ const CONFIG_IN_CONTAINER = "/config";
 
 type HaService = ResolvedService & { app: AppOf<"home-assistant"> };
 
-function configDir(s: HaService): string {
-  const m = s.dataMounts[0];
-  if (!m) throw new Error(`homelab: service "${s.name}": Home Assistant keeps its configuration on a data mount`);
-  return m.path;
-}
+const configDir = (s: HaService) => ociStateDir(s, "Home Assistant");
 
 export function haContainer(s: HaService, site: Site): OciContainer {
   const img = s.app.image ?? { tag: HOME_ASSISTANT_IMAGE.tag, digest: HOME_ASSISTANT_IMAGE.digest };
@@ -76,7 +72,7 @@ function plan(s: HaService, site: Site): AppPlan {
       paths: [dir],
       localDatabases: [],
       // A consistent copy of the recorder's SQLite database beside it (when it exists yet).
-      preBackup: [`if [ -f ${dir}/home-assistant_v2.db ]; then sqlite3 ${dir}/home-assistant_v2.db ".backup '${dir}/home-assistant_v2.db.backup'"; fi`],
+      preBackup: [sqliteBackupCopy(`${dir}/home-assistant_v2.db`)],
     },
     // Home Assistant's own login (no OIDC client: its core has no OIDC login); no metrics without a token.
     metrics: [],

@@ -224,3 +224,21 @@ export function ociAppScript(a: OciAppScriptArgs): string {
     body: [a.before ?? "", INSTALL_SH, a.after ?? ""].filter((x) => x.trim() !== "").join("\n"),
   });
 }
+
+/**
+ * The directory that holds a one-container app's state: the service's first data mount (the contract
+ * check then holds the plan's data paths and backup to it).
+ */
+export function ociStateDir(s: { name: string; dataMounts: ReadonlyArray<{ path: string }> }, app: string): string {
+  const m = s.dataMounts[0];
+  if (!m) throw new Error(`homelab: service "${s.name}": ${app} keeps its state on a data mount`);
+  return m.path;
+}
+
+/**
+ * A pre-backup command: a consistent copy of the SQLite database `db` as `<db>.backup` beside it
+ * (`sqlite3 .backup` reads a live database safely), once the app has created it.
+ */
+export function sqliteBackupCopy(db: string): string {
+  return `if [ -f ${db} ]; then sqlite3 ${db} ".backup '${db}.backup'"; fi`;
+}

@@ -15,7 +15,7 @@
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociVersion } from "./oci";
+import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteBackupCopy } from "./oci";
 
 /**
  * The image pin used unless the inventory sets `app.image`: louislam/uptime-kuma 1.23.16, the digest five
@@ -27,11 +27,7 @@ const DATA_IN_CONTAINER = "/app/data";
 
 type KumaService = ResolvedService & { app: AppOf<"uptime-kuma"> };
 
-function dataDir(s: KumaService): string {
-  const m = s.dataMounts[0];
-  if (!m) throw new Error(`homelab: service "${s.name}": Uptime Kuma keeps its database on a data mount`);
-  return m.path;
-}
+const dataDir = (s: KumaService) => ociStateDir(s, "Uptime Kuma");
 
 export function kumaContainer(s: KumaService): OciContainer {
   const img = s.app.image ?? { tag: UPTIME_KUMA_IMAGE.tag, digest: UPTIME_KUMA_IMAGE.digest };
@@ -73,7 +69,7 @@ function plan(s: KumaService, site: Site): AppPlan {
       paths: [dir],
       localDatabases: [],
       // A consistent copy of its SQLite database beside it (once the server has created it).
-      preBackup: [`if [ -f ${dir}/kuma.db ]; then sqlite3 ${dir}/kuma.db ".backup '${dir}/kuma.db.backup'"; fi`],
+      preBackup: [sqliteBackupCopy(`${dir}/kuma.db`)],
     },
     // Its own login (no OIDC in 1.23); /metrics needs an API key made in its UI, so its port is probed.
     metrics: [],
