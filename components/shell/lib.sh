@@ -96,12 +96,6 @@ ensure_packages() {
   fi
 }
 
-# fetch_verified URL SHA256 DEST: download URL to DEST (curl, 3 retries) and stop unless DEST's sha256 is SHA256.
-fetch_verified() {
-  curl -fsSL --retry 3 -o "$3" "$1"
-  echo "$2  $3" | sha256sum -c --quiet -
-}
-
 # converge_units UNIT...: enable each unit; restart it when something changed, else start it.
 converge_units() {
   local u
