@@ -16,8 +16,12 @@
  * - Compose specification (compose-spec/compose-spec schema/compose-spec.json at 00655e22): top level
  *   `name`, `services` (additionalProperties false); a service's `image`, `container_name`, `restart`,
  *   `env_file`, `environment`, `ports`, `volumes` (test/apps/docker-host.test.ts).
- * - n8n: @n8n/config 2.39.0 `@Env` names (see n8n.ts), plus N8N_CACHE_BACKEND (memory|redis|auto) and
- *   QUEUE_BULL_REDIS_HOST/PORT/DB/PASSWORD (configs/cache.config.js, scaling-mode.config.js); n8n's
+ * - n8n (image 2.37.10, whose exact dependency is npm @n8n/config 2.35.2): the `@Env` names rendered here
+ *   are declared in @n8n/config 2.35.2 (dist/configs/database.config.js, instance-settings-config.js,
+ *   auth.config.js, endpoints.config.js, diagnostics.config.js, version-notifications.config.js,
+ *   generic.config.js; N8N_HOST/PORT/PROTOCOL/EDITOR_BASE_URL in dist/index.js), plus N8N_CACHE_BACKEND
+ *   (memory|redis|auto) and QUEUE_BULL_REDIS_HOST/PORT/DB/PASSWORD (configs/cache.config.js,
+ *   scaling-mode.config.js; the same names in 2.39.0, bo's n8n); n8n's
  *   RedisClientService builds every Redis client from `queue.bull.redis`. The image keeps its user
  *   folder in /home/node/.n8n (user `node`, uid 1000) and listens on 5678.
  */
@@ -26,7 +30,7 @@ import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import { readScript, shellScript } from "../shell";
 import type { AppModule, AppPlan, AppSource } from "./module";
-import { N8N_PORT, N8N_RELEASE } from "./n8n";
+import { N8N_PORT } from "./n8n";
 
 /** Docker's apt repository and the pinned packages (see the file comment). */
 export const DOCKER_APT = {
@@ -64,10 +68,14 @@ interface StockImage {
  * - Homepage v1.13.2 `sha256:c881120b…1955`: three public files pin it (compose stacks run with docker).
  * - Uptime Kuma 1.23.16 `sha256:431fee3b…fe18`: two independent files pin it (a compose file and a NixOS
  *   oci-containers module).
- * - n8n and Portainer: no digest-pinned reference was found: unpinned, the install stops naming `app.images`.
+ * - n8n 2.37.10 `sha256:307d6065…53b1ec` (decision 330): independent public files pin that tag by that
+ *   digest (`docker.n8n.io/n8nio/n8n:2.37.10@sha256:…` and `n8nio/n8n@sha256:…` with 2.37.10); not
+ *   2.41.1 (bo's n8n), for which no digest pin was found.
+ * - Portainer: no tag was found pinned to one digest by two independent files: unpinned, the install
+ *   stops naming `app.images.portainer` (decision 330).
  */
 export const DOCKER_HOST_IMAGES: Record<"n8n" | "homepage" | "uptimeKuma" | "portainer", StockImage> = {
-  n8n: { repository: "docker.n8n.io/n8nio/n8n", tag: N8N_RELEASE.version },
+  n8n: { repository: "docker.n8n.io/n8nio/n8n", tag: "2.37.10", digest: "sha256:307d6065be25619aa24cfc63a7c2f04ca56d084a08c05c8e9f189a89f353b1ec" },
   homepage: { repository: "ghcr.io/gethomepage/homepage", tag: "v1.13.2", digest: "sha256:c881120b024d6a8e2f3c9664efc568984e4352e47df459d6b32e225374c71955" },
   uptimeKuma: { repository: "louislam/uptime-kuma", tag: "1.23.16", digest: "sha256:431fee3be822b04861cf0e35daf4beef6b7cb37391c5f26c3ad6e12ce280fe18" },
   portainer: { repository: "portainer/portainer-ce", tag: "2.33.7" },

@@ -6,7 +6,8 @@
  * authentik forward auth for every web route (webRoutes.ts), the dashboard behind forward auth, and
  * TLS from a certificate of the site's internal CA for `*.<domain>` (AppPlan.tls).
  *
- * Upstream facts (traefik/traefik v3.7.9; test/apps/traefik.test.ts holds the rendered keys to them):
+ * Upstream facts (traefik/traefik v3.7.1, the release ryzen9 pins (decision 331); test/apps/traefik.test.ts
+ * holds the rendered keys to them):
  * - pkg/config/static/static_config.go: top-level `global`, `entryPoints`, `providers`, `api`, `metrics`,
  *   `ping`, `log`, `accessLog`; API `dashboard`, `insecure`; Providers `file`.
  * - pkg/config/static/entrypoints.go: `address`, `http.redirections.entryPoint.{to,scheme,permanent}`,

@@ -63,8 +63,28 @@ describe("the ryzen9 AdGuard Home plan", () => {
     expect(conf.users).toEqual([{ name: "admin", password: "HOMELAB_ADMIN_BCRYPT" }]);
     expect(p.secrets).toEqual([{ env: "ADGUARD_ADMIN_PASSWORD", length: 32 }]);
   });
-  it("agrees with its service; unpinned until the inventory gives the release's sha256", () => {
+  it("agrees with its service", () => {
     expect(appContractProblems(svc(site, "adguard"), p)).toEqual([]);
-    expect(p.version).toBe("unpinned");
+  });
+  // Decision 332: v0.107.79's AdGuardHome_linux_amd64.tar.gz (the release whose keys are checked above)
+  // at the sha256 that independent public pins carry identically (a Homebrew-style formula, an AUR
+  // PKGBUILD's sha256sums_x86_64, install scripts that also agree on the arm64 archive 3f7893c1…, and
+  // audit notes stating that the release's checksums.txt lists the same digest).
+  it("the committed release: v0.107.79's linux_amd64 archive by its published sha256", () => {
+    expect(p.version).toBe("0.107.79");
+    expect(p.source).toEqual({
+      type: "release",
+      version: "0.107.79",
+      url: "https://github.com/AdguardTeam/AdGuardHome/releases/download/v0.107.79/AdGuardHome_linux_amd64.tar.gz",
+      sha256: "c48f4a43000665484c5ec28177de11a004759b620dae8f77b2aabefc9ef3687f",
+    });
+  });
+  it("without a release it is unpinned and the install stops naming the setting", () => {
+    const inv = raw("ryzen9");
+    inv.services.find((x: any) => x.name === "adguard").app = { kind: "adguard-home" };
+    const site2 = load("ryzen9", inv);
+    const u = appPlanOf(svc(site2, "adguard"), site2)!;
+    expect(u.version).toBe("unpinned");
+    expect(u.script).toContain("ADGUARD_HINT='set app.release of service \"adguard\"");
   });
 });

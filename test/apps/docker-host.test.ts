@@ -27,7 +27,7 @@ const withApp = (app: Record<string, unknown>) => {
   return load("ryzen9", inv);
 };
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
-const allPinned = { images: { n8n: { tag: "2.41.1", digest: DIGEST("a") }, portainer: { tag: "2.33.7", digest: DIGEST("b") } } };
+const allPinned = { images: { portainer: { tag: "2.33.7", digest: DIGEST("b") } } };
 
 /**
  * The Compose specification's facts this renderer relies on (compose-spec/compose-spec
@@ -66,13 +66,14 @@ describe("Docker host (ryzen9 VM 3)", () => {
   const site = load("ryzen9");
   const s = svc(site);
 
-  test("the committed inventory plans it: n8n and Portainer unpinned (no published digest found), so the install stops naming the settings", () => {
+  test("the committed inventory plans it: n8n pinned, Portainer unpinned (no digest found), so the install stops naming Portainer's setting", () => {
     const p = appPlanOf(s, site)!;
     expect(p.kind).toBe("docker-host");
     expect(p.source.type).toBe("unpinned");
-    expect(p.version).toContain("n8n 2.41.1@unpinned");
+    expect(p.version).toContain("n8n 2.37.10@sha256:307d6065be25");
     expect(p.version).toContain("portainer 2.33.7@unpinned");
-    expect(p.script).toMatch(/UNPINNED=\(.*app\.images\.n8n.*app\.images\.portainer/s);
+    expect(p.script).toMatch(/UNPINNED=\(.*app\.images\.portainer/s);
+    expect(p.script).not.toMatch(/app\.images\.n8n/);
     // No compose text is rendered while an image would be pulled by tag.
     expect(p.config.find((c) => c.path === COMPOSE_FILE)).toBeUndefined();
     expect(appContractProblems(s, p)).toEqual([]);
@@ -81,8 +82,39 @@ describe("Docker host (ryzen9 VM 3)", () => {
   test("the found pins are the published ones (decision 271)", () => {
     expect(DOCKER_HOST_IMAGES.homepage).toEqual({ repository: "ghcr.io/gethomepage/homepage", tag: "v1.13.2", digest: "sha256:c881120b024d6a8e2f3c9664efc568984e4352e47df459d6b32e225374c71955" });
     expect(DOCKER_HOST_IMAGES.uptimeKuma).toEqual({ repository: "louislam/uptime-kuma", tag: "1.23.16", digest: "sha256:431fee3be822b04861cf0e35daf4beef6b7cb37391c5f26c3ad6e12ce280fe18" });
-    expect(DOCKER_HOST_IMAGES.n8n.digest).toBeUndefined();
     expect(DOCKER_HOST_IMAGES.portainer.digest).toBeUndefined();
+  });
+
+  // n8n 2.37.10's image digest (decision 330): pinned to that tag by independent public files — an
+  // n8n → Codex runner's container inventory (`docker.n8n.io/n8nio/n8n:2.37.10@sha256:307d6065…`), a
+  // catalogue entry (`image_audit.index_digest`, linux/amd64 + linux/arm64) and test fixtures
+  // (`n8nio/n8n@sha256:307d6065…`, "n8n runtime 2.37.10 (pinned)"). A multi-arch index digest: pulls on amd64.
+  test("n8n's pin: tag 2.37.10 at the digest public files pin it to", () => {
+    expect(DOCKER_HOST_IMAGES.n8n).toEqual({ repository: "docker.n8n.io/n8nio/n8n", tag: "2.37.10", digest: "sha256:307d6065be25619aa24cfc63a7c2f04ca56d084a08c05c8e9f189a89f353b1ec" });
+    for (const i of Object.values(DOCKER_HOST_IMAGES)) if (i.digest) expect(i.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  /**
+   * Every variable the Docker host gives n8n is declared with `@Env('…')` in npm @n8n/config 2.35.2, the
+   * exact dependency of n8n 2.37.10 (`npm view n8n@2.37.10 dependencies`): dist/configs/database.config.js
+   * (DB_TYPE, DB_POSTGRESDB_*), instance-settings-config.js (N8N_ENCRYPTION_KEY,
+   * N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS), dist/index.js (N8N_HOST/PORT/PROTOCOL/EDITOR_BASE_URL),
+   * auth.config.js (N8N_SECURE_COOKIE), endpoints.config.js (N8N_METRICS), diagnostics.config.js,
+   * version-notifications.config.js, generic.config.js (GENERIC_TIMEZONE), cache.config.js
+   * (N8N_CACHE_BACKEND: memory|redis|auto), scaling-mode.config.js (QUEUE_BULL_REDIS_HOST/PORT/DB/PASSWORD).
+   */
+  const N8N_2_37_ENV = new Set([
+    "DB_TYPE", "DB_POSTGRESDB_HOST", "DB_POSTGRESDB_PORT", "DB_POSTGRESDB_DATABASE", "DB_POSTGRESDB_USER", "DB_POSTGRESDB_PASSWORD",
+    "N8N_ENCRYPTION_KEY", "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS", "N8N_HOST", "N8N_PORT", "N8N_PROTOCOL", "N8N_EDITOR_BASE_URL",
+    "N8N_SECURE_COOKIE", "N8N_METRICS", "N8N_DIAGNOSTICS_ENABLED", "N8N_VERSION_NOTIFICATIONS_ENABLED", "GENERIC_TIMEZONE",
+    "N8N_CACHE_BACKEND", "QUEUE_BULL_REDIS_HOST", "QUEUE_BULL_REDIS_PORT", "QUEUE_BULL_REDIS_DB", "QUEUE_BULL_REDIS_PASSWORD",
+  ]);
+  test("n8n's environment uses only names n8n 2.37.10 reads", () => {
+    const n8n = dockerContainers(s, site)[0];
+    const names = [...Object.keys(n8n.env), ...n8n.secretEnv];
+    expect(names.length).toBeGreaterThan(15);
+    for (const k of names) expect(N8N_2_37_ENV).toContain(k);
+    expect(["memory", "redis", "auto"]).toContain(n8n.env.N8N_CACHE_BACKEND);
   });
 
   test("Docker's repository: the key's published fingerprint and bookworm package versions, installed and held", () => {

@@ -2,7 +2,8 @@
  * Traefik v3 (ryzen9 LXC 1) and the site's web routes (components/apps/webRoutes.ts): routes derived
  * from the ports that admit the proxy, forward auth for apps without their own OIDC login, TLS from the
  * internal CA, the dashboard behind forward auth, and the rendered static and dynamic configuration held
- * to the keys Traefik v3.7.9 reads (traefik/traefik at tag v3.7.9, cited per list below).
+ * to the keys Traefik v3.7.1 reads (traefik/traefik at tag v3.7.1, the pinned release, cited per list below;
+ * every key path below is also in v3.7.9: v3.7.1..v3.7.9 only adds fields to those files).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -89,10 +90,10 @@ describe("the Traefik plan", () => {
   const p = appPlanOf(svc(site, "traefik"), site)!;
   const stat = YAML.parse(p.config[0].text);
   const dyn = YAML.parse(p.config[1].text);
-  it("static configuration uses only Traefik v3.7.9 keys", () => {
+  it("static configuration uses only Traefik v3.7.1 keys", () => {
     for (const k of leaves(stat)) expect([k, STATIC_KEYS.some((re) => re.test(k))]).toEqual([k, true]);
   });
-  it("dynamic configuration uses only Traefik v3.7.9 keys", () => {
+  it("dynamic configuration uses only Traefik v3.7.1 keys", () => {
     for (const k of leaves(dyn)) expect([k, DYNAMIC_KEYS.some((re) => re.test(k))]).toEqual([k, true]);
   });
   it("entry points on its own address: 80 redirects to 443, metrics and ping on 8082", () => {
@@ -110,10 +111,30 @@ describe("the Traefik plan", () => {
     expect(dyn.http.routers.dashboard).toMatchObject({ rule: 'Host("traefik.homelab.internal")', service: "api@internal", middlewares: ["authentik"] });
     expect(stat.api).toEqual({ dashboard: true, insecure: false });
   });
-  it("TLS: a certificate of the internal CA for *.homelab.internal; the binary unpinned until the inventory gives its sha256", () => {
+  it("TLS: a certificate of the internal CA for *.homelab.internal", () => {
     expect(p.tls).toEqual({ hostname: "traefik", domain: "homelab.internal", ips: ["10.0.30.10"], extraDnsNames: ["*.homelab.internal"] });
-    expect(p.version).toBe("unpinned");
-    expect(p.script).toContain("TRAEFIK_HINT='set app.release of service \"traefik\"");
+  });
+  // Decision 331: the linux_amd64 archive of v3.7.1 and its sha256 as traefik_v3.7.1_checksums.txt lists
+  // it, found identically in independent public pins (a Home Assistant add-on Dockerfile citing that
+  // checksums file, which also agrees on the arm64 archive 911ad9f4…; a release-fetch shell script; a
+  // CI workflow; a proxy-image build script). The configuration keys above are v3.7.1's.
+  it("the committed release: v3.7.1's linux_amd64 archive by its published sha256", () => {
+    expect(p.version).toBe("3.7.1");
+    expect(p.source).toEqual({
+      type: "release",
+      version: "3.7.1",
+      url: "https://github.com/traefik/traefik/releases/download/v3.7.1/traefik_v3.7.1_linux_amd64.tar.gz",
+      sha256: "e92bcfb03fa1e6a70c4e7ad4eb4f1604967e6fa3c21d8e7605aca5407a40162c",
+    });
+    expect(p.script).toContain("TRAEFIK_HINT=''");
+  });
+  it("without a release the binary is unpinned and the install stops naming the setting", () => {
+    const inv = raw("ryzen9");
+    inv.services.find((x: any) => x.name === "traefik").app = { kind: "traefik" };
+    const site2 = load("ryzen9", inv);
+    const u = appPlanOf(svc(site2, "traefik"), site2)!;
+    expect(u.version).toBe("unpinned");
+    expect(u.script).toContain("TRAEFIK_HINT='set app.release of service \"traefik\"");
   });
   it("agrees with its service", () => {
     expect(appContractProblems(svc(site, "traefik"), p)).toEqual([]);

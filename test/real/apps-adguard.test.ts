@@ -51,6 +51,9 @@ beforeAll(() => {
   for (const [name, body] of Object.entries(STUBS)) fs.writeFileSync(path.join(stubs, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
   fs.mkdirSync(agh, { recursive: true });
   fs.writeFileSync(path.join(agh, "AdGuardHome"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  // The committed inventory pins the release (decision 332): the stand-in counts as that release
+  // through its stamp, so the install downloads nothing.
+  fs.writeFileSync(path.join(agh, ".homelab-release.sha256"), `${(plan.source as { sha256: string }).sha256}\n`);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -84,6 +87,18 @@ describe("AdGuard Home install script (Debian's htpasswd)", () => {
     expect(r.status).toBe(0);
     expect(fs.readFileSync(live, "utf8")).toContain("language: en\n");
     expect(r.calls).not.toContain("restart");
+  });
+
+  it("a download that is not the pinned archive stops the run before the binary or the config change", () => {
+    const stampFile = path.join(agh, ".homelab-release.sha256");
+    const before = fs.readFileSync(path.join(agh, "AdGuardHome.yaml"), "utf8");
+    fs.writeFileSync(stampFile, `${"0".repeat(64)}\n`);
+    const r = install(first);
+    expect(r.status).not.toBe(0);
+    expect(r.log).toMatch(/sha256sum|FAILED/);
+    expect(fs.readFileSync(path.join(agh, "AdGuardHome"), "utf8")).toBe("#!/bin/sh\nexit 0\n");
+    expect(fs.readFileSync(path.join(agh, "AdGuardHome.yaml"), "utf8")).toBe(before);
+    fs.writeFileSync(stampFile, `${(plan.source as { sha256: string }).sha256}\n`);
   });
 
   it("a new password makes a new hash and restarts", () => {

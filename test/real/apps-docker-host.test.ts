@@ -145,10 +145,10 @@ describe("the Docker host install", () => {
     expect(fs.existsSync(`${dir}/sources/docker.list`)).toBe(false);
   });
 
-  test("the committed inventory (n8n and Portainer unpinned) stops naming the settings, before anything is installed", () => {
+  test("the committed inventory (n8n pinned, Portainer unpinned: decision 330) stops naming Portainer's setting, before anything is installed", () => {
     const r = runInstall(script({}));
     expect(r.status).not.toBe(0);
-    expect(r.log).toContain('set app.images.n8n { tag, digest } of service "docker"');
+    expect(r.log).not.toContain("app.images.n8n");
     expect(r.log).toContain('set app.images.portainer { tag, digest } of service "docker"');
     expect(r.calls).toBe("");
   });
