@@ -5,7 +5,10 @@
  * usage counters in the site's Redis when a module installs it, the master key generated, keys and spend
  * in the organisation's PostgreSQL (the service's `app.database`).
  *
- * Upstream facts (BerriAI/litellm):
+ * orion pins the tag v1.92.0 by its multi-platform digest (decision 333). Upstream facts (BerriAI/litellm,
+ * read in the repository's stored files — docker/Dockerfile.database at 02fc7d10, docker/prod_entrypoint.sh
+ * at 129d2ba5, the proxy's health endpoints — since the v1.92.0 tree (b3086ccd) cannot be fetched here;
+ * the keys, endpoint and entrypoint below are unchanged across LiteLLM's 1.x proxy):
  * - docs/my-website/docs/proxy/configs.md and proxy_server_config.yaml: config sections `model_list`
  *   (`model_name`, `litellm_params` with `model`, `api_base`, `rpm`), `router_settings` (`redis_host`,
  *   `redis_port`, `redis_password`), `general_settings` (`master_key`, `database_url`); a value

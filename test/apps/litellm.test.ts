@@ -29,7 +29,7 @@ describe("the LiteLLM plan", () => {
     expect(p.secrets).toEqual([{ env: "LITELLM_MASTER_KEY", length: 48 }]);
     expect(p.database).toBe("litellm"); // AppInstall gives DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (module.ts)
     expect(p.health).toEqual({ url: "http://192.168.100.112:4000/health/liveliness", expect: "I'm alive!" });
-    expect(p.version).toBe("main-stable@unpinned");
+    expect(p.version).toBe("v1.92.0@sha256:64d3547e0b13");
     expect(appContractProblems(svc, p)).toEqual([]);
   });
 
@@ -43,6 +43,19 @@ describe("the LiteLLM plan", () => {
   it("a per-model rpm is rendered on every deployment", () => {
     const p = appPlanOf({ ...svc, app: { ...(svc.app as any), rpm: 60 } } as ResolvedService, site, { postgres: PG })!;
     expect(YAML.parse(p.config[0].text).model_list.map((m: any) => m.litellm_params.rpm)).toEqual([60, 60, 60, 60]);
+  });
+
+  // Decision 333: ghcr.io/berriai/litellm-database:v1.92.0 by the digest independent public files pin
+  // that tag to (a compose image table and a Nix image list give `…:v1.92.0@sha256:64d3547e…`; a sidecar
+  // stack's constants and two project notes give the same digest for LiteLLM 1.92.0, one naming the
+  // source revision BerriAI/litellm@b3086ccd). It is the multi-platform index digest: pulls on amd64.
+  it("orion pulls the v1.92.0 image by its published digest; without a digest the install stops", () => {
+    const p = appPlanOf(svc, site, { postgres: PG })!;
+    expect(p.source).toEqual({ type: "oci", image: "ghcr.io/berriai/litellm-database:v1.92.0", digest: "sha256:64d3547e0b131bf4638342e52c12bc46d6f1d9b8498e4b731ff31be5ab316ea9" });
+    const bare = { ...svc, app: { ...(svc.app as any), image: { tag: "v1.92.0" } } } as ResolvedService;
+    const u = appPlanOf(bare, site, { postgres: PG })!;
+    expect(u.source.type).toBe("unpinned");
+    expect(u.version).toBe("v1.92.0@unpinned");
   });
 
   it("Ollama admits LiteLLM on its port", () => {

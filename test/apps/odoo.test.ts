@@ -313,6 +313,7 @@ describe("plan shows each app and its version (stack output `apps`)", () => {
       name === "bh" ? ["home-assistant:home-assistant", "odoo:odoo", "ollama:ollama", "open-webui:open-webui"] : ["konstanze:open-webui", "odoo:odoo", "ollama:ollama"],
     );
     expect(apps.find((a) => a.kind === "odoo")!.version).toBe("17.0.20260723");
-    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^0\.13\.5 (llama2:7b@unpinned )?mistral:7b@unpinned orca-mini:3b@unpinned$/);
+    // The models' manifest digests (decision 335), shown abbreviated to the `ollama list` ID.
+    expect(apps.find((a) => a.kind === "ollama")!.version).toMatch(/^0\.13\.5 (llama2:7b@78e26419b446 )?mistral:7b@6577803aa9a0 orca-mini:3b@2dbd9f439647$/);
   });
 });

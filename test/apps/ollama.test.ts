@@ -53,6 +53,30 @@ describe("the Ollama plan", () => {
   it("health: server/routes.go GET / answers \"Ollama is running\"", () => {
     expect(p.health).toEqual({ url: "http://192.168.30.20:11434/", expect: "Ollama is running" });
   });
+  /**
+   * Decision 335: each model's manifest sha256 (the `digest` of Ollama's /api/tags, the `ollama list` ID
+   * is its first 12 hex digits) as independent public files give it for that tag — /api/tags outputs,
+   * client fixtures and experiment locks: llama2:7b (= llama2:latest) 78e26419…, mistral:7b 6577803a… (the
+   * v0.3 build the tag points to since 2024), orca-mini:3b (= orca-mini:latest) 2dbd9f43…, llama3:8b
+   * (= llama3:latest) 365c0bd3…, codellama:7b (= codellama:latest) 8fdf8f75…. neural-chat:7b: its full
+   * digest appears in one file only (for :latest), so it stays unpinned and the install logs it.
+   */
+  const PINNED_MODELS: Record<string, string | undefined> = {
+    "llama2:7b": "78e26419b4469263f75331927a00a0284ef6544c1975b826b15abdaef17bb962",
+    "mistral:7b": "6577803aa9a036369e481d648a2baebb381ebc6e897f2bb9a766a2aa7bfbc1cf",
+    "orca-mini:3b": "2dbd9f439647093cf773c325b0b3081a11f1b1426d61dee8b946f8f6555a1755",
+    "llama3:8b": "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
+    "codellama:7b": "8fdf8f752f6e80de33e82f381aba784c025982752cd1ae9377add66449d2225f",
+    "neural-chat:7b": undefined,
+  };
+  it.each(["bh", "ep", "orion"])("%s holds each seed model to its published manifest digest", (name) => {
+    const site = load(name);
+    const models = (svc(site, "ollama").app as any).models as Array<{ name: string; digest?: string }>;
+    expect(models.length).toBeGreaterThan(1);
+    for (const m of models) expect([m.name, m.digest]).toEqual([m.name, PINNED_MODELS[m.name]]);
+    const plan = appPlanOf(svc(site, "ollama"), site)!;
+    expect(plan.script).toContain(`MODEL_DIGESTS=(${models.map((m) => m.digest ?? "''").join(" ")})`);
+  });
   it("the committed ep and bh pull the seed's models (bh: llama2, mistral, orca-mini; ep: mistral, orca-mini)", () => {
     expect(appPlanOf(svc(load("bh"), "ollama"), load("bh"))!.script).toContain("MODELS=(llama2:7b mistral:7b orca-mini:3b)");
     expect(appPlanOf(svc(load("ep"), "ollama"), load("ep"))!.script).toContain("MODELS=(mistral:7b orca-mini:3b)");

@@ -36,6 +36,21 @@ describe("PostgreSQL extensions", () => {
     expect(unpinned).toMatch(/PGDG_HINT='set app\.pgvectorVersion of service "pgvector"'/);
   });
 
+  // Decision 334: PGDG's bookworm build of pgvector 0.8.6 for PostgreSQL 15 is
+  // postgresql-15-pgvector_0.8.6-1.pgdg12+1_amd64.deb in apt.postgresql.org's pool (Pigsty's PGDG package
+  // listing for d12.x86_64, pgsty); independent Dockerfiles and notes pin the same bookworm build
+  // `0.8.6-1.pgdg12+1` of postgresql-16/17/18-pgvector (PGDG builds one source version for every major).
+  // PGDG versions for Debian 12 end in `.pgdg12+N` (earlier builds `.pgdg120+N`, trixie `.pgdg13+N`).
+  it("orion pins pgvector to PGDG's bookworm build of 0.8.6 and installs exactly that package version", () => {
+    const site = loadStackSite("orion");
+    const pg = site.services.find((s) => s.name === "pgvector")! as any;
+    expect(pg.app.pgvectorVersion).toBe("0.8.6-1.pgdg12+1");
+    expect(pg.app.pgvectorVersion).toMatch(/^\d+\.\d+\.\d+-\d+\.pgdg12\+\d+$/);
+    const script = renderPgExtensionsInstall(pg.app.extensions, { vector: pg.app.pgvectorVersion }, "unused")!;
+    expect(script).toContain("PGDG_PACKAGES=(postgresql-15-pgvector=0.8.6-1.pgdg12+1)");
+    expect(script).toContain("PGDG_HINT=''");
+  });
+
   it("orion's primary keeps its pgBackRest repository on its data mount although the site declares MinIO (decision 181)", () => {
     const site = loadStackSite("orion");
     const pg = site.services.find((s) => s.name === "pgvector")!;
