@@ -5,7 +5,7 @@
  * `http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main`); pgvector README (`CREATE EXTENSION vector`).
  */
 import { renderPgInitSql } from "../../components/data/render/postgres";
-import { PGDG_KEY_FPR, pgdgSourceLine, renderPgExtensionsInstall } from "../../components/data/render/pgExtensions";
+import { PGDG_KEY_FPR, pgdgArchiveSourceLine, pgdgSourceLine, renderPgExtensionsInstall } from "../../components/data/render/pgExtensions";
 import { pgBackRestRepoPlan } from "../../components/data/plan";
 import { loadStackSite } from "../../components/site/stackFiles";
 
@@ -30,7 +30,7 @@ describe("PostgreSQL extensions", () => {
     expect(pinned).toContain("PGDG_PACKAGES=(postgresql-15-pgvector=0.8.0-1.pgdg120+1)");
     expect(pinned).toContain("PGDG_HINT=''");
     expect(pinned).toContain(`PGDG_KEY_FPR=${PGDG_KEY_FPR}`);
-    expect(pinned).toContain(`PGDG_LIST_TEXT='${pgdgSourceLine()}'`);
+    expect(pinned).toContain(`PGDG_LIST_TEXT='${pgdgSourceLine()}\n${pgdgArchiveSourceLine()}'`);
     const unpinned = renderPgExtensionsInstall(["vector"], {}, "set app.pgvectorVersion of service \"pgvector\"")!;
     expect(unpinned).toContain("PGDG_PACKAGES=()");
     expect(unpinned).toMatch(/PGDG_HINT='set app\.pgvectorVersion of service "pgvector"'/);
@@ -41,6 +41,14 @@ describe("PostgreSQL extensions", () => {
   // listing for d12.x86_64, pgsty); independent Dockerfiles and notes pin the same bookworm build
   // `0.8.6-1.pgdg12+1` of postgresql-16/17/18-pgvector (PGDG builds one source version for every major).
   // PGDG versions for Debian 12 end in `.pgdg12+N` (earlier builds `.pgdg120+N`, trixie `.pgdg13+N`).
+  // apt.postgresql.org's index lists only the newest build; earlier ones stay in PGDG's archive repository,
+  // signed by the same key (its README; public Dockerfiles list `bookworm-pgdg-archive main` with the
+  // ACCC4CF8 keyring). Both sources make a pinned version installable after PGDG moves on.
+  it("the apt sources: PGDG and its archive for bookworm, both signed by the pinned key only", () => {
+    expect(pgdgSourceLine()).toBe("deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main");
+    expect(pgdgArchiveSourceLine()).toBe("deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt-archive.postgresql.org/pub/repos/apt bookworm-pgdg-archive main");
+  });
+
   it("orion pins pgvector to PGDG's bookworm build of 0.8.6 and installs exactly that package version", () => {
     const site = loadStackSite("orion");
     const pg = site.services.find((s) => s.name === "pgvector")! as any;

@@ -45,6 +45,9 @@ const FAKE_OLLAMA = [
   "",
 ].join("\n");
 
+/** The seed's models without digests (the committed inventory pins them, decision 335; the stand-in's manifests are not those). */
+const UNPINNED = [{ name: "mistral:7b" }, { name: "orca-mini:3b" }];
+
 function script(app: Record<string, unknown>): string {
   const inv = JSON.parse(JSON.stringify(doc["homelab:inventory"]));
   const s = inv.services.find((x: any) => x.name === "ollama");
@@ -85,7 +88,7 @@ describe("Ollama install script, idempotent", () => {
   });
 
   it("first run: archive verified and unpacked, unit written, service restarted, models pulled", () => {
-    const r = runInstall(script({ release }));
+    const r = runInstall(script({ release, models: UNPINNED }));
     expect(r.status).toBe(0);
     expect(r.calls).toContain("download");
     expect(fs.existsSync(path.join(dir, "usr/bin/ollama"))).toBe(true);
@@ -96,7 +99,7 @@ describe("Ollama install script, idempotent", () => {
     expect(r.log).toMatch(/model mistral:7b is at manifest sha256 [0-9a-f]{64} \(not pinned/);
   });
   it("second run: nothing downloaded, pulled or restarted", () => {
-    const r = runInstall(script({ release }));
+    const r = runInstall(script({ release, models: UNPINNED }));
     expect(r.status).toBe(0);
     expect(r.calls).not.toMatch(/download|pull|restart|daemon-reload/);
     expect(r.calls).toContain("systemctl start ollama.service");
@@ -108,9 +111,15 @@ describe("Ollama install script, idempotent", () => {
     expect(bad.status).not.toBe(0);
     expect(bad.log).toContain(`model mistral:7b: manifest sha256 ${digest}, pinned ${"0".repeat(64)}`);
   });
+  it("the committed ep's digests hold: the stand-in's manifest is not the published mistral:7b, so the run stops", () => {
+    const r = runInstall(script({ release }));
+    expect(r.status).not.toBe(0);
+    expect(r.log).toContain("model mistral:7b: manifest sha256 ");
+    expect(r.log).toContain("pinned 6577803aa9a036369e481d648a2baebb381ebc6e897f2bb9a766a2aa7bfbc1cf");
+  });
   it("a tampered archive fails its checksum", () => {
     fs.rmSync(path.join(dir, "usr/lib/ollama.sha256"));
-    const r = runInstall(script({ release: { ...release, sha256: "d".repeat(64) } }));
+    const r = runInstall(script({ release: { ...release, sha256: "d".repeat(64) }, models: UNPINNED }));
     expect(r.status).not.toBe(0);
     expect(r.log).toMatch(/FAILED|did NOT match/);
   });

@@ -12,6 +12,11 @@
  *   B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8 (ACCC4CF8.asc), the source line
  *   `deb [signed-by=…] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main` (http: apt checks the
  *   repository signature, not the transport).
+ * - apt.postgresql.org's index lists only the newest build of each package; every earlier build stays in
+ *   PGDG's archive repository `https://apt-archive.postgresql.org/pub/repos/apt <dist>-pgdg-archive main`
+ *   (its README: historical packages since April 2013), signed by the same key (public Dockerfiles pin
+ *   `bookworm-pgdg-archive main` with signed-by the ACCC4CF8 keyring). Both sources are listed, so a pinned
+ *   version stays installable after PGDG publishes a newer one (decision 334).
  */
 import { readScript, shellScript } from "../../shell";
 
@@ -27,6 +32,11 @@ const INSTALL_SH = readScript(__dirname, "../scripts/pg-extensions-install.sh");
 /** The apt source line of PGDG for Debian 12 (bookworm). */
 export function pgdgSourceLine(): string {
   return `deb [signed-by=${PGDG_KEYRING}] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main`;
+}
+
+/** The apt source line of PGDG's archive (every earlier build) for Debian 12, signed by the same key. */
+export function pgdgArchiveSourceLine(): string {
+  return `deb [signed-by=${PGDG_KEYRING}] https://apt-archive.postgresql.org/pub/repos/apt bookworm-pgdg-archive main`;
 }
 
 /**
@@ -48,7 +58,7 @@ export function renderPgExtensionsInstall(extensions: readonly string[], version
       PGDG_KEY_FPR,
       PGDG_KEYRING,
       PGDG_LIST,
-      PGDG_LIST_TEXT: pgdgSourceLine(),
+      PGDG_LIST_TEXT: `${pgdgSourceLine()}\n${pgdgArchiveSourceLine()}`,
     },
     body: INSTALL_SH,
   });
