@@ -57,7 +57,7 @@ describe("the Ollama plan", () => {
    * Decision 335: each model's manifest sha256 (the `digest` of Ollama's /api/tags, the `ollama list` ID
    * is its first 12 hex digits) as independent public files give it for that tag — /api/tags outputs,
    * client fixtures and experiment locks: llama2:7b (= llama2:latest) 78e26419…, mistral:7b 6577803a… (the
-   * v0.3 build the tag points to since 2024), orca-mini:3b (= orca-mini:latest) 2dbd9f43…, llama3:8b
+   * Q4_K_M build the tag points to in the 2025–2026 files; earlier builds 61e88e88…, f974a743…), orca-mini:3b (= orca-mini:latest) 2dbd9f43…, llama3:8b
    * (= llama3:latest) 365c0bd3…, codellama:7b (= codellama:latest) 8fdf8f75…. neural-chat:7b: its full
    * digest appears in one file only (for :latest), so it stays unpinned and the install logs it.
    */
