@@ -71,8 +71,8 @@ interface StockImage {
  * - n8n 2.37.10 `sha256:307d6065…53b1ec` (decision 330): independent public files pin that tag by that
  *   digest (`docker.n8n.io/n8nio/n8n:2.37.10@sha256:…` and `n8nio/n8n@sha256:…` with 2.37.10); not
  *   2.41.1 (bo's n8n), for which no digest pin was found.
- * - Portainer: no tag was found pinned to one digest by two independent files: unpinned, the install
- *   stops naming `app.images.portainer` (decision 330).
+ * - Portainer: no tag was found pinned to one digest by two independent files: unpinned, so it is left
+ *   out of the Compose project (the install logs `app.images.portainer`; decisions 271, 330).
  */
 export const DOCKER_HOST_IMAGES: Record<"n8n" | "homepage" | "uptimeKuma" | "portainer", StockImage> = {
   n8n: { repository: "docker.n8n.io/n8nio/n8n", tag: "2.37.10", digest: "sha256:307d6065be25619aa24cfc63a7c2f04ca56d084a08c05c8e9f189a89f353b1ec" },
@@ -220,15 +220,21 @@ export function imageReference(c: ComposeContainer): string {
   return `${c.image.repository}:${c.image.tag}@${c.image.digest}`;
 }
 
+/** The containers that run: those whose image is pinned by digest (decision 271: an unpinned one is left out). */
+export function deployedContainers(containers: readonly ComposeContainer[]): ComposeContainer[] {
+  return containers.filter((c) => !!c.image.digest);
+}
+
 /**
- * The Compose file (Compose specification): no secret values, only env file paths; undefined while an
- * image is unpinned. No top-level `name` (the install passes `-p homelab`): Debian's docker-compose
+ * The Compose file (Compose specification) of the pinned containers: no secret values, only env file
+ * paths; undefined when no image is pinned. No top-level `name` (the install passes `-p homelab`): Debian's docker-compose
  * 1.29 schema, which the real test validates against, predates that key.
  */
 export function renderCompose(s: DockerService, containers: readonly ComposeContainer[]): string | undefined {
-  if (containers.some((c) => !c.image.digest)) return undefined;
+  const deployed = deployedContainers(containers);
+  if (!deployed.length) return undefined;
   const services: Record<string, unknown> = {};
-  for (const c of containers) {
+  for (const c of deployed) {
     services[c.name] = {
       image: imageReference(c),
       container_name: c.name,
@@ -249,19 +255,21 @@ export function renderEnvFile(c: ComposeContainer): string {
 
 const INSTALL_SH = readScript(__dirname, "scripts/docker-host-install.sh");
 
+/** The first running container's image (n8n's when pinned); `unpinned` only when nothing can run. */
 function source(containers: readonly ComposeContainer[]): AppSource {
-  const open = containers.filter((c) => !c.image.digest);
-  if (open.length) return { type: "unpinned", package: open.map((c) => c.image.repository).join(", "), hint: open.map((c) => c.pinHint).join("; ") };
-  const n8n = containers[0];
-  return { type: "oci", image: `${n8n.image.repository}:${n8n.image.tag}`, digest: n8n.image.digest! };
+  const [first] = deployedContainers(containers);
+  if (!first) return { type: "unpinned", package: containers.map((c) => c.image.repository).join(", "), hint: containers.map((c) => c.pinHint).join("; ") };
+  return { type: "oci", image: `${first.image.repository}:${first.image.tag}`, digest: first.image.digest! };
 }
 
 function plan(s: DockerService, site: Site): AppPlan {
   const containers = dockerContainers(s, site);
+  const deployed = deployedContainers(containers);
   const compose = renderCompose(s, containers);
   const redis = n8nRedis(s, site);
-  const health = { url: containers[0].health! };
-  const waited = containers.filter((c) => c.health);
+  const waited = deployed.filter((c) => c.health);
+  const health = { url: (waited[0] ?? containers[0]).health! };
+  const n8nRuns = deployed.some((c) => c.name === "n8n");
   const script = shellScript({
     title: `Docker host ${s.name} (${site.name})`,
     source: "components/apps/dockerHost.ts",
@@ -278,12 +286,12 @@ function plan(s: DockerService, site: Site): AppPlan {
       UNPINNED: containers.filter((c) => !c.image.digest).map((c) => `${c.name} (${c.image.repository}:${c.image.tag}): ${c.pinHint}`),
       COMPOSE_FILE,
       COMPOSE_TEXT: compose ?? "",
-      ENV_PATHS: containers.map(envPath),
-      ENV_TEXTS: containers.map(renderEnvFile),
-      SECRET_ENV_PATHS: containers.filter((c) => c.secretEnv.length).map(secretEnvPath),
-      SECRET_ENV_VARS: containers.filter((c) => c.secretEnv.length).map((c) => c.secretEnv.join(" ")),
-      STATE_DIRS: containers.flatMap((c) => c.volumes.filter((v) => v.host.startsWith(`${DOCKER_DIR}/`)).map((v) => v.host)),
-      STATE_OWNERS: containers.flatMap((c) => c.volumes.filter((v) => v.host.startsWith(`${DOCKER_DIR}/`)).map((v) => v.owner ?? "0:0")),
+      ENV_PATHS: deployed.map(envPath),
+      ENV_TEXTS: deployed.map(renderEnvFile),
+      SECRET_ENV_PATHS: deployed.filter((c) => c.secretEnv.length).map(secretEnvPath),
+      SECRET_ENV_VARS: deployed.filter((c) => c.secretEnv.length).map((c) => c.secretEnv.join(" ")),
+      STATE_DIRS: deployed.flatMap((c) => c.volumes.filter((v) => v.host.startsWith(`${DOCKER_DIR}/`)).map((v) => v.host)),
+      STATE_OWNERS: deployed.flatMap((c) => c.volumes.filter((v) => v.host.startsWith(`${DOCKER_DIR}/`)).map((v) => v.owner ?? "0:0")),
       HEALTH_URLS: waited.map((c) => c.health!),
       DB: !!s.app.database,
       REDIS: !!redis,
@@ -294,18 +302,18 @@ function plan(s: DockerService, site: Site): AppPlan {
     kind: "docker-host",
     service: s.name,
     address: s.ipv4!,
-    version: containers.map((c) => `${c.name} ${c.image.tag}@${c.image.digest ? c.image.digest.slice(0, 19) : "unpinned"}`).join(", "),
+    version: containers.map((c) => `${c.name} ${c.image.tag}@${c.image.digest ? c.image.digest.slice(0, 19) : "unpinned (left out)"}`).join(", "),
     source: source(containers),
-    config: [...(compose ? [{ path: COMPOSE_FILE, text: compose }] : []), ...containers.map((c) => ({ path: envPath(c), text: renderEnvFile(c) }))],
+    config: [...(compose ? [{ path: COMPOSE_FILE, text: compose }] : []), ...deployed.map((c) => ({ path: envPath(c), text: renderEnvFile(c) }))],
     // The state lives on the VM's own disk under /opt/docker (a VM's data disks are not formatted by the program).
     dataPaths: [],
-    ports: containers.flatMap((c) => c.ports.map((p) => ({ port: p.port, protocol: p.protocol, description: `${c.name} (container)` }))),
+    ports: deployed.flatMap((c) => c.ports.map((p) => ({ port: p.port, protocol: p.protocol, description: `${c.name} (container)` }))),
     health,
     backup: { paths: [DOCKER_DIR], localDatabases: [], preBackup: [] },
     database: s.app.database,
     // The Redis guest's generated requirepass, handed over by the apps tier (module.ts peerSecrets).
     ...(redis ? { peerSecrets: [{ service: s.app.n8nRedis!.service, env: "REDIS_PASSWORD" }] } : {}),
-    metrics: [{ job: "n8n", port: N8N_PORT, scheme: "http", path: "/metrics" }],
+    metrics: n8nRuns ? [{ job: "n8n", port: N8N_PORT, scheme: "http", path: "/metrics" }] : [],
     secrets: [{ env: "N8N_ENCRYPTION_KEY", length: 48, protect: true }],
     script,
   };

@@ -66,16 +66,18 @@ describe("Docker host (ryzen9 VM 3)", () => {
   const site = load("ryzen9");
   const s = svc(site);
 
-  test("the committed inventory plans it: n8n pinned, Portainer unpinned (no digest found), so the install stops naming Portainer's setting", () => {
+  test("the committed inventory plans it: n8n pinned, Portainer unpinned (no digest found) and left out, the rest installs", () => {
     const p = appPlanOf(s, site)!;
     expect(p.kind).toBe("docker-host");
-    expect(p.source.type).toBe("unpinned");
+    expect(p.source).toEqual({ type: "oci", image: "docker.n8n.io/n8nio/n8n:2.37.10", digest: DOCKER_HOST_IMAGES.n8n.digest });
     expect(p.version).toContain("n8n 2.37.10@sha256:307d6065be25");
-    expect(p.version).toContain("portainer 2.33.7@unpinned");
+    expect(p.version).toContain("portainer 2.33.7@unpinned (left out)");
     expect(p.script).toMatch(/UNPINNED=\(.*app\.images\.portainer/s);
     expect(p.script).not.toMatch(/app\.images\.n8n/);
-    // No compose text is rendered while an image would be pulled by tag.
-    expect(p.config.find((c) => c.path === COMPOSE_FILE)).toBeUndefined();
+    // The compose text holds the pinned containers only: nothing is pulled by tag.
+    const compose = YAML.parse(p.config.find((c) => c.path === COMPOSE_FILE)!.text);
+    for (const svc of Object.values(compose.services) as Array<{ image: string }>) expect(svc.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(p.metrics.map((m) => m.job)).toEqual(["n8n"]);
     expect(appContractProblems(s, p)).toEqual([]);
   });
 
@@ -187,8 +189,18 @@ describe("Docker host (ryzen9 VM 3)", () => {
     expect(() => withApp({ containers: [{ ...plex, digest: "latest" }] })).toThrow(/sha256/);
   });
 
-  test("renderCompose refuses to render while any image is unpinned", () => {
-    expect(renderCompose(s, dockerContainers(s, site))).toBeUndefined();
+  test("an unpinned image is left out of the Compose project (decision 271); with none pinned nothing is rendered", () => {
+    const containers = dockerContainers(s, site);
+    const unpinned = containers.filter((c) => !c.image.digest).map((c) => c.name);
+    expect(unpinned).toEqual(["portainer"]);
+    const compose = YAML.parse(renderCompose(s, containers)!);
+    expect(Object.keys(compose.services)).toEqual(containers.filter((c) => c.image.digest).map((c) => c.name));
+    expect(Object.keys(compose.services)).not.toContain("portainer");
+    const p = appPlanOf(s, site)!;
+    expect(p.version).toContain("portainer 2.33.7@unpinned (left out)");
+    expect(p.ports.map((x) => x.description)).not.toContain("portainer (container)");
+    expect(p.config.map((c) => c.path)).not.toContain("/opt/docker/env/portainer.env");
+    expect(renderCompose(s, containers.map((c) => ({ ...c, image: { ...c.image, digest: undefined } })))).toBeUndefined();
   });
 });
 

@@ -7,8 +7,8 @@
  * systemctl, docker, curl and install's -o/-g are stubs. It proves: the repository key is accepted only
  * with the pinned fingerprint (else nothing is written); the four packages are installed at their
  * pinned versions and held; secrets reach 0600 env files and never the compose text or the log; a
- * second run installs, writes and fetches nothing; unpinned images and a missing Redis password stop
- * the run before anything is installed.
+ * second run installs, writes and fetches nothing; an unpinned image is left out (the rest runs), no
+ * pinned image at all and a missing Redis password stop the run before anything is installed.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -145,11 +145,23 @@ describe("the Docker host install", () => {
     expect(fs.existsSync(`${dir}/sources/docker.list`)).toBe(false);
   });
 
-  test("the committed inventory (n8n pinned, Portainer unpinned: decision 330) stops naming Portainer's setting, before anything is installed", () => {
+  test("the committed inventory (Portainer unpinned: decisions 271, 330) runs the pinned containers and leaves Portainer out, naming its setting", () => {
     const r = runInstall(script({}));
-    expect(r.status).not.toBe(0);
+    expect([r.status, r.log]).toEqual([0, expect.any(String)]);
+    expect(r.log).toContain('left out, not pinned by digest: portainer (portainer/portainer-ce:2.33.7): set app.images.portainer { tag, digest } of service "docker"');
     expect(r.log).not.toContain("app.images.n8n");
-    expect(r.log).toContain('set app.images.portainer { tag, digest } of service "docker"');
+    const compose = YAML.parse(fs.readFileSync(`${dir}/opt-docker/compose.yaml`, "utf8"));
+    expect(Object.keys(compose.services).sort()).toEqual(["homepage", "n8n", "uptime-kuma"]);
+    expect(r.calls).toContain("docker compose -p homelab");
+  });
+
+  test("with no image pinned at all the run stops before anything is installed", () => {
+    // The inventory cannot unpin the module's defaults, so the rendered text is emptied where the script reads it.
+    const text = script({}).replace('[ -n "$COMPOSE_TEXT" ]', 'COMPOSE_TEXT=""; [ -n "$COMPOSE_TEXT" ]');
+    expect(text).toContain('COMPOSE_TEXT=""; [ -n');
+    const r = runInstall(text);
+    expect(r.status).not.toBe(0);
+    expect(r.log).toContain("no image of the Docker host is pinned by digest");
     expect(r.calls).toBe("");
   });
 

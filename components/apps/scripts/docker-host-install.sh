@@ -6,7 +6,7 @@
 # rendered) and root-only secret env files written from stdin, the Compose file, `docker compose up`,
 # then each container's health URL. A second run downloads, writes and recreates nothing.
 # Environment: DOCKER_APT_URL DOCKER_APT_SUITE DOCKER_KEY_URL DOCKER_KEY_FPR DOCKER_KEYRING DOCKER_SOURCE, DOCKER_PACKAGES
-# (name=version), UNPINNED (messages; non-empty: stop), COMPOSE_PROJECT COMPOSE_FILE COMPOSE_TEXT, ENV_PATHS ENV_TEXTS,
+# (name=version), UNPINNED (containers left out: not pinned), COMPOSE_PROJECT COMPOSE_FILE COMPOSE_TEXT, ENV_PATHS ENV_TEXTS,
 # SECRET_ENV_PATHS SECRET_ENV_VARS (space-separated names per file), STATE_DIRS STATE_OWNERS,
 # HEALTH_URLS, DB (1: n8n on the organisation's primary), REDIS (1: n8n's cache in Redis).
 # Stdin: N8N_ENCRYPTION_KEY; with DB: DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD; with REDIS: REDIS_PASSWORD.
@@ -17,12 +17,9 @@
 [ "${#SECRET_ENV_PATHS[@]}" -eq "${#SECRET_ENV_VARS[@]}" ] || die "SECRET_ENV_PATHS and SECRET_ENV_VARS differ in length"
 [ "${#STATE_DIRS[@]}" -eq "${#STATE_OWNERS[@]}" ] || die "STATE_DIRS and STATE_OWNERS differ in length"
 
-# 0. Nothing runs from an image that is not pinned by digest.
-if [ "${#UNPINNED[@]}" -gt 0 ]; then
-  for m in "${UNPINNED[@]}"; do log "not pinned: $m"; done
-  die "${#UNPINNED[@]} image(s) of the Docker host are not pinned by digest (see above)"
-fi
-[ -n "$COMPOSE_TEXT" ] || die "COMPOSE_TEXT is empty"
+# 0. Nothing runs from an image that is not pinned by digest: such a container is left out of the project.
+for m in "${UNPINNED[@]}"; do log "left out, not pinned by digest: $m"; done
+[ -n "$COMPOSE_TEXT" ] || die "no image of the Docker host is pinned by digest (see above)"
 require_env N8N_ENCRYPTION_KEY
 if [ "$DB" = 1 ]; then require_env DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD; fi
 if [ "$REDIS" = 1 ]; then
