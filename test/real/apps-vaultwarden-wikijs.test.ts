@@ -19,6 +19,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadInventory, ResolvedService } from "../../components/inventory/load";
 import { appPlanOf } from "../../components/apps/registry";
+import { renderOciUnit } from "../../components/apps/oci";
+import { vaultwardenContainer } from "../../components/apps/vaultwarden";
+import { wikijsContainer } from "../../components/apps/wikijs";
 import { committedInventory, committedPhase } from "../helpers/inventory";
 import { hasCommand, run, runOk, tempDir } from "./helpers";
 
@@ -243,5 +246,31 @@ maybe("Wiki.js install (hx310-db), idempotent", () => {
     const r = runInstall(text(), { ...env, WIKIJS_ADMIN_PASSWORD: "not-the-one" });
     expect(r.status).not.toBe(0);
     expect(r.log).toContain("Wiki.js login as admin@homelab-proxmox.internal failed: Invalid email / username or password.");
+  });
+});
+
+/** Both units against Debian's podman 4.3 (`podman run --help`) and systemd (`systemd-analyze verify`). */
+describe("Vaultwarden's and Wiki.js's units", () => {
+  const svc = (name: string) => site.services.find((x) => x.name === name) as any;
+  const units = (): Array<[string, string]> => [
+    ["vaultwarden", renderOciUnit(vaultwardenContainer(svc("vaultwarden"), site))],
+    ["wikijs", renderOciUnit(wikijsContainer(svc("wikijs")))],
+  ];
+  (hasCommand("podman") ? it : it.skip)("every flag of each ExecStart is one podman run lists", () => {
+    const help = runOk("podman", ["run", "--help"]).stdout;
+    for (const [name, unit] of units()) {
+      const words = /^ExecStart=(.*)$/m.exec(unit)![1].split(/\s+/);
+      const flags = words.slice(0, words.findIndex((w) => w.includes("@sha256:"))).filter((w) => w.startsWith("--")).map((w) => w.replace(/=.*$/, ""));
+      for (const f of flags) expect([name, f, help.includes(`${f} `)]).toEqual([name, f, true]);
+    }
+  });
+  (hasCommand("systemd-analyze") ? it : it.skip)("systemd-analyze verify accepts each unit", () => {
+    const d = path.join(dir, "units");
+    fs.mkdirSync(d, { recursive: true });
+    for (const [name, unit] of units()) {
+      fs.writeFileSync(path.join(d, `${name}.service`), unit);
+      const r = run("systemd-analyze", ["verify", path.join(d, `${name}.service`)], { env: { ...process.env, SYSTEMD_LOG_LEVEL: "notice" } });
+      expect((r.stdout + r.stderr).split("\n").filter((l) => l.includes(`${name}.service`))).toEqual([]);
+    }
   });
 });
