@@ -135,10 +135,8 @@ function plan(s: WikiService, site: Site, context: AppPlanContext = {}): AppPlan
       WIKI_URL: base,
       SITE_URL: base,
       ADMIN_EMAIL: s.app.adminEmail ?? `admin@${domainOf(site)}`,
-      GQL_LOGIN: WIKIJS_GQL.login,
-      GQL_TARGETS: WIKIJS_GQL.targets,
-      GQL_UPDATE: WIKIJS_GQL.update,
-      GQL_STATUS: WIKIJS_GQL.status,
+      // One JSON object; `$` as \u0024 so the shell text holds no `$name` in single quotes (jq decodes it).
+      GQL_DOCS: JSON.stringify(WIKIJS_GQL).replace(/\$/g, "\\u0024"),
       GIT: !!target,
       GIT_TARGET: target ? JSON.stringify(target) : "",
       GIT_SECRET: gitSecret,
