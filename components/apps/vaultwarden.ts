@@ -16,6 +16,8 @@
  *   defaults: version 0x13, 32-byte output); src/api/admin.rs verifies a token starting with `$argon2`
  *   with the parameters in the PHC string (`PasswordHash::new`, `verify_password(token.trim())`).
  * - src/api/web.rs: `GET /alive` answers 200 through a database connection (the health check).
+ * - src/api/admin.rs `invite_user`: without SMTP an invitation is stored, and src/api/core/accounts.rs
+ *   lets an invited address register although signups are closed.
  * - docker/Dockerfile.debian: the image runs `/start.sh` as root from `/`, `VOLUME /data`,
  *   `ROCKET_PORT=80`, built with `DB=sqlite,mysql,postgresql`; docker/healthcheck.sh probes
  *   `http(s)://localhost:$ROCKET_PORT/alive` (https when ROCKET_TLS is set).
