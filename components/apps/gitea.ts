@@ -24,6 +24,10 @@
  * - cmd/dump.go: `dump --file --tempdir` (repositories, database as SQL, app.ini, data); like every CLI
  *   command it loads the settings, so it refuses root and any user but RUN_USER (modules/setting/setting.go).
  * - routers/install/routes.go / web healthcheck: `GET /api/healthz` answers 200 when the database is reachable.
+ * - modules/structs/repo.go CreateRepoOption: `name`, `private`, `auto_init` (first commit), `readme`
+ *   (template name, "Default"), `default_branch`; modules/structs/repo_collaborator.go
+ *   AddCollaboratorOption `permission` (read, write, admin) for `PUT /repos/{owner}/{repo}/collaborators/{user}`
+ *   (read from go-gitea/gitea's main branch through the code index: the 1.27 snapshot is too large to fetch).
  * - the OAuth2 callback of a login source named N is `<ROOT_URL>user/oauth2/<N>/callback`.
  */
 import type { AppOf } from "../inventory/apps";
@@ -34,6 +38,14 @@ import type { AppModule, AppPlan, AppSource } from "./module";
 export const GITEA_PORT = 3000;
 export const GITEA_CONF = "/etc/gitea/app.ini";
 export const GITEA_WORK_DIR = "/var/lib/gitea";
+/**
+ * The environment variable of machine user `name`'s generated password: declared as a secret of the
+ * Gitea plan and named by the consumer's `peerSecrets` (e.g. Wiki.js's git storage).
+ */
+export function giteaMachineSecretEnv(name: string): string {
+  return `GITEA_MACHINE_${name.toUpperCase().replace(/-/g, "_")}_PASSWORD`;
+}
+
 /** Name of the OIDC login source (and the segment of its callback URL). */
 export const GITEA_AUTH_SOURCE = "authentik";
 export const GITEA_ADMIN = "homelab-admin";
@@ -201,6 +213,11 @@ function plan(s: GiteaService, site: Site): AppPlan {
       API_URL: `http://${s.ipv4}:${GITEA_PORT}/api/v1`,
       OWNER: owner,
       REPOS: s.app.repositories,
+      AUTO_INIT: s.app.autoInit,
+      MACHINE_USERS: s.app.machineUsers.map((u) => u.name),
+      MACHINE_SECRETS: s.app.machineUsers.map((u) => giteaMachineSecretEnv(u.name)),
+      // One "user repository permission" triple per grant.
+      MACHINE_GRANTS: s.app.machineUsers.flatMap((u) => u.repositories.map((r) => `${u.name} ${r} ${u.permission}`)),
       ADMIN_USER: GITEA_ADMIN,
       AUTH_NAME: GITEA_AUTH_SOURCE,
       OIDC: !!oidc,
@@ -231,6 +248,7 @@ function plan(s: GiteaService, site: Site): AppPlan {
     secrets: [
       { env: "GITEA_SECRET_KEY", length: 64 },
       { env: "GITEA_ADMIN_PASSWORD", length: 32 },
+      ...s.app.machineUsers.map((u) => ({ env: giteaMachineSecretEnv(u.name), length: 40 })),
     ],
     script,
   };

@@ -22,7 +22,9 @@ import { redisModule } from "./redis";
 import { reverseProxyModule } from "./reverseProxy";
 import { traefikModule } from "./traefik";
 import { uptimeKumaModule } from "./uptimeKuma";
+import { vaultwardenModule } from "./vaultwarden";
 import { wazuhModule } from "./wazuh";
+import { wikijsModule } from "./wikijs";
 import { wireguardModule } from "./wireguard";
 
 const MODULES = [
@@ -42,7 +44,9 @@ const MODULES = [
   reverseProxyModule,
   traefikModule,
   uptimeKumaModule,
+  vaultwardenModule,
   wazuhModule,
+  wikijsModule,
   wireguardModule,
 ] as const;
 

@@ -259,4 +259,47 @@ export const CATALOGUE_APPS = [
       )
       .default([]),
   }),
+  /**
+   * Vaultwarden (hx310-db; decisions 340-343): the upstream image by digest under podman, SQLite on the
+   * data mount, TLS on 443 with a certificate of the site's internal CA, signups closed, the admin page
+   * behind an Argon2id ADMIN_TOKEN made on the guest from a generated secret.
+   */
+  app("vaultwarden", {
+    /** The Vaultwarden image (components/apps/vaultwarden.ts has the default pin and its source). */
+    image: ociImage.optional(),
+    /**
+     * `primary`: the vault, backed up nightly (a consistent SQLite copy first). `restore-target`: the same
+     * install with no backup of its own, filled by restoring the primary's restic snapshot (seed 004's
+     * tested restore path). Default primary.
+     */
+    role: z.enum(["primary", "restore-target"]).default("primary"),
+  }),
+  /**
+   * Wiki.js 2.5 (hx310-db; decisions 344-347): the upstream image by digest under podman, its database on
+   * the organisation's PostgreSQL primary, set up through its API, Git storage on the site's Gitea.
+   */
+  app("wikijs", {
+    ...databaseClient,
+    /** The Wiki.js image (components/apps/wikijs.ts has the default pin and its source). */
+    image: ociImage.optional(),
+    /** The administrator's e-mail (its login name). Default `admin@<dns.domain>`. */
+    adminEmail: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an e-mail address").optional(),
+    /**
+     * Git storage target (Wiki.js `git` module, mode sync): a repository of a `gitea` service of this site,
+     * pushed and pulled as one of that Gitea's `machineUsers` (its generated password arrives as a peer
+     * secret). Default none: pages stay in the database only.
+     */
+    git: z
+      .strictObject({
+        /** The site's `gitea` service. */
+        service: z.string().min(1),
+        /** Repository of that Gitea's `repositories` (owned by its `owner`). */
+        repository: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a Gitea repository name"),
+        /** Machine user of that Gitea with write permission on the repository. */
+        user: z.string().regex(/^[a-z][a-z0-9-]{0,38}$/, "must be a Gitea user name"),
+        /** Branch synchronised (must exist: the repository is in the Gitea's `autoInit`). Default main. */
+        branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, "must be a branch name").default("main"),
+      })
+      .optional(),
+  }),
 ] as const;

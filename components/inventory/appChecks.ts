@@ -62,6 +62,39 @@ function checkMongo(site: Site, s: ResolvedService & { app: AppOf<"mongodb"> }, 
   });
 }
 
+/** Gitea's HTTP port (components/apps/gitea.ts GITEA_PORT). */
+const GITEA_HTTP_PORT = 3000;
+
+function checkGitea(s: ResolvedService & { app: AppOf<"gitea"> }, fail: Fail): void {
+  const p = `services[${s.index}].app`;
+  s.app.autoInit.forEach((r, i) => {
+    if (!s.app.repositories.includes(r)) fail(`${p}.autoInit[${i}]`, r, "is not one of app.repositories");
+  });
+  const users = new Set<string>();
+  s.app.machineUsers.forEach((u, i) => {
+    if (users.has(u.name)) fail(`${p}.machineUsers[${i}].name`, u.name, "another machine user has this name");
+    users.add(u.name);
+    u.repositories.forEach((r, j) => {
+      if (!s.app.repositories.includes(r)) fail(`${p}.machineUsers[${i}].repositories[${j}]`, r, "is not one of app.repositories");
+    });
+  });
+}
+
+function checkWikijs(site: Site, s: ResolvedService & { app: AppOf<"wikijs"> }, fail: Fail): void {
+  const g = s.app.git;
+  if (!g) return;
+  const p = `services[${s.index}].app.git`;
+  const gitea = [...site.services, ...site.deferred].find((x) => x.name === g.service);
+  if (!gitea || gitea.app?.kind !== "gitea") fail(`${p}.service`, g.service, "is not a gitea service of this site");
+  const app = gitea!.app as AppOf<"gitea">;
+  if (!app.repositories.includes(g.repository)) fail(`${p}.repository`, g.repository, `is not among the repositories of "${g.service}"`);
+  if (!app.autoInit.includes(g.repository)) fail(`${p}.repository`, g.repository, `Wiki.js needs its branch on the remote: add it to app.autoInit of "${g.service}"`);
+  const u = app.machineUsers.find((x) => x.name === g.user);
+  if (!u || !u.repositories.includes(g.repository) || u.permission === "read") fail(`${p}.user`, g.user, `is no machine user of "${g.service}" with write permission on ${g.repository}`);
+  const port = gitea!.firewall.find((f) => f.port === GITEA_HTTP_PORT && f.protocol === "tcp");
+  if (!port || !s.ipv4 || !allowedBy(port.sources, s.ipv4)) fail(`${p}.service`, g.service, `tcp/${GITEA_HTTP_PORT} of "${g.service}" does not admit "${s.name}" (${s.ipv4})`);
+}
+
 /** Checks of app settings against the site; returns nothing, throws the first problem. */
 export function checkAppSettings(site: Site): void {
   const fail: Fail = (path, value, problem) => {
@@ -70,5 +103,7 @@ export function checkAppSettings(site: Site): void {
   for (const s of [...site.services, ...site.deferred]) {
     if (s.app?.kind === "redis") checkRedis(site, s as ResolvedService & { app: AppOf<"redis"> }, fail);
     if (s.app?.kind === "mongodb") checkMongo(site, s as ResolvedService & { app: AppOf<"mongodb"> }, fail);
+    if (s.app?.kind === "gitea") checkGitea(s as ResolvedService & { app: AppOf<"gitea"> }, fail);
+    if (s.app?.kind === "wikijs") checkWikijs(site, s as ResolvedService & { app: AppOf<"wikijs"> }, fail);
   }
 }

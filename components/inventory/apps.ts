@@ -102,6 +102,28 @@ export const APP_SCHEMAS = [
     repositories: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a Gitea repository name (letters, digits, _ . -)")).default([]),
     /** Gitea organisation that owns `repositories`. Default the inventory's `organisation`. */
     owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "must be a Gitea organisation name").optional(),
+    /**
+     * Repositories of `repositories` created with a first commit (a README on `main`) instead of empty,
+     * for consumers that need the branch to exist (Wiki.js's git storage). Only at creation. Default none.
+     */
+    autoInit: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a Gitea repository name")).default([]),
+    /**
+     * Machine users (no admin, no UI login needed): each gets a password generated in the stack
+     * (`giteaMachineSecretEnv`, handed to the app that uses it as a peer secret) and is a collaborator
+     * of its `repositories` (of `repositories` above) with `permission`. Default none.
+     */
+    machineUsers: z
+      .array(
+        z.strictObject({
+          /** Gitea user name. */
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,38}$/, "must be a lower-case Gitea user name (a-z, 0-9, -)"),
+          /** Repositories it may use. */
+          repositories: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a Gitea repository name")).min(1),
+          /** Collaborator permission (Gitea AddCollaboratorOption: read, write, admin). Default write. */
+          permission: z.enum(["read", "write", "admin"]).default("write"),
+        }),
+      )
+      .default([]),
   }),
   app("n8n", {
     ...databaseClient,
@@ -172,8 +194,6 @@ export const APP_SCHEMAS = [
       "postgres",
       "postgres-restore",
       "unraid-nas",
-      "vaultwarden",
-      "wikijs",
       "xpenology",
     ] as const
   ).map((k) => app(k, { ...databaseClient })),
@@ -196,7 +216,7 @@ export type AppOf<K extends AppKind> = Extract<App, { kind: K }>;
 export const APP_KINDS: readonly AppKind[] = APP_SCHEMAS.map((s) => s.shape.kind.value as AppKind);
 
 /** Apps that serve TLS with a certificate of the organisation's internal CA. */
-export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator", "reverse-proxy"] as const satisfies readonly AppKind[];
+export const TLS_SERVER_APPS = ["object-store", "restic-server", "identity-provider", "mesh-coordinator", "reverse-proxy", "vaultwarden"] as const satisfies readonly AppKind[];
 
 /**
  * Appliance VMs: operating systems that boot their own image, not the Debian cloud image, and that

@@ -255,7 +255,7 @@ describe("restic agents follow the registered modules (decision 111)", () => {
   });
   it("a kind without a module still waits for it", () => {
     const inv = raw("ep");
-    svcRaw(inv, "konstanze").app = "vaultwarden"; // a catalogue kind no module installs yet
+    svcRaw(inv, "konstanze").app = "nocodb"; // a catalogue kind no module installs yet
     expect(backupWaitsForApp(load("ep", inv).services.find((s) => s.name === "konstanze")!)).toBe(true);
   });
 });

@@ -156,7 +156,9 @@ describe("hx310-db: a primary without an object store (decision 110)", () => {
     expect(setup).toContain("max_slot_wal_keep_size = '4GB'");
     expect(setup).toContain("shared_buffers = '1GB'");
     expect(setup).toContain("OnCalendar=Sun *-*-* 00:30:00 Europe/Amsterdam");
-    for (const db of ["vaultwarden", "wikijs", "gitea"]) expect(setup).toMatch(new RegExp(`host    ${db}  ${db}  192\\.168\\.100\\.1[012]/32  scram-sha-256`));
+    for (const db of ["wikijs", "gitea"]) expect(setup).toMatch(new RegExp(`host    ${db}  ${db}  192\\.168\\.100\\.1[12]/32  scram-sha-256`));
+    // Vaultwarden keeps SQLite on its own data mount (decision 341): no database, no pg_hba line.
+    expect(setup).not.toMatch(/^host +vaultwarden /m);
     expect(secretStdinNames(byName(hx, "hx310-db-postgres-setup").props.stdin)).not.toContain("PGBACKREST_REPO1_S3_KEY");
   });
 });

@@ -7,7 +7,9 @@
  * the pinned sha256; app.ini is written with every run-time value filled in (no placeholder left)
  * and the JWT secrets are generated once; the OIDC login source is added once and then updated by
  * id; the organisation and the seed's repositories are created once; a second run changes nothing
- * and restarts nothing; a wrong checksum stops the run.
+ * and restarts nothing; a wrong checksum stops the run. On hx310-db: the repository Wiki.js needs is
+ * created with a first commit, the machine user is created once with the stack's password (checked by
+ * logging in as it) and made a collaborator with write permission (decision 346).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -15,7 +17,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, ResolvedService } from "../../components/inventory/load";
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
-import { appPlanOf } from "../../components/apps/registry";
+import { appPlanInOrg, appPlanOf } from "../../components/apps/registry";
 import { GITEA_RELEASE } from "../../components/apps/gitea";
 import { run, tempDir, hasCommand } from "./helpers";
 
@@ -31,9 +33,14 @@ const FAKE_GITEA = [
   "#!/usr/bin/env bash",
   'a=(); while [ $# -gt 0 ]; do case "$1" in --config|--work-path) shift 2 ;; *) a+=("$1"); shift ;; esac; done; set -- "${a[@]}"',
   'echo "gitea $1 $2 $3" >>"$CALLS"',
+  'un=""; pw=""; for ((i = 1; i < $#; i++)); do j=$((i + 1)); case "${!i}" in --username) un="${!j}" ;; --password) pw="${!j}" ;; esac; done',
   'case "$1 $2" in',
   '  "generate secret") head -c 32 /dev/urandom | base64 | tr -d "=+/\\n" ;;',
-  '  "admin user") case "$3" in list) echo "ID Username"; if [ -f "$STATE/admin" ]; then echo "1 homelab-admin"; fi ;; create) touch "$STATE/admin" ;; change-password) touch "$STATE/password" ;; esac ;;',
+  '  "admin user") case "$3" in',
+  '    list) echo "ID Username"; if [ -f "$STATE/admin" ]; then echo "1 homelab-admin"; fi; for u in "$STATE"/user-*; do if [ -e "$u" ]; then echo "2 ${u##*/user-}"; fi; done ;;',
+  '    create) if [ "$un" = homelab-admin ]; then touch "$STATE/admin"; else touch "$STATE/user-$un"; echo "create user $un" >>"$CALLS"; fi ;;',
+  '    change-password) if [ "$un" = homelab-admin ]; then touch "$STATE/password"; else printf %s "$pw" >"$STATE/pw-$un"; echo "change-password $un" >>"$CALLS"; fi ;;',
+  "  esac ;;",
   '  "admin auth") case "$3" in list) echo "ID Name Type"; if [ -f "$STATE/auth" ]; then echo "7 authentik OAuth2"; fi ;; add-oauth) touch "$STATE/auth" ;; update-oauth) shift 3; echo "update-oauth $*" >>"$CALLS" ;; esac ;;',
   "esac",
   "",
@@ -51,16 +58,17 @@ const STUBS: Record<string, string> = {
   install: 'args=(); while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done; exec /usr/bin/install "${args[@]}"',
   // curl: the download (-o FILE) serves the stand-in; the API keeps its state in $STATE.
   curl: [
-    'out=""; method=GET; url=""; data=""',
-    'while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; -X) method="$2"; shift 2 ;; -d) data="$2"; shift 2 ;; -K|-H|--retry|--max-time) shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done',
+    'out=""; method=GET; url=""; data=""; auth=""',
+    'while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; -X) method="$2"; shift 2 ;; -d) data="$2"; shift 2 ;; -K) auth="$(sed -n \'s/^user = "\\(.*\\)"$/\\1/p\' "$2")"; shift 2 ;; -H|--retry|--max-time) shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done',
     'if [ -n "$out" ]; then cp "$FAKE_GITEA" "$out"; echo "download $url" >>"$CALLS"; exit 0; fi',
     'case "$method $url" in',
     '  "GET "*/api/healthz) exit 0 ;;',
-    '  "GET "*/api/v1/user) [ -f "$STATE/password" ] || exit 22 ;;',
+    '  "GET "*/api/v1/user) u="${auth%%:*}"; if [ "$u" = homelab-admin ]; then [ -f "$STATE/password" ] || exit 22; else [ "$(cat "$STATE/pw-$u" 2>/dev/null)" = "${auth#*:}" ] || exit 22; fi ;;',
+    '  "PUT "*/collaborators/*) echo "PUT collaborator ${url#*/repos/} $data" >>"$CALLS" ;;',
     '  "GET "*/api/v1/orgs/*) [ -f "$STATE/org" ] || exit 22 ;;',
     '  "POST "*/api/v1/orgs) echo "POST orgs $data" >>"$CALLS"; touch "$STATE/org" ;;',
     '  "GET "*/api/v1/repos/*) [ -f "$STATE/repo-${url##*/}" ] || exit 22 ;;',
-    '  "POST "*/repos) n="$(jq -r .name <<<"$data")"; echo "POST repo $n" >>"$CALLS"; touch "$STATE/repo-$n" ;;',
+    '  "POST "*/repos) n="$(jq -r .name <<<"$data")"; echo "POST repo $n" >>"$CALLS"; echo "repo-init $n $(jq -c \'[.auto_init, .readme, .default_branch]\' <<<"$data")" >>"$CALLS"; touch "$STATE/repo-$n" ;;',
     '  *) echo "unexpected $method $url" >>"$CALLS"; exit 22 ;;',
     "esac",
   ].join("\n"),
@@ -137,5 +145,57 @@ maybe("Gitea install script, idempotent", () => {
     expect(c).toContain("systemctl start gitea.service");
     expect(r.stderr).not.toContain("updated ");
     expect({ ini: ini(), jwt: jwt(), mtime: fs.statSync(path.join(dir, "etc/gitea/app.ini")).mtimeMs }).toEqual(before);
+  });
+});
+
+maybe("Gitea install script on hx310-db: machine user and auto-initialised repository", () => {
+  const hx = loadInventory("hx310-db", YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.hx310-db.yaml"), "utf8")).config["homelab:inventory"], 3);
+  const root = path.join(dir, "hx");
+  const hxState = path.join(dir, "hx-state");
+  const env = { ...SECRETS, DB_HOST: "192.168.110.10", GITEA_MACHINE_WIKIJS_PASSWORD: "machine-PW-wikijs" };
+  let sha: string;
+  const text = () =>
+    appPlanInOrg(hx.services.find((s) => s.name === "gitea") as ResolvedService, hx, [hx])!
+      .script.split(GITEA_RELEASE.sha256)
+      .join(sha)
+      .replace(/\/etc\/gitea/g, `${root}/etc/gitea`)
+      .replace(/\/etc\/systemd\/system/g, `${root}/etc/systemd/system`)
+      .replace(/\/usr\/local\//g, `${root}/usr/local/`)
+      .replace(/\/var\/lib\/gitea/g, `${root}/var/lib/gitea`);
+  const runHx = (e: Record<string, string>) => {
+    fs.writeFileSync(calls, "");
+    fs.writeFileSync(path.join(dir, "install-hx.sh"), text(), { mode: 0o700 });
+    const r = run("bash", [path.join(dir, "install-hx.sh")], { env: { ...process.env, ...e, PATH: `${stubs}:${process.env.PATH}`, CALLS: calls, STATE: hxState, FAKE_GITEA: path.join(dir, "fake-gitea") } });
+    return { ...r, calls: fs.readFileSync(calls, "utf8") };
+  };
+  beforeAll(() => {
+    fs.mkdirSync(hxState, { recursive: true });
+    fs.mkdirSync(path.join(root, "usr/local/bin"), { recursive: true });
+    sha = crypto.createHash("sha256").update(FAKE_GITEA).digest("hex");
+  });
+  it("first run: wiki created with a first commit on main, homelab-proxmox empty; the machine user created with the stack's password and granted write", () => {
+    const r = runHx(env);
+    if (r.status !== 0) throw new Error(r.stderr);
+    expect(r.calls).toContain('repo-init wiki [true,"Default","main"]');
+    expect(r.calls).toContain('repo-init homelab-proxmox [null,null,"main"]');
+    expect(r.calls).toContain("create user wikijs");
+    expect(fs.readFileSync(path.join(hxState, "pw-wikijs"), "utf8")).toBe("machine-PW-wikijs");
+    expect(r.calls).toContain('PUT collaborator hx310-db/wiki/collaborators/wikijs {"permission":"write"}');
+    expect(r.stdout + r.stderr).not.toContain("machine-PW-wikijs");
+  });
+  it("second run: no user created, no password set; a rotated password is set again", () => {
+    const r = runHx(env);
+    expect(r.status).toBe(0);
+    expect(r.calls).not.toMatch(/create user|change-password|POST /);
+    const r2 = runHx({ ...env, GITEA_MACHINE_WIKIJS_PASSWORD: "rotated-PW" });
+    expect(r2.status).toBe(0);
+    expect(r2.calls).toContain("change-password wikijs");
+    expect(fs.readFileSync(path.join(hxState, "pw-wikijs"), "utf8")).toBe("rotated-PW");
+  });
+  it("without the machine user's password the run stops before touching anything", () => {
+    const { GITEA_MACHINE_WIKIJS_PASSWORD: _drop, ...rest } = env;
+    const r = runHx(rest);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("missing GITEA_MACHINE_WIKIJS_PASSWORD");
   });
 });

@@ -7,14 +7,18 @@
 # and the nightly `gitea dump` timer. A second run changes nothing; a changed setting rewrites app.ini
 # and restarts Gitea.
 # Environment: GITEA_URL GITEA_SHA256 GITEA_VERSION, CONF, CONF_TEXT (placeholders @NAME@), WORK_DIR,
-# UNIT_TEXT, DUMP_SERVICE_TEXT, DUMP_TIMER_TEXT, HEALTH_URL, API_URL, OWNER, REPOS, ADMIN_USER,
-# AUTH_NAME, OIDC (1: log in through the identity provider), OIDC_CLIENT_ID.
-# Stdin: GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD; DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD;
-# with OIDC: OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM.
+# UNIT_TEXT, DUMP_SERVICE_TEXT, DUMP_TIMER_TEXT, HEALTH_URL, API_URL, OWNER, REPOS, AUTO_INIT (repositories
+# created with a first commit), MACHINE_USERS and MACHINE_SECRETS (the variable of each one's password),
+# MACHINE_GRANTS ("user repository permission"), ADMIN_USER, AUTH_NAME, OIDC (1: log in through the
+# identity provider), OIDC_CLIENT_ID.
+# Stdin: GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD, each machine user's password; DB_HOST DB_PORT DB_NAME
+# DB_USER DB_PASSWORD; with OIDC: OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM.
 
 : "${GITEA_URL:?}" "${GITEA_SHA256:?}" "${GITEA_VERSION:?}" "${CONF:?}" "${CONF_TEXT:?}" "${WORK_DIR:?}" "${UNIT_TEXT:?}"
 : "${DUMP_SERVICE_TEXT:?}" "${DUMP_TIMER_TEXT:?}" "${HEALTH_URL:?}" "${API_URL:?}" "${OWNER:?}" "${ADMIN_USER:?}" "${AUTH_NAME:?}" "${OIDC:?}" "${OIDC_CLIENT_ID?}"
 require_env GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD
+[ "${#MACHINE_USERS[@]}" -eq "${#MACHINE_SECRETS[@]}" ] || die "MACHINE_USERS and MACHINE_SECRETS differ in length"
+if [ "${#MACHINE_SECRETS[@]}" -gt 0 ]; then require_env "${MACHINE_SECRETS[@]}"; fi
 if [ "$OIDC" = 1 ]; then require_env OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM; fi
 export DEBIAN_FRONTEND=noninteractive
 ensure_packages git curl ca-certificates jq
@@ -107,7 +111,30 @@ if ! api "$API_URL/orgs/$OWNER" >/dev/null 2>&1; then
 fi
 for r in "${REPOS[@]}"; do
   if ! api "$API_URL/repos/$OWNER/$r" >/dev/null 2>&1; then
-    api -X POST "$API_URL/orgs/$OWNER/repos" -d "$(jq -cn --arg n "$r" '{name: $n, private: true, default_branch: "main"}')" >/dev/null
+    init=false
+    for a in "${AUTO_INIT[@]}"; do if [ "$a" = "$r" ]; then init=true; fi; done
+    api -X POST "$API_URL/orgs/$OWNER/repos" -d "$(jq -cn --arg n "$r" --argjson init "$init" '{name: $n, private: true, default_branch: "main"} + (if $init then {auto_init: true, readme: "Default"} else {} end)')" >/dev/null
     log "created repository $OWNER/$r"
   fi
+done
+
+# 9. Machine users (their passwords from the stack, checked by logging in as them) and their grants.
+for i in "${!MACHINE_USERS[@]}"; do
+  u="${MACHINE_USERS[$i]}" var="${MACHINE_SECRETS[$i]}"
+  if ! gitea_cli admin user list | awk 'NR > 1 { print $2 }' | grep -qx "$u"; then
+    gitea_cli admin user create --username "$u" --email "$u@localhost" --random-password --must-change-password=false >/dev/null
+    log "created machine user $u"
+  fi
+  user_cfg="$(umask 077 && mktemp)"
+  printf 'user = "%s:%s"\n' "$u" "${!var}" >"$user_cfg"
+  if ! curl -fsS -K "$user_cfg" "$API_URL/user" >/dev/null 2>&1; then
+    gitea_cli admin user change-password --username "$u" --password "${!var}" --must-change-password=false >/dev/null
+    log "set the password of machine user $u"
+  fi
+  rm -f "$user_cfg"
+done
+for g in "${MACHINE_GRANTS[@]}"; do
+  read -r u r perm <<<"$g"
+  # PUT is idempotent: it adds the collaborator or sets its permission.
+  api -X PUT "$API_URL/repos/$OWNER/$r/collaborators/$u" -d "$(jq -cn --arg p "$perm" '{permission: $p}')" >/dev/null
 done
