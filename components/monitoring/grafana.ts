@@ -14,6 +14,8 @@ export interface GrafanaArgs {
   guest: pulumi.Resource;
   connection: GuestConnection;
   address: string;
+  /** Browser URL (grafana.ini `root_url`). Default `http://<address>:3000/`. */
+  rootUrl?: string;
   domain: string;
   dataDir: string;
   prometheusUrl: string;
@@ -25,7 +27,7 @@ export interface GrafanaArgs {
 }
 
 /** Pure: the Grafana setup script. */
-export function renderGrafanaSetup(a: { address: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
+export function renderGrafanaSetup(a: { address: string; rootUrl?: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
   const boards = dashboards();
   return shellScript({
     title: "Grafana",
@@ -40,7 +42,7 @@ export function renderGrafanaSetup(a: { address: string; domain: string; dataDir
         "root:root",
         lines("# Managed by homelab (components/monitoring/grafana.ts).", "[Service]", "EnvironmentFile=/etc/grafana/homelab.env"),
       ),
-      ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
+      ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: a.rootUrl ?? `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
       ...putText("/etc/grafana/provisioning/datasources/homelab.yaml", "0640", "root:grafana", renderGrafanaDatasource({ prometheusUrl: a.prometheusUrl, lokiUrl: a.lokiUrl })),
       ...putText("/etc/grafana/provisioning/dashboards/homelab.yaml", "0640", "root:grafana", renderGrafanaDashboardProvider()),
       ...Object.entries(boards).flatMap(([f, text]) => putText(`/etc/grafana/dashboards/homelab/${f}`, "0644", "root:grafana", text)),
@@ -63,7 +65,7 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-setup`,
       {
         connection: args.connection,
-        script: renderGrafanaSetup({ address: args.address, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
+        script: renderGrafanaSetup({ address: args.address, rootUrl: args.rootUrl, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
         secrets: {
           GF_SECURITY_ADMIN_PASSWORD: this.adminPassword,
           ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),
