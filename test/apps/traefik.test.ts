@@ -70,8 +70,17 @@ describe("web routes of ryzen9 (derived from the ports open to Traefik)", () => 
     expect(routes.some((r) => ["postgres", "mongodb", "redis", "traefik"].includes(r.service))).toBe(false);
     expect(routes.some((r) => r.service === "authentik" && r.port === 9000)).toBe(false);
   });
-  it("forward auth for every route except the apps with their own OIDC login (authentik itself)", () => {
-    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name)).toEqual(["authentik"]);
+  it("forward auth for every route except the apps with their own OIDC login (authentik itself, Grafana beside Prometheus)", () => {
+    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name)).toEqual(["authentik", "monitoring"]);
+  });
+  it("only Grafana's port of the Prometheus guest skips forward auth: a Prometheus port opened to Traefik is gated", () => {
+    const inv = raw("ryzen9");
+    inv.services.find((x: any) => x.name === "monitoring").ports.push({ port: 9093, from: ["traefik"], description: "Alertmanager UI" });
+    const r = webRoutes(load("ryzen9", inv)).filter((x) => x.service === "monitoring");
+    expect(r.map((x) => [x.name, x.forwardAuth])).toEqual([["monitoring", false], ["monitoring-9093", true]]);
+    // Without Grafana's sso the Grafana route is gated too.
+    inv.services.find((x: any) => x.name === "monitoring").app = { kind: "prometheus", grafana: { sso: false } };
+    expect(webRoutes(load("ryzen9", inv)).find((x) => x.name === "monitoring")!.forwardAuth).toBe(true);
   });
   it("backends of the internal CA are verified, other https backends are not", () => {
     expect(routes.filter((r) => r.internalCa).map((r) => r.name).sort()).toEqual(["authentik", "minio"]);
