@@ -1,7 +1,8 @@
 /**
- * Grafana on the organisation's `grafana` guest: pinned upstream .deb, provisioned Prometheus
- * datasource and the four dashboards, local admin with a random password (secret output), login
- * through authentik when the identity provider issues Grafana a client (see docs/decisions.md).
+ * Grafana on the organisation's `grafana` guest, or beside Prometheus (app `prometheus`, setting
+ * `grafana`; decision 354): pinned upstream .deb, provisioned Prometheus (and Loki) datasources and the
+ * four dashboards, local admin with a random password (secret output), login through authentik when the
+ * identity provider issues Grafana a client (see docs/decisions.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
