@@ -78,6 +78,13 @@ describe("issue 14: a service added to ryzen9 with an HTTP port, and no other ed
     expect(app).toBeDefined();
   });
 
+  it("a site without Traefik (bo) keeps a blueprint without forward auth", async () => {
+    const bo = await renderSite("bo");
+    const bp = envValue(create(bo, "bo-authentik-install"), "AK_BLUEPRINT_TEXT");
+    expect(bp).not.toContain("authentik_providers_proxy.proxyprovider");
+    expect(bp).not.toContain("authentik_outposts.outpost");
+  }, 120000);
+
   it("gets a blackbox probe of its port from Prometheus (the guest's firewall admits the Prometheus guest)", () => {
     const prom = after.resources.find((x) => x.type === "command:remote:Command" && x.name.startsWith("ryzen9-monitoring-prometheus"))!;
     expect(String(prom.props.create)).toContain("10.0.40.20:3000");

@@ -11,7 +11,7 @@ import { loadInventory, ResolvedService, Site } from "../../components/inventory
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
-import { webRoutes } from "../../components/apps/webRoutes";
+import { forwardAuthDomain, webRoutes } from "../../components/apps/webRoutes";
 
 const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
@@ -90,6 +90,21 @@ describe("web routes of ryzen9 (derived from the ports open to Traefik)", () => 
     inv.services.push({ name: "wiki", description: "a wiki", kind: "lxc", host: "ryzen9", vmid: 120, network: "apps", ipv4: "10.0.40.20", cores: 1, memoryMiB: 512, diskGiB: 8, ports: [{ port: 3000, from: ["traefik"], description: "wiki" }], phase: 3 });
     const r = webRoutes(load("ryzen9", inv)).find((x) => x.service === "wiki");
     expect(r).toMatchObject({ host: "wiki.homelab.internal", scheme: "http", forwardAuth: true });
+  });
+});
+
+describe("the forward-auth domain authentik serves (decisions 350, 353)", () => {
+  it("ryzen9: sign-in on authentik's own route, the session cookie on the site's domain", () => {
+    expect(forwardAuthDomain(load("ryzen9"))).toEqual({ externalHost: "https://authentik.homelab.internal", cookieDomain: "homelab.internal" });
+  });
+  it("none on a site without Traefik", () => {
+    expect(forwardAuthDomain(load("bo"))).toBeUndefined();
+  });
+  it("refuses, in one line, a site whose authentik admits no route from Traefik", () => {
+    const inv = raw("ryzen9");
+    const ak = inv.services.find((x: any) => x.name === "authentik");
+    ak.ports = ak.ports.map((p: any) => (p.port === 9443 ? { ...p, from: p.from.filter((f: string) => f !== "traefik") } : p));
+    expect(() => forwardAuthDomain(load("ryzen9", inv))).toThrow(/^homelab: site "ryzen9": services\[authentik\]\.ports: .*from: \[traefik\]\)$/);
   });
 });
 
