@@ -25,6 +25,8 @@ export interface GrafanaArgs {
   /** Pinned upstream .deb (homelab:grafanaPackage); without it grafana must already be installed. */
   package?: PinnedDownload;
   oidc?: GrafanaOidc & { clientSecret: pulumi.Input<string>; caPem: pulumi.Input<string> };
+  /** Resources the setup runs after, besides the guest (the Prometheus setup when Grafana shares its guest). Default none. */
+  dependsOn?: pulumi.Resource[];
 }
 
 /** Pure: the Grafana setup script. */
@@ -72,7 +74,7 @@ export class Grafana extends pulumi.ComponentResource {
           ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),
         },
       },
-      { parent: this, dependsOn: [args.guest] },
+      { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] },
     );
     this.registerOutputs({ adminPassword: this.adminPassword });
   }

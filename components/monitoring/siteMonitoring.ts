@@ -98,7 +98,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
         }),
       )
     : renderAlertmanagerConfig(undefined);
-  new PrometheusServer(`${site.name}-${promSvc.name}-prometheus`, {
+  const prometheusServer = new PrometheusServer(`${site.name}-${promSvc.name}-prometheus`, {
     guest: ctx.guest(promSvc.name),
     connection: ctx.root(promSvc.ipv4!),
     files: renderMonitoringFiles(plan),
@@ -127,6 +127,8 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
       lokiUrl: lokiOf(org),
       package: ctx.deployment.grafanaPackage,
+      // Beside Prometheus: after its setup, so the two never hold apt's lock at once.
+      dependsOn: grafanaSvc === promSvc ? [prometheusServer] : [],
       oidc:
         client && issued
           ? { authentikUrl: identityProviderUrl(org)!, authentikBrowserUrl: identityProviderBrowserUrl(org), slug: client.clientId, clientId: client.clientId, clientSecret: issued.OIDC_CLIENT_SECRET, caPem: issued.OIDC_CA_PEM }

@@ -56,6 +56,10 @@ describe("ryzen9: Grafana on the Prometheus guest", () => {
     // The monitoring guest may call authentik's HTTPS port (its port list admits it), so the back channel works.
     const ak = site.services.find((s) => s.name === "authentik")!;
     expect(ak.ports.find((p) => p.port === 9443)!.from).toContain("monitoring");
+    // It runs after the Prometheus setup on the same guest (never two apt runs at once).
+    const grafanaDeps = r.resources.find((x) => x.name === "ryzen9-monitoring-grafana-setup")!.dependencies;
+    const promSetup = r.resources.filter((x) => x.name.startsWith("ryzen9-monitoring-prometheus")).map((x) => x.urn);
+    expect(grafanaDeps.some((u) => promSetup.includes(u))).toBe(true);
     // Grafana's port is probed like every other port.
     const prom = String(r.resources.find((x) => x.type === "command:remote:Command" && x.name.startsWith("ryzen9-monitoring-prometheus"))!.props.create);
     expect(prom).toContain("10.0.30.20:3000");
