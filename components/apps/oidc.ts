@@ -11,9 +11,10 @@ import { authentikIssuer, authentikListenerPorts } from "../mesh/render/authenti
 import { grafanaOidc } from "../monitoring/render/grafana";
 import type { AppOidc } from "./module";
 import { appPlanOf } from "./registry";
+import { webRoutes } from "./webRoutes";
 
 /** Services that declare a client without being an app module (their tier installs them). */
-const DECLARED_CLIENTS: ReadonlyArray<(s: ResolvedService) => AppOidc | undefined> = [grafanaOidc];
+const DECLARED_CLIENTS: ReadonlyArray<(s: ResolvedService, site: Site) => AppOidc | undefined> = [grafanaOidc];
 
 /** One client of the organisation's identity provider. */
 export interface OidcClient {
@@ -25,7 +26,7 @@ export interface OidcClient {
 /** The client `service` declares, if any (its module's plan first). */
 export function oidcOf(service: ResolvedService, site: Site): AppOidc | undefined {
   if ((service.kind !== "lxc" && service.kind !== "vm") || !service.ipv4) return undefined;
-  return appPlanOf(service, site)?.oidc ?? DECLARED_CLIENTS.map((f) => f(service)).find((o) => o);
+  return appPlanOf(service, site)?.oidc ?? DECLARED_CLIENTS.map((f) => f(service, site)).find((o) => o);
 }
 
 /** Every OIDC client of the organisation (none without an active identity provider), by client id. */
@@ -48,6 +49,16 @@ export function oidcClients(org: readonly Site[]): OidcClient[] {
 export function identityProviderUrl(org: readonly Site[]): string | undefined {
   const idp = placementOf(org, "identity-provider");
   return idp?.service.ipv4 ? `https://${idp.service.ipv4}:${authentikListenerPorts("server")[1]}` : undefined;
+}
+
+/**
+ * Base URL the browser reaches the identity provider at: its route through its site's reverse proxy
+ * (components/apps/webRoutes.ts) when its HTTPS port is one, else {@link identityProviderUrl}.
+ */
+export function identityProviderBrowserUrl(org: readonly Site[]): string | undefined {
+  const idp = placementOf(org, "identity-provider");
+  const route = idp ? webRoutes(idp.site).find((r) => r.service === idp.service.name) : undefined;
+  return route ? `https://${route.host}` : identityProviderUrl(org);
 }
 
 /**

@@ -5,7 +5,9 @@
  * is named after the service, further ones `<service>-<port>`. A route is gated by the identity
  * provider's forward auth unless the app logs in through OIDC itself. The proxy (traefik.ts) renders a
  * router, service and middleware per route; the DNS server (AdGuard Home) rewrites every route's name
- * to the proxy. Adding a service with a port open to the proxy gives it a route, a name and an SSO gate.
+ * to the proxy; the identity provider's blueprint holds the one domain-level forward-auth provider the
+ * gate asks (`forwardAuthDomain`). Adding a service with a port open to the proxy gives it a route, a
+ * name and an SSO gate.
  */
 import { TLS_SERVER_APPS } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
@@ -22,13 +24,20 @@ const HTTPS_PORTS = new Set([443, 5001, 8443, 9443]);
 /** The identity provider and the mesh coordinator log users in themselves (no forward auth in front of them). */
 const OWN_LOGIN: readonly string[] = ["identity-provider", "mesh-coordinator"];
 
+/** Grafana's HTTP port (components/monitoring/render/grafana.ts GRAFANA_PORT; kept here to avoid an import cycle). */
+const GRAFANA_HTTP_PORT = 3000;
+
 /**
- * Whether `s` logs users in through its own OIDC client: its app has the `sso` setting switched on
- * (the apps whose modules declare `AppPlan.oidc`, components/apps/oidc.ts), or it is one of OWN_LOGIN.
+ * Whether `port` of `s` (any port when omitted) logs users in through its own OIDC client: its app has
+ * the `sso` setting switched on (the apps whose modules declare `AppPlan.oidc`, components/apps/oidc.ts),
+ * it is one of OWN_LOGIN, or it is Grafana's port of a Prometheus guest that runs Grafana with `sso`
+ * (app `prometheus`, setting `grafana`); Prometheus's other ports stay behind forward auth.
  */
-export function hasOwnLogin(s: ResolvedService): boolean {
-  const app = s.app as { kind: string; sso?: boolean } | undefined;
-  return !!app && (OWN_LOGIN.includes(app.kind) || app.sso === true);
+export function hasOwnLogin(s: ResolvedService, port?: number): boolean {
+  const app = s.app as { kind: string; sso?: boolean; grafana?: { sso?: boolean } } | undefined;
+  if (!app) return false;
+  if (app.kind === "prometheus") return app.grafana?.sso === true && port === GRAFANA_HTTP_PORT;
+  return OWN_LOGIN.includes(app.kind) || app.sso === true;
 }
 
 export interface WebRoute {
@@ -84,9 +93,24 @@ export function webRoutes(site: Site): WebRoute[] {
         description: f.description ?? "",
         scheme: tlsApp || HTTPS_PORTS.has(f.port) ? "https" : "http",
         internalCa: tlsApp,
-        forwardAuth: !!idp && !hasOwnLogin(s),
+        forwardAuth: !!idp && !hasOwnLogin(s, f.port),
       });
     });
   }
   return out;
+}
+
+/**
+ * The identity provider's domain-level forward auth for the site's reverse proxy (authentik's proxy
+ * provider in mode `forward_domain`, components/mesh/render/authentikBlueprint.ts): the sign-in flow on
+ * authentik's own route through the proxy, the session cookie on the site's DNS domain. Undefined
+ * without a reverse proxy or an identity provider in the site. The proxy always gates its dashboard, so
+ * a site with both needs it; authentik's HTTPS port must be a route (open to the proxy).
+ */
+export function forwardAuthDomain(site: Site): { externalHost: string; cookieDomain: string } | undefined {
+  const idp = identityProviderOf(site);
+  if (!idp || !reverseProxyOf(site)) return undefined;
+  const route = webRoutes(site).find((r) => r.service === idp.name);
+  if (!route) throw new Error(`homelab: site "${site.name}": services[${idp.name}].ports: forward auth signs in on authentik's own route; open its HTTPS port to the reverse proxy (from: [${reverseProxyOf(site)!.name}])`);
+  return { externalHost: `https://${route.host}`, cookieDomain: site.inventory.dns.domain };
 }

@@ -151,6 +151,12 @@ export const APP_SCHEMAS = [
     retentionDays: z.number().int().min(1).max(3650).default(30),
     /** Run Alertmanager beside Prometheus (its receiver is the secret `homelab:alertReceiver`). Default true. */
     alertmanager: z.boolean().default(true),
+    /**
+     * Run Grafana on this guest beside Prometheus (seed 002 LXC 9 "Grafana + Prometheus"), installed and
+     * configured exactly as a separate `grafana` guest is (components/monitoring/grafana.ts); `sso` as there.
+     * Default: no Grafana here (a site may run it on its own `grafana` guest instead).
+     */
+    grafana: z.strictObject({ ...oidcClient }).optional(),
   }),
   app("grafana", { ...oidcClient }),
   /**

@@ -6,6 +6,7 @@ import {
   AUTHENTIK_INSTALL_ENV,
   AUTHENTIK_TLS_KEYPAIR,
   BlueprintArgs,
+  ForwardAuth,
   authentikInstallScript,
   clientSecretEnv,
   authentikIssuer,
@@ -33,6 +34,8 @@ export interface AuthentikArgs {
   netbird: { clientId?: string; cliRedirectUrls: string[]; dashboardOrigin?: string; serviceAccount?: string };
   /** Confidential OIDC clients of the organisation's apps (components/apps/oidc.ts `oidcClients`), each with a secret generated here. Default none. */
   clients?: AppOidc[];
+  /** Domain-level forward auth for the site's reverse proxy (components/apps/webRoutes.ts `forwardAuthDomain`). Default none. */
+  forwardAuth?: ForwardAuth;
   /** Optional image digest pin on top of the version tag. */
   imageDigest?: string;
   /** Resources the install waits for (the container, the database). */
@@ -87,6 +90,7 @@ export class Authentik extends pulumi.ComponentResource {
     const blueprint: BlueprintArgs = {
       authentikUrl: this.url,
       webCertificate: AUTHENTIK_TLS_KEYPAIR,
+      forwardAuth: args.forwardAuth,
       netbird: {
         clientId: this.netbirdClientId,
         dashboardOrigin: args.netbird.dashboardOrigin,

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ResolvedService, Site } from "../inventory/load";
 import { activeApp, placementOf } from "../inventory/org";
 import { oidcClients } from "../apps/oidc";
+import { forwardAuthDomain } from "../apps/webRoutes";
 import { SiteContext } from "../site/context";
 import { gatewayRoutes, meshPlanFromSites } from "./render/meshPolicy";
 import { Authentik } from "./authentik";
@@ -62,6 +63,7 @@ export function meshCoordinator(
     bootstrapEmail: `admin@${domain}`,
     netbird: { cliRedirectUrls: netbirdCliRedirectUrls() },
     clients: oidcClients(org).map((c) => c.oidc),
+    forwardAuth: forwardAuthDomain(site),
     dependsOn: [...ctx.guestComponent(ak.name), ...(pg.site === site && deps.primary?.resource ? [deps.primary.resource] : [])],
   });
   ctx.identity = { clientSecrets: authentik.clientSecrets, caPem: deps.ca.certPem };

@@ -1,7 +1,8 @@
 /**
- * Grafana on the organisation's `grafana` guest: pinned upstream .deb, provisioned Prometheus
- * datasource and the four dashboards, local admin with a random password (secret output), login
- * through authentik when the identity provider issues Grafana a client (see docs/decisions.md).
+ * Grafana on the organisation's `grafana` guest, or beside Prometheus (app `prometheus`, setting
+ * `grafana`; decision 354): pinned upstream .deb, provisioned Prometheus (and Loki) datasources and the
+ * four dashboards, local admin with a random password (secret output), login through authentik when the
+ * identity provider issues Grafana a client (see docs/decisions.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -14,6 +15,8 @@ export interface GrafanaArgs {
   guest: pulumi.Resource;
   connection: GuestConnection;
   address: string;
+  /** Browser URL (grafana.ini `root_url`). Default `http://<address>:3000/`. */
+  rootUrl?: string;
   domain: string;
   dataDir: string;
   prometheusUrl: string;
@@ -22,10 +25,12 @@ export interface GrafanaArgs {
   /** Pinned upstream .deb (homelab:grafanaPackage); without it grafana must already be installed. */
   package?: PinnedDownload;
   oidc?: GrafanaOidc & { clientSecret: pulumi.Input<string>; caPem: pulumi.Input<string> };
+  /** Resources the setup runs after, besides the guest (the Prometheus setup when Grafana shares its guest). Default none. */
+  dependsOn?: pulumi.Resource[];
 }
 
 /** Pure: the Grafana setup script. */
-export function renderGrafanaSetup(a: { address: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
+export function renderGrafanaSetup(a: { address: string; rootUrl?: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
   const boards = dashboards();
   return shellScript({
     title: "Grafana",
@@ -40,7 +45,7 @@ export function renderGrafanaSetup(a: { address: string; domain: string; dataDir
         "root:root",
         lines("# Managed by homelab (components/monitoring/grafana.ts).", "[Service]", "EnvironmentFile=/etc/grafana/homelab.env"),
       ),
-      ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
+      ...putText("/etc/grafana/grafana.ini", "0640", "root:grafana", renderGrafanaIni({ domain: a.domain, rootUrl: a.rootUrl ?? `http://${a.address}:3000/`, dataDir: a.dataDir, oidc: a.oidc })),
       ...putText("/etc/grafana/provisioning/datasources/homelab.yaml", "0640", "root:grafana", renderGrafanaDatasource({ prometheusUrl: a.prometheusUrl, lokiUrl: a.lokiUrl })),
       ...putText("/etc/grafana/provisioning/dashboards/homelab.yaml", "0640", "root:grafana", renderGrafanaDashboardProvider()),
       ...Object.entries(boards).flatMap(([f, text]) => putText(`/etc/grafana/dashboards/homelab/${f}`, "0644", "root:grafana", text)),
@@ -63,13 +68,13 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-setup`,
       {
         connection: args.connection,
-        script: renderGrafanaSetup({ address: args.address, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
+        script: renderGrafanaSetup({ address: args.address, rootUrl: args.rootUrl, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
         secrets: {
           GF_SECURITY_ADMIN_PASSWORD: this.adminPassword,
           ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),
         },
       },
-      { parent: this, dependsOn: [args.guest] },
+      { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] },
     );
     this.registerOutputs({ adminPassword: this.adminPassword });
   }

@@ -18,8 +18,8 @@ import { alertsFor, monitoringPlan, renderMonitoringFiles } from "./plan";
 import { GuestMonitoring } from "./guestMonitoring";
 import { PrometheusServer } from "./prometheusServer";
 import { Grafana } from "./grafana";
-import { grafanaOidc } from "./render/grafana";
-import { identityProviderUrl, oidcClients } from "../apps/oidc";
+import { grafanaOidc, grafanaRootUrlOf, grafanaServiceOf } from "./render/grafana";
+import { identityProviderBrowserUrl, identityProviderUrl, oidcClients } from "../apps/oidc";
 import { oidcRuntime } from "../apps/oidcRuntime";
 import type { Minio } from "../data/minio";
 import { LokiServer, lokiPushUrl } from "./logs";
@@ -98,7 +98,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
         }),
       )
     : renderAlertmanagerConfig(undefined);
-  new PrometheusServer(`${site.name}-${promSvc.name}-prometheus`, {
+  const prometheusServer = new PrometheusServer(`${site.name}-${promSvc.name}-prometheus`, {
     guest: ctx.guest(promSvc.name),
     connection: ctx.root(promSvc.ipv4!),
     files: renderMonitoringFiles(plan),
@@ -110,26 +110,31 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
     dependsOn: deps,
   });
 
-  const grafanaSvc = activeApp(site, "grafana");
+  // Grafana on its own guest, or beside Prometheus (app prometheus, setting `grafana`).
+  const grafanaSvc = grafanaServiceOf(site);
   if (grafanaSvc?.ipv4) {
     // Login through authentik when the organisation's identity provider issues Grafana its client (components/apps/oidc.ts).
-    const client = grafanaOidc(grafanaSvc);
+    const client = grafanaOidc(grafanaSvc, site);
     const issued = client && oidcClients(org).some((c) => c.service === grafanaSvc) ? oidcRuntime(ctx, client.clientId) : undefined;
     const g = new Grafana(`${site.name}-${grafanaSvc.name}-grafana`, {
       guest: ctx.guest(grafanaSvc.name),
       connection: ctx.root(grafanaSvc.ipv4),
       address: grafanaSvc.ipv4,
+      rootUrl: grafanaRootUrlOf(grafanaSvc, site),
       domain: site.inventory.dns.domain,
-      dataDir: grafanaSvc.dataMounts[0]?.path ?? "/var/lib/grafana",
+      // A Grafana guest's first data mount; beside Prometheus (whose first mount is its TSDB) Grafana's default path.
+      dataDir: (grafanaSvc.app?.kind === "grafana" ? grafanaSvc.dataMounts[0]?.path : undefined) ?? "/var/lib/grafana",
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
       lokiUrl: lokiOf(org),
       package: ctx.deployment.grafanaPackage,
+      // Beside Prometheus: after its setup, so the two never hold apt's lock at once.
+      dependsOn: grafanaSvc === promSvc ? [prometheusServer] : [],
       oidc:
         client && issued
-          ? { authentikUrl: identityProviderUrl(org)!, slug: client.clientId, clientId: client.clientId, clientSecret: issued.OIDC_CLIENT_SECRET, caPem: issued.OIDC_CA_PEM }
+          ? { authentikUrl: identityProviderUrl(org)!, authentikBrowserUrl: identityProviderBrowserUrl(org), slug: client.clientId, clientId: client.clientId, clientSecret: issued.OIDC_CLIENT_SECRET, caPem: issued.OIDC_CA_PEM }
           : undefined,
     });
-    outputs.grafana = `http://${grafanaSvc.ipv4}:3000`;
+    outputs.grafana = grafanaRootUrlOf(grafanaSvc, site).replace(/\/$/, "");
     return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
   }
   return { monitoring: outputs };

@@ -12,7 +12,7 @@ import { loadInventory, ResolvedService, Site } from "../../components/inventory
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
-import { webRoutes } from "../../components/apps/webRoutes";
+import { forwardAuthDomain, webRoutes } from "../../components/apps/webRoutes";
 
 const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
@@ -71,8 +71,17 @@ describe("web routes of ryzen9 (derived from the ports open to Traefik)", () => 
     expect(routes.some((r) => ["postgres", "mongodb", "redis", "traefik"].includes(r.service))).toBe(false);
     expect(routes.some((r) => r.service === "authentik" && r.port === 9000)).toBe(false);
   });
-  it("forward auth for every route except the apps with their own OIDC login (authentik itself)", () => {
-    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name)).toEqual(["authentik"]);
+  it("forward auth for every route except the apps with their own OIDC login (authentik itself, Grafana beside Prometheus)", () => {
+    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name)).toEqual(["authentik", "monitoring"]);
+  });
+  it("only Grafana's port of the Prometheus guest skips forward auth: a Prometheus port opened to Traefik is gated", () => {
+    const inv = raw("ryzen9");
+    inv.services.find((x: any) => x.name === "monitoring").ports.push({ port: 9093, from: ["traefik"], description: "Alertmanager UI" });
+    const r = webRoutes(load("ryzen9", inv)).filter((x) => x.service === "monitoring");
+    expect(r.map((x) => [x.name, x.forwardAuth])).toEqual([["monitoring", false], ["monitoring-9093", true]]);
+    // Without Grafana's sso the Grafana route is gated too.
+    inv.services.find((x: any) => x.name === "monitoring").app = { kind: "prometheus", grafana: { sso: false } };
+    expect(webRoutes(load("ryzen9", inv)).find((x) => x.name === "monitoring")!.forwardAuth).toBe(true);
   });
   it("backends of the internal CA are verified, other https backends are not", () => {
     expect(routes.filter((r) => r.internalCa).map((r) => r.name).sort()).toEqual(["authentik", "minio"]);
@@ -82,6 +91,21 @@ describe("web routes of ryzen9 (derived from the ports open to Traefik)", () => 
     inv.services.push({ name: "wiki", description: "a wiki", kind: "lxc", host: "ryzen9", vmid: 120, network: "apps", ipv4: "10.0.40.20", cores: 1, memoryMiB: 512, diskGiB: 8, ports: [{ port: 3000, from: ["traefik"], description: "wiki" }], phase: 3 });
     const r = webRoutes(load("ryzen9", inv)).find((x) => x.service === "wiki");
     expect(r).toMatchObject({ host: "wiki.homelab.internal", scheme: "http", forwardAuth: true });
+  });
+});
+
+describe("the forward-auth domain authentik serves (decisions 350, 353)", () => {
+  it("ryzen9: sign-in on authentik's own route, the session cookie on the site's domain", () => {
+    expect(forwardAuthDomain(load("ryzen9"))).toEqual({ externalHost: "https://authentik.homelab.internal", cookieDomain: "homelab.internal" });
+  });
+  it("none on a site without Traefik", () => {
+    expect(forwardAuthDomain(load("bo"))).toBeUndefined();
+  });
+  it("refuses, in one line, a site whose authentik admits no route from Traefik", () => {
+    const inv = raw("ryzen9");
+    const ak = inv.services.find((x: any) => x.name === "authentik");
+    ak.ports = ak.ports.map((p: any) => (p.port === 9443 ? { ...p, from: p.from.filter((f: string) => f !== "traefik") } : p));
+    expect(() => forwardAuthDomain(load("ryzen9", inv))).toThrow(/^homelab: site "ryzen9": services\[authentik\]\.ports: .*from: \[traefik\]\)$/);
   });
 });
 

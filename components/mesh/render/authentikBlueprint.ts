@@ -1,6 +1,7 @@
 /**
- * The authentik blueprint (version 1) with every OIDC provider/application of the homelab, and the
- * redirect/issuer URL helpers. Secrets are `!Env` references resolved by authentik at run time.
+ * The authentik blueprint (version 1) with every OIDC provider/application of the homelab, the site's
+ * forward-auth proxy provider for its reverse proxy (when it has one), and the redirect/issuer URL
+ * helpers. Secrets are `!Env` references resolved by authentik at run time.
  */
 
 /** authentik release these renderers were verified against (image tag and blueprint header). */
@@ -85,6 +86,22 @@ export interface BlueprintArgs {
    * the same way (components/apps/oidc.ts derives them from the app plans; no app has its own block).
    */
   clients?: BlueprintClient[];
+  /**
+   * Forward auth for the site's reverse proxy (components/apps/webRoutes.ts `forwardAuthDomain`): one
+   * domain-level proxy provider, its application, and the embedded outpost serving it. Default none.
+   */
+  forwardAuth?: ForwardAuth;
+}
+
+/**
+ * Domain-level forward auth (proxy provider mode `forward_domain`): one login for every gated route
+ * under `cookieDomain`, with the sign-in flow on `externalHost` (authentik's own route through the proxy).
+ */
+export interface ForwardAuth {
+  /** Browser URL of authentik behind the reverse proxy, e.g. "https://authentik.homelab.internal". */
+  externalHost: string;
+  /** Domain the session cookie is set for (the site's `dns.domain`). */
+  cookieDomain: string;
 }
 
 /** One confidential OIDC client (an app's `AppOidc`) and the env var that holds its secret in authentik's environment. */
@@ -161,6 +178,25 @@ export const BLUEPRINT_DEPENDENCIES = [
   "System - OAuth2 Provider - Scopes",
 ] as const;
 
+/** Upstream blueprint that creates the proxy provider's scope mapping (blueprints/system/providers-proxy.yaml). */
+export const PROXY_SCOPES_BLUEPRINT = "System - Proxy Provider - Scopes";
+
+/**
+ * `managed` of the embedded outpost (authentik/outposts/managed.py MANAGED_OUTPOST), which authentik
+ * creates itself and which serves forward auth on the server's own listeners (9000/9443).
+ */
+export const EMBEDDED_OUTPOST = "goauthentik.io/outposts/embedded";
+
+/** Slug (and provider/application name) of the forward-auth application. */
+export const FORWARD_AUTH_SLUG = "homelab-forward-auth";
+
+/**
+ * Scope mappings of the forward-auth provider: the ones authentik's ProxyProvider.set_oauth_defaults adds
+ * on create/update (authentik/providers/proxy/models.py; it also adds `entitlements` where that mapping
+ * exists), stated here so the provider never depends on that call's timing.
+ */
+export const PROXY_SCOPES = ["goauthentik.io/providers/oauth2/scope-openid", "goauthentik.io/providers/oauth2/scope-email", "goauthentik.io/providers/oauth2/scope-profile", "goauthentik.io/providers/proxy/scope-proxy"];
+
 const scopeMapping = (managed: string) => find("authentik_providers_oauth2.scopemapping", "managed", managed);
 
 function provider(id: string, name: string, grants: readonly GrantType[], attrs: { [k: string]: YamlValue }): YamlValue {
@@ -193,6 +229,39 @@ function application(slug: string, name: string, providerId: string, launchUrl: 
   };
 }
 
+/**
+ * The forward-auth entries: a `forward_domain` proxy provider (its schema: ProxyProviderRequest and enum
+ * ProxyMode of @goauthentik/api's OpenAPI), its application, and the embedded outpost (found by its
+ * `managed` identifier; the importer updates an existing object partially, so only `providers` is set).
+ */
+function forwardAuthEntries(f: ForwardAuth): YamlValue[] {
+  const externalHost = f.externalHost.replace(/\/+$/, "");
+  return [
+    {
+      model: "authentik_providers_proxy.proxyprovider",
+      id: "forward-auth-provider",
+      state: "present",
+      identifiers: { name: "Homelab forward auth" },
+      attrs: {
+        name: "Homelab forward auth",
+        mode: "forward_domain",
+        external_host: externalHost,
+        cookie_domain: f.cookieDomain,
+        authorization_flow: find("authentik_flows.flow", "slug", "default-provider-authorization-implicit-consent"),
+        invalidation_flow: find("authentik_flows.flow", "slug", "default-provider-invalidation-flow"),
+        property_mappings: PROXY_SCOPES.map(scopeMapping),
+      },
+    },
+    application(FORWARD_AUTH_SLUG, "Homelab forward auth", "forward-auth-provider", externalHost),
+    {
+      model: "authentik_outposts.outpost",
+      state: "present",
+      identifiers: { managed: EMBEDDED_OUTPOST },
+      attrs: { providers: [keyOf("forward-auth-provider")] },
+    },
+  ];
+}
+
 const redirects = (urls: string[]): YamlValue => urls.map((url) => ({ matching_mode: "strict", url }));
 
 /** One blueprint (version 1) with every OIDC provider/application of the homelab. */
@@ -204,7 +273,7 @@ export function authentikBlueprint(b: BlueprintArgs): string {
     ...nb.cliRedirectUrls,
   ];
   const entries: YamlValue[] = [
-    ...BLUEPRINT_DEPENDENCIES.map((name) => ({ model: "authentik_blueprints.metaapplyblueprint", attrs: { identifiers: { name }, required: true } })),
+    ...[...BLUEPRINT_DEPENDENCIES, ...(b.forwardAuth ? [PROXY_SCOPES_BLUEPRINT] : [])].map((name) => ({ model: "authentik_blueprints.metaapplyblueprint", attrs: { identifiers: { name }, required: true } })),
     provider("netbird-provider", "NetBird", NETBIRD_GRANTS, {
       client_type: "public",
       client_id: nb.clientId,
@@ -265,6 +334,7 @@ export function authentikBlueprint(b: BlueprintArgs): string {
       application(c.clientId, c.name, `${c.clientId}-provider`, c.launchUrl),
     );
   }
+  if (b.forwardAuth) entries.push(...forwardAuthEntries(b.forwardAuth));
   const doc: YamlValue = {
     version: 1,
     metadata: { name: "homelab-oidc-clients", labels: { "blueprints.goauthentik.io/description": "Homelab OIDC providers and applications" } },

@@ -9,7 +9,8 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { lines } from "../../shell";
 import type { AppOidc } from "../../apps/module";
-import type { ResolvedService } from "../../inventory/load";
+import type { ResolvedService, Site } from "../../inventory/load";
+import { webRoutes } from "../../apps/webRoutes";
 
 export const DASHBOARD_DIR = path.join(__dirname, "..", "dashboards");
 /** Dashboard files (Infrastructure, Backups, Database, Network). */
@@ -28,8 +29,10 @@ export function dashboardExprs(json: string): Array<{ panel: string; expr: strin
 
 /** Login through the organisation's authentik (generic OAuth; the client secret arrives as GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET). */
 export interface GrafanaOidc {
-  /** authentik base URL, e.g. https://192.0.2.30:9443 */
+  /** authentik base URL Grafana itself calls (token, userinfo), e.g. https://192.0.2.30:9443 */
   authentikUrl: string;
+  /** authentik base URL the browser is sent to (authorize, end-session). Default `authentikUrl`. */
+  authentikBrowserUrl?: string;
   /** authentik application slug. */
   slug: string;
   clientId: string;
@@ -40,14 +43,39 @@ export const GRAFANA_PORT = 3000;
 export const grafanaRootUrl = (address: string) => `http://${address}:${GRAFANA_PORT}/`;
 
 /**
+ * Grafana's settings when `s` runs it: a `grafana` guest, or a Prometheus guest whose app has the
+ * `grafana` setting (Grafana beside Prometheus, seed 002 LXC 9). Undefined otherwise.
+ */
+export function grafanaSettingsOf(s: ResolvedService): { sso: boolean } | undefined {
+  if (s.app?.kind === "grafana") return { sso: s.app.sso };
+  if (s.app?.kind === "prometheus" && s.app.grafana) return { sso: s.app.grafana.sso };
+  return undefined;
+}
+
+/** The site's Grafana (an active guest with an address): its `grafana` guest, else a Prometheus guest that runs Grafana. */
+export function grafanaServiceOf(site: Site): ResolvedService | undefined {
+  const on = site.services.filter((s) => !!s.ipv4 && !!grafanaSettingsOf(s));
+  return on.find((s) => s.app?.kind === "grafana") ?? on[0];
+}
+
+/**
+ * Grafana's root URL (what the browser uses, grafana.ini `root_url`): its route through the site's
+ * reverse proxy when its port is one (components/apps/webRoutes.ts), else `http://<address>:3000/`.
+ */
+export function grafanaRootUrlOf(s: ResolvedService, site?: Site): string {
+  const route = site ? webRoutes(site).find((r) => r.service === s.name && r.port === GRAFANA_PORT) : undefined;
+  return route ? `https://${route.host}/` : grafanaRootUrl(s.ipv4!);
+}
+
+/**
  * Grafana's OIDC client, declared like an app module's (`AppOidc`; components/apps/oidc.ts feeds it
  * to the authentik blueprint): client id and slug `grafana`, redirect URI `<root_url>login/generic_oauth`
- * (Grafana's OAuth login route `/login/:name` serves the callback, name `generic_oauth`). None when the
- * app's `sso` is off or the service has no address.
+ * (Grafana's OAuth login route `/login/:name` serves the callback, name `generic_oauth`). None when
+ * Grafana's `sso` is off, the service runs no Grafana or has no address.
  */
-export function grafanaOidc(s: ResolvedService): AppOidc | undefined {
-  if (s.app?.kind !== "grafana" || !s.app.sso || !s.ipv4) return undefined;
-  const root = grafanaRootUrl(s.ipv4);
+export function grafanaOidc(s: ResolvedService, site?: Site): AppOidc | undefined {
+  if (!grafanaSettingsOf(s)?.sso || !s.ipv4) return undefined;
+  const root = grafanaRootUrlOf(s, site);
   return { clientId: "grafana", name: "Grafana", redirectUris: [`${root}login/generic_oauth`], launchUrl: root };
 }
 
@@ -78,13 +106,13 @@ export function renderGrafanaIni(a: { domain: string; rootUrl: string; dataDir: 
       ? [
           "[auth]",
           "oauth_auto_login = false",
-          `signout_redirect_url = ${o.authentikUrl}/application/o/${o.slug}/end-session/`,
+          `signout_redirect_url = ${o.authentikBrowserUrl ?? o.authentikUrl}/application/o/${o.slug}/end-session/`,
           "[auth.generic_oauth]",
           "enabled = true",
           "name = authentik",
           `client_id = ${o.clientId}`,
           "scopes = openid profile email",
-          `auth_url = ${o.authentikUrl}/application/o/authorize/`,
+          `auth_url = ${o.authentikBrowserUrl ?? o.authentikUrl}/application/o/authorize/`,
           `token_url = ${o.authentikUrl}/application/o/token/`,
           `api_url = ${o.authentikUrl}/application/o/userinfo/`,
           "use_pkce = true",
