@@ -27,7 +27,7 @@
 import { stringify } from "yaml";
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import { dataDisk, readScript, shellScript, vendorApt, VendorApt } from "../shell";
+import { dataDisk, heredoc, readScript, shellScript, vendorApt, VendorApt } from "../shell";
 import type { AppModule, AppPlan } from "./module";
 import { renderDashboardApiYml, renderFilebeatYml, renderSmPolicy, renderSnapshotRepo, SM_POLICY_ID, SNAPSHOT_DIR, SNAPSHOT_REPO, WAZUH_SOURCE_PINS, WUI_PASSWORD_TOKEN } from "./wazuhIndexing";
 
@@ -133,6 +133,8 @@ function plan(s: WazuhService, site: Site): AppPlan {
   const dashboard = renderDashboardYml(address);
   const ism = renderIsmPolicy(s.app.retentionDays);
   const filebeat = renderFilebeatYml(address);
+  // filebeat.yml holds ${username}/${password} for Filebeat's keystore: a quoted heredoc keeps them literal.
+  const fbDoc = heredoc(filebeat);
   const apiYml = renderDashboardApiYml(address);
   const repo = renderSnapshotRepo(SNAPSHOT_DIR);
   const sm = renderSmPolicy(s.app.snapshotWeeks);
@@ -154,7 +156,6 @@ function plan(s: WazuhService, site: Site): AppPlan {
       ISM_POLICY: ism,
       ISM_POLICY_ID,
       FILEBEAT_VERSION: s.app.filebeatVersion,
-      FILEBEAT_YML: filebeat,
       WAZUH_RAW_BASE: `https://raw.githubusercontent.com/wazuh/wazuh/v${s.app.version}`,
       WAZUH_TEMPLATE_SHA256: pins?.template ?? "",
       WAZUH_MODULE_FILES: Object.entries(pins?.module ?? {}).map(([path, sha]) => `${path}=${sha}`),
@@ -169,6 +170,7 @@ function plan(s: WazuhService, site: Site): AppPlan {
     body: [
       apt.body,
       dataDisk(),
+      `wazuh_filebeat_yml() {\n  cat ${fbDoc.open}\n${fbDoc.body}\n}`,
       ...["wazuh-certs", "wazuh-filebeat", "wazuh-api-users", "wazuh-snapshots", "wazuh-install"].map((f) => readScript(__dirname, `scripts/${f}.sh`).trimEnd()),
     ],
   });

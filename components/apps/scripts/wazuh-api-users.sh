@@ -36,10 +36,11 @@ wazuh_api_set_password() {
   mark_changed
 }
 
+wazuh_api_answers() { [ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$WAZUH_API_URL/")" != 000 ]; }
+
 # wazuh_api_passwords: both users converged to their generated passwords.
 wazuh_api_passwords() {
-  api_answers() { [ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$WAZUH_API_URL/")" != 000 ]; }
-  WAIT_TIMEOUT=300 WAIT_HINT="journalctl -u wazuh-manager; /var/ossec/logs/api.log" wait_until "Wazuh API answering on $WAZUH_API_URL" api_answers
+  WAIT_TIMEOUT=300 WAIT_HINT="journalctl -u wazuh-manager; /var/ossec/logs/api.log" wait_until "Wazuh API answering on $WAZUH_API_URL" wazuh_api_answers
 
   local token
   if ! token="$(wazuh_api_token wazuh "$WAZUH_API_PASSWORD")"; then

@@ -3,7 +3,7 @@
 # decision 300). After the toolkit preamble, vendor-apt.sh and wazuh-certs.sh, with the manager installed
 # and these set:
 #   FILEBEAT_VERSION      Wazuh's filebeat package, <version>-<revision>
-#   FILEBEAT_YML          the rendered /etc/filebeat/filebeat.yml
+#   wazuh_filebeat_yml    a function printing the rendered /etc/filebeat/filebeat.yml
 #   WAZUH_RAW_BASE        https://raw.githubusercontent.com/wazuh/wazuh/v<release>
 #   WAZUH_TEMPLATE_SHA256 sha256 of extensions/elasticsearch/7.x/wazuh-template.json at that tag
 #   WAZUH_MODULE_FILES    array of "<path>=<sha256>" under extensions/filebeat/7.x/wazuh-module/
@@ -38,7 +38,7 @@ wazuh_filebeat() {
     wazuh_fetch_pinned "$WAZUH_RAW_BASE/extensions/filebeat/7.x/wazuh-module/${entry%%=*}" "${entry#*=}" "/usr/share/filebeat/module/wazuh/${entry%%=*}"
   done
   wazuh_cert_copy "$CERTS" /etc/filebeat/certs root:root filebeat.pem filebeat-key.pem
-  put /etc/filebeat/filebeat.yml 0600 root:root <<<"$FILEBEAT_YML"
+  put /etc/filebeat/filebeat.yml 0600 root:root < <(wazuh_filebeat_yml)
 
   # The indexer user and password live in Filebeat's keystore (${username}/${password} in filebeat.yml),
   # written from stdin; a stamp of the password's hash tells whether it changed.

@@ -71,8 +71,7 @@ elif [ "$(jq -cS '.policy | {description, default_state, states, ism_template: [
 fi
 
 # Weekly snapshots into path.repo (decision 303).
-INDEXER_URL="https://$ADDRESS:9200"
-wazuh_snapshots
+wazuh_snapshots "https://$ADDRESS:9200"
 
 # --- manager ---------------------------------------------------------------------------------------
 vendor_apt_install wazuh-manager "$WAZUH_VERSION-1"
