@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AppKind } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import { placementOf } from "../inventory/org";
+import { allowedBy, placementOf } from "../inventory/org";
 import { readScript, shellScript, vendorApt } from "../shell";
 import { remoteScript } from "../remote/script";
 import type { SiteContext } from "../site/context";
@@ -30,6 +30,20 @@ export function wazuhAgentGuests(site: Site): ResolvedService[] {
   const router = site.inventory.mesh ? site.inventory.meshRouter : undefined;
   return site.services.filter(
     (s) => (s.kind === "lxc" || s.kind === "vm") && !!s.ipv4 && ((!!s.app && WAZUH_LOG_SOURCES.includes(s.app.kind)) || s.name === router) && s.app?.kind !== "wazuh",
+  );
+}
+
+/** Agent ports of the manager (wazuh/wazuh v4.14.7 etc/ossec-server.conf `<remote><port>1514</port><protocol>tcp`, src/os_auth/auth.h DEFAULT_PORT 1515). */
+export const WAZUH_AGENT_PORTS = [1514, 1515] as const;
+
+/**
+ * Why an agent on `guest` could not reach `manager`: each agent port the manager's firewall does not
+ * open to the guest's address (the mesh flows are derived from those openings, so an opening is what
+ * puts the port into them). Empty when it can.
+ */
+export function wazuhAgentReach(manager: ResolvedService, site: Site, guest: ResolvedService): string[] {
+  return WAZUH_AGENT_PORTS.filter((port) => !manager.firewall.some((p) => p.port === port && p.protocol === "tcp" && allowedBy(p.sources, guest.ipv4!))).map(
+    (port) => `homelab: site "${site.name}": Wazuh agent on "${guest.name}" (${guest.ipv4}): the manager "${manager.name}" does not open tcp/${port} to it (add its LAN to that port's from)`,
   );
 }
 
@@ -57,6 +71,8 @@ export function wazuhAgents(ctx: SiteContext, local?: { enrolmentPassword: pulum
   if (onSite && !local) throw new Error(`homelab: site "${ctx.site.name}": the Wazuh manager "${manager.service.name}" has no install to enrol agents with`);
   const guests = wazuhAgentGuests(ctx.site);
   if (!guests.length) return [];
+  const unreachable = guests.flatMap((g) => wazuhAgentReach(manager.service, ctx.site, g));
+  if (unreachable.length) throw new Error(unreachable.join("\n"));
   const password = onSite ? local!.enrolmentPassword : pulumi.secret(ctx.upstream(manager.site.name).requireOutput(WAZUH_ENROLMENT_OUTPUT).apply((v) => String(v ?? "")));
   return guests.map((g) => {
     remoteScript(
