@@ -34,8 +34,10 @@ SEC_CONF=/etc/wazuh-indexer/opensearch-security
 users_stamp="$(printf '%s\n%s\n' "$WAZUH_ADMIN_PASSWORD" "$WAZUH_KIBANASERVER_PASSWORD" | sha256sum | cut -d' ' -f1)"
 secadmin=0
 if [ "$(cat /etc/wazuh-indexer/.homelab-users 2>/dev/null)" != "$users_stamp" ]; then
-  admin_hash="$(JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -p "$WAZUH_ADMIN_PASSWORD" | tail -n 1)"
-  kibana_hash="$(JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -p "$WAZUH_KIBANASERVER_PASSWORD" | tail -n 1)"
+  # hash.sh (the security plugin's Hasher) reads the password from the environment variable `-env` names,
+  # so it never reaches an argv (opensearch-project/security tools/Hasher.java: options p, env).
+  admin_hash="$(HASH_INPUT="$WAZUH_ADMIN_PASSWORD" JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -env HASH_INPUT | tail -n 1)"
+  kibana_hash="$(HASH_INPUT="$WAZUH_KIBANASERVER_PASSWORD" JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -env HASH_INPUT | tail -n 1)"
   # Only the two users' hashes change; the package's other reserved users stay as shipped.
   sed -i -e "/^admin:/,/^[^ ]/ s|^  hash: .*|  hash: \"$admin_hash\"|" -e "/^kibanaserver:/,/^[^ ]/ s|^  hash: .*|  hash: \"$kibana_hash\"|" "$SEC_CONF/internal_users.yml"
   secadmin=1
