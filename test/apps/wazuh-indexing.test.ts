@@ -104,7 +104,7 @@ describe("the dashboard's API entry", () => {
     expect(doc.hosts).toHaveLength(1);
     // wazuh.yml.j2: hosts: - <id>: {url, port, username, password, run_as}
     expect(doc.hosts[0]).toEqual({ default: { url: "https://192.168.9.26", port: 55000, username: "wazuh-wui", password: WUI_PASSWORD_TOKEN, run_as: true } });
-    expect(planOf().script).toContain('<<<"${DASHBOARD_API_YML//"$WUI_PASSWORD_TOKEN"/$WAZUH_WUI_PASSWORD}"');
+    expect(planOf().script).toContain('<<<"${DASHBOARD_API_YML//"$WUI_PASSWORD_TOKEN"/"$WAZUH_WUI_PASSWORD"}"');
   });
 });
 

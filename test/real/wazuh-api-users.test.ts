@@ -11,7 +11,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
+import { loadInventory, ResolvedService } from "../../components/inventory/load";
+import { appPlanOf } from "../../components/apps/registry";
 import { readScript, shellScript } from "../../components/shell";
+import { committedInventory, committedPhase } from "../helpers/inventory";
 import { run, tempDir } from "./helpers";
 
 const dir = tempDir("homelab-wazuh-api-");
@@ -124,5 +128,23 @@ describe("Wazuh API users", () => {
     const r = runIt({ WAZUH_API_PASSWORD: API, WAZUH_WUI_PASSWORD: "lettersAndDigits123" });
     expect(r.status).not.toBe(0);
     expect(r.users["wazuh-wui"].password).toBe(WUI);
+  });
+
+  it("the dashboard's API entry, as bo's install writes it, carries the wui password (bash's substitution; & is literal)", () => {
+    const site = loadInventory("bo", committedInventory("bo"), committedPhase("bo"));
+    const script = appPlanOf(site.services.find((x) => x.name === "wazuh") as ResolvedService, site)!.script;
+    const start = script.indexOf("DASHBOARD_API_YML=");
+    const block = script.slice(start, script.indexOf("\n", script.indexOf("'\n", start + 20)));
+    const token = script.split("\n").find((l) => l.startsWith("WUI_PASSWORD_TOKEN="))!;
+    const line = script.split("\n").find((l) => l.includes("data/wazuh/config/wazuh.yml 0600"))!;
+    const text = [block, token, line.replace(/^put \S+ \S+ \S+ /, "cat ")].join("\n");
+    const out = path.join(dir, "wazuh-yml.sh");
+    fs.writeFileSync(out, text + "\n", { mode: 0o700 });
+    // The generated passwords use letters, digits and -_. (decision 301); & would be bash 5.2's "matched text" if the replacement were unquoted.
+    for (const pw of [WUI, "a&b-Z9._"]) {
+      const r = run("bash", [out], { env: { ...process.env, WAZUH_WUI_PASSWORD: pw } });
+      expect(r.status).toBe(0);
+      expect(parse(r.stdout).hosts[0].default.password).toBe(pw);
+    }
   });
 });

@@ -95,8 +95,9 @@ wazuh_api_passwords
 vendor_apt_install wazuh-dashboard "$WAZUH_VERSION-1"
 wazuh_cert_copy "$CERTS" /etc/wazuh-dashboard/certs wazuh-dashboard:wazuh-dashboard dashboard.pem dashboard-key.pem
 put /etc/wazuh-dashboard/opensearch_dashboards.yml 0640 wazuh-dashboard:wazuh-dashboard <<<"$DASHBOARD_YML"
-install -d -m 0750 -o wazuh-dashboard -g wazuh-dashboard /usr/share/wazuh-dashboard/data/wazuh/config
-put /usr/share/wazuh-dashboard/data/wazuh/config/wazuh.yml 0600 wazuh-dashboard:wazuh-dashboard <<<"${DASHBOARD_API_YML//"$WUI_PASSWORD_TOKEN"/$WAZUH_WUI_PASSWORD}"
+# The plugin's data directory may not exist before the dashboard's first start: both levels its own.
+install -d -m 0750 -o wazuh-dashboard -g wazuh-dashboard /usr/share/wazuh-dashboard/data/wazuh /usr/share/wazuh-dashboard/data/wazuh/config
+put /usr/share/wazuh-dashboard/data/wazuh/config/wazuh.yml 0600 wazuh-dashboard:wazuh-dashboard <<<"${DASHBOARD_API_YML//"$WUI_PASSWORD_TOKEN"/"$WAZUH_WUI_PASSWORD"}"
 if [ "$secadmin" = 1 ]; then
   /usr/share/wazuh-dashboard/bin/opensearch-dashboards-keystore --allow-root add -f --stdin opensearch.username <<<"kibanaserver" >/dev/null
   /usr/share/wazuh-dashboard/bin/opensearch-dashboards-keystore --allow-root add -f --stdin opensearch.password <<<"$WAZUH_KIBANASERVER_PASSWORD" >/dev/null
