@@ -2,7 +2,8 @@
  * Wazuh all-in-one (bo BO-8, decision 233): manager, indexer and dashboard on one Debian 12 VM, from
  * Wazuh's apt repository at one pinned version, the indexer's data on the VM's data disk (formatted
  * once, never reformatted), its own CA, generated passwords, agents enrolling with a generated
- * password, and an ISM policy deleting alert indices after `retentionDays`.
+ * password, and an ISM policy deleting alert indices after `retentionDays`; Filebeat, the API users'
+ * passwords and weekly snapshots (decisions 300–303) are rendered by wazuhIndexing.ts.
  *
  * Upstream facts (wazuh/wazuh-ansible v4.14.7 unless noted):
  * - roles/wazuh/vars/repo.yml: `deb [signed-by=/usr/share/keyrings/wazuh.gpg] https://packages.wazuh.com/4.x/apt/

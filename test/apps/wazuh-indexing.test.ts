@@ -80,7 +80,7 @@ describe("Filebeat", () => {
     expect(p.script).toMatch(/^FILEBEAT_VERSION=7\.10\.2-2$/m);
     expect(p.script).toContain('vendor_apt_install filebeat "$FILEBEAT_VERSION"');
     expect(p.script).toContain("wait_until \"Filebeat reaches the indexer\" filebeat test output");
-    expect(p.source.package).toContain("filebeat=7.10.2-2");
+    expect(p.source).toMatchObject({ type: "apt", package: expect.stringContaining("filebeat=7.10.2-2") });
   });
 
   it("a release without pins stops the install before it changes anything, naming the table", () => {
