@@ -19,6 +19,9 @@ import { remoteScript } from "../remote/script";
 import type { SiteContext } from "../site/context";
 import { WAZUH_APT } from "./wazuh";
 
+/** The cloud-init user of the program's VMs (components/proxmox/vmService.ts `username` default; siteApps.ts uses the same). */
+const VM_USER = "debian";
+
 /** App kinds whose guests are the seed's Wazuh log sources (seed 000 BO-8: Authentik, NetBird, PostgreSQL, system logs). */
 export const WAZUH_LOG_SOURCES: readonly AppKind[] = ["identity-provider", "mesh-coordinator", "postgres-primary", "postgres-replica"];
 
@@ -78,7 +81,9 @@ export function wazuhAgents(ctx: SiteContext, local?: { enrolmentPassword: pulum
     remoteScript(
       `${ctx.site.name}-${g.name}-wazuh-agent`,
       {
-        connection: ctx.root(g.ipv4!),
+        // A VM's root login is closed (cloud-init): its cloud-init user runs the script through sudo, as AppInstall does.
+        connection: g.kind === "vm" ? ctx.ssh(g.ipv4!, VM_USER) : ctx.root(g.ipv4!),
+        sudo: g.kind === "vm",
         script: renderWazuhAgentSetup({ version: manager.service.app.version, manager: manager.service.ipv4!, guest: g.name }),
         secrets: { WAZUH_ENROLMENT_PASSWORD: password },
       },
