@@ -63,7 +63,8 @@ export class AppInstall extends pulumi.ComponentResource {
         this.secrets[s.env] = key;
         publicKeys[s.env] = pulumi.unsecret(key.apply(x25519PublicKey));
       } else {
-        this.secrets[s.env] = pulumi.secret(new random.RandomPassword(rname, { length: s.length, special: false }, { parent: this, protect: !!s.protect }).result);
+        const classes = s.symbols ? { special: true, overrideSpecial: "-_.", minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 } : { special: false };
+        this.secrets[s.env] = pulumi.secret(new random.RandomPassword(rname, { length: s.length, ...classes }, { parent: this, protect: !!s.protect }).result);
       }
     }
     const secrets: Record<string, pulumi.Input<string>> = { ...this.secrets };

@@ -51,6 +51,12 @@ export interface AppSecret {
   protect?: boolean;
   /** `password` (default) or `x25519`: 32 random bytes in base64, a WireGuard private key; its public key is an output. */
   kind?: "password" | "x25519";
+  /**
+   * A password that must mix classes (e.g. the Wazuh API's rule): at least one lower-case letter, one
+   * upper-case letter, one digit and one of `-_.` (safe unquoted in URLs, YAML and shell words).
+   * Default false (letters and digits only).
+   */
+  symbols?: boolean;
 }
 
 /**

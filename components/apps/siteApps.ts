@@ -17,7 +17,7 @@ import { appContractProblems } from "./contract";
 import type { AppPlan } from "./module";
 import { oidcRuntime } from "./oidcRuntime";
 import { appPlanInOrg } from "./registry";
-import { wazuhAgents } from "./wazuhAgents";
+import { WAZUH_ENROLMENT_OUTPUT, wazuhAgents } from "./wazuhAgents";
 
 /** The cloud-init user of the program's VMs (components/proxmox/vmService.ts `username` default). */
 const VM_USER = "debian";
@@ -87,11 +87,25 @@ export function appsTier(ctx: SiteContext, deps: AppsDeps = {}): Record<string, 
   };
 
   const apps: AppInstall["summary"][] = [];
+  const outputs: Record<string, unknown> = {};
+  let wazuhAgentsDone = false;
   for (const [name, { service: s }] of plans) {
     const app = install(name);
-    // Wazuh's agents enrol with its generated password once the manager runs (decision 233).
-    const agents = s.app?.kind === "wazuh" ? wazuhAgents(ctx, s as typeof s & { app: { kind: "wazuh"; version: string } }, app.secrets.WAZUH_ENROLMENT_PASSWORD, app.install) : undefined;
-    apps.push(agents ? { ...app.summary, agents } : app.summary);
+    if (s.app?.kind !== "wazuh") {
+      apps.push(app.summary);
+      continue;
+    }
+    // Wazuh's agents enrol with its generated password once the manager runs (decisions 233, 302); the
+    // other sites' agents read it from this stack's secret output.
+    const agents = wazuhAgents(ctx, { enrolmentPassword: app.secrets.WAZUH_ENROLMENT_PASSWORD, installed: app.install });
+    wazuhAgentsDone = true;
+    outputs[WAZUH_ENROLMENT_OUTPUT] = pulumi.secret(app.secrets.WAZUH_ENROLMENT_PASSWORD);
+    apps.push({ ...app.summary, agents });
   }
-  return apps.length ? { apps } : {};
+  // A site without the manager: its log sources enrol with the organisation's manager (decision 302).
+  if (!wazuhAgentsDone) {
+    const agents = wazuhAgents(ctx);
+    if (agents.length) outputs.wazuhAgents = agents;
+  }
+  return apps.length ? { apps, ...outputs } : outputs;
 }

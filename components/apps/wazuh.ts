@@ -2,7 +2,8 @@
  * Wazuh all-in-one (bo BO-8, decision 233): manager, indexer and dashboard on one Debian 12 VM, from
  * Wazuh's apt repository at one pinned version, the indexer's data on the VM's data disk (formatted
  * once, never reformatted), its own CA, generated passwords, agents enrolling with a generated
- * password, and an ISM policy deleting alert indices after `retentionDays`.
+ * password, and an ISM policy deleting alert indices after `retentionDays`; Filebeat, the API users'
+ * passwords and weekly snapshots (decisions 300–303) are rendered by wazuhIndexing.ts.
  *
  * Upstream facts (wazuh/wazuh-ansible v4.14.7 unless noted):
  * - roles/wazuh/vars/repo.yml: `deb [signed-by=/usr/share/keyrings/wazuh.gpg] https://packages.wazuh.com/4.x/apt/
@@ -27,8 +28,9 @@
 import { stringify } from "yaml";
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import { dataDisk, readScript, shellScript, vendorApt, VendorApt } from "../shell";
+import { dataDisk, heredoc, readScript, shellScript, vendorApt, VendorApt } from "../shell";
 import type { AppModule, AppPlan } from "./module";
+import { renderDashboardApiYml, renderFilebeatYml, renderSmPolicy, renderSnapshotRepo, SM_POLICY_ID, SNAPSHOT_DIR, SNAPSHOT_REPO, WAZUH_SOURCE_PINS, WUI_PASSWORD_TOKEN } from "./wazuhIndexing";
 
 type WazuhService = ResolvedService & { app: AppOf<"wazuh"> };
 
@@ -58,6 +60,8 @@ export function renderOpenSearchYml(address: string): string {
         "cluster.name": "wazuh",
         "path.data": WAZUH_DATA_DIR,
         "path.logs": "/var/log/wazuh-indexer",
+        // The snapshot repository's directory on the data disk (decision 303).
+        "path.repo": [SNAPSHOT_DIR],
         "plugins.security.ssl.http.pemcert_filepath": `${certs}/indexer.pem`,
         "plugins.security.ssl.http.pemkey_filepath": `${certs}/indexer-key.pem`,
         "plugins.security.ssl.http.pemtrustedcas_filepath": `${certs}/root-ca.pem`,
@@ -129,6 +133,14 @@ function plan(s: WazuhService, site: Site): AppPlan {
   const opensearch = renderOpenSearchYml(address);
   const dashboard = renderDashboardYml(address);
   const ism = renderIsmPolicy(s.app.retentionDays);
+  const filebeat = renderFilebeatYml(address);
+  // filebeat.yml holds ${username}/${password} for Filebeat's keystore: a quoted heredoc keeps them literal.
+  const fbDoc = heredoc(filebeat);
+  const apiYml = renderDashboardApiYml(address);
+  const repo = renderSnapshotRepo(SNAPSHOT_DIR);
+  const sm = renderSmPolicy(s.app.snapshotWeeks);
+  // No pins for this release: the install stops before changing anything, naming the table.
+  const pins = WAZUH_SOURCE_PINS[s.app.version];
   const script = shellScript({
     title: `Wazuh ${s.app.version} all-in-one ${s.name} (${site.name})`,
     source: "components/apps/wazuh.ts",
@@ -144,19 +156,42 @@ function plan(s: WazuhService, site: Site): AppPlan {
       DASHBOARD_YML: dashboard,
       ISM_POLICY: ism,
       ISM_POLICY_ID,
+      FILEBEAT_VERSION: s.app.filebeatVersion,
+      WAZUH_RAW_BASE: `https://raw.githubusercontent.com/wazuh/wazuh/v${s.app.version}`,
+      WAZUH_TEMPLATE_SHA256: pins?.template ?? "",
+      WAZUH_MODULE_FILES: Object.entries(pins?.module ?? {}).map(([path, sha]) => `${path}=${sha}`),
+      DASHBOARD_API_YML: apiYml,
+      WUI_PASSWORD_TOKEN,
+      SNAPSHOT_DIR,
+      SNAPSHOT_REPO,
+      SNAPSHOT_REPO_JSON: repo,
+      SM_POLICY_ID,
+      SM_POLICY: sm,
     },
-    body: [apt.body, dataDisk(), readScript(__dirname, "scripts/wazuh-certs.sh").trimEnd(), readScript(__dirname, "scripts/wazuh-install.sh").trimEnd()],
+    body: [
+      apt.body,
+      dataDisk(),
+      `wazuh_filebeat_yml() {\n  cat ${fbDoc.open}\n${fbDoc.body}\n}`,
+      ...["wazuh-certs", "wazuh-filebeat", "wazuh-api-users", "wazuh-snapshots", "wazuh-install"].map((f) => readScript(__dirname, `scripts/${f}.sh`).trimEnd()),
+    ],
   });
   return {
     kind: "wazuh",
     service: s.name,
     address,
     version: s.app.version,
-    source: { type: "apt", package: `wazuh-manager=${s.app.version}-1 wazuh-indexer=${s.app.version}-1 wazuh-dashboard=${s.app.version}-1 (packages.wazuh.com 4.x, key ${WAZUH_APT.keyFingerprint})` },
+    source: {
+      type: "apt",
+      package: `wazuh-manager=${s.app.version}-1 wazuh-indexer=${s.app.version}-1 wazuh-dashboard=${s.app.version}-1 filebeat=${s.app.filebeatVersion} (packages.wazuh.com 4.x, key ${WAZUH_APT.keyFingerprint})`,
+    },
     config: [
       { path: "/etc/wazuh-indexer/opensearch.yml", text: opensearch },
       { path: "/etc/wazuh-dashboard/opensearch_dashboards.yml", text: dashboard },
       { path: `ism:${ISM_POLICY_ID}`, text: ism },
+      { path: "/etc/filebeat/filebeat.yml", text: filebeat },
+      { path: "/usr/share/wazuh-dashboard/data/wazuh/config/wazuh.yml", text: apiYml },
+      { path: `snapshot-repository:${SNAPSHOT_REPO}`, text: repo },
+      { path: `sm:${SM_POLICY_ID}`, text: sm },
     ],
     dataPaths: [WAZUH_DATA_DIR],
     ports: [
@@ -166,14 +201,18 @@ function plan(s: WazuhService, site: Site): AppPlan {
       { port: 55000, protocol: "tcp", description: "Wazuh API" },
     ],
     health: { url: `https://${address}/` },
-    // restic keeps the manager's keys and config, the indexer's config and the VM's CA; the indexer's
-    // data (30 days of alerts) is not in restic (index snapshots: decision 233).
-    backup: { paths: ["/var/ossec/etc", "/etc/wazuh-indexer", "/etc/wazuh-certs"], localDatabases: [], preBackup: [] },
+    // restic keeps the manager's keys and config, the indexer's config, the VM's CA and the weekly index
+    // snapshots (decision 303); the live indices themselves are not read by restic.
+    backup: { paths: ["/var/ossec/etc", "/etc/wazuh-indexer", "/etc/wazuh-certs", SNAPSHOT_DIR], localDatabases: [], preBackup: [] },
     metrics: [],
     secrets: [
       { env: "WAZUH_ENROLMENT_PASSWORD", length: 32 },
       { env: "WAZUH_ADMIN_PASSWORD", length: 32 },
       { env: "WAZUH_KIBANASERVER_PASSWORD", length: 32 },
+      // The API's password rule: 8-64 characters with a lower- and an upper-case letter, a digit and a
+      // symbol (wazuh/wazuh v4.14.7 framework/wazuh/security.py `_user_password`, update_user).
+      { env: "WAZUH_API_PASSWORD", length: 32, symbols: true },
+      { env: "WAZUH_WUI_PASSWORD", length: 32, symbols: true },
     ],
     script,
   };

@@ -37,6 +37,10 @@ export const CATALOGUE_APPS = [
     retentionDays: z.number().int().min(1).max(3650).default(30),
     /** The VM's data disk as the guest sees it. Default the first data disk (Proxmox scsi1): /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1. */
     dataDisk: z.string().regex(/^\/dev\/[\w./:-]+$/, "must be a device path under /dev").default("/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1"),
+    /** Wazuh's `filebeat` package, `<version>-<revision>` (decision 300). Default 7.10.2-2. */
+    filebeatVersion: z.string().regex(/^7\.10\.\d+-\d+$/, "must be a Filebeat OSS 7.10 package version like 7.10.2-2").default("7.10.2-2"),
+    /** Weekly index snapshots kept in the snapshot repository on the data disk (decision 303). Default 4. */
+    snapshotWeeks: z.number().int().min(2).max(520).default(4),
   }),
   app("litellm", {
     ...databaseClient,

@@ -23,13 +23,15 @@ const bo = (app?: Record<string, unknown>) => {
 const wazuh = (site = bo()) => site.services.find((s) => s.name === "wazuh") as ResolvedService;
 
 describe("Wazuh settings", () => {
-  it("defaults: 4.14.7, 30 days, the first data disk", () => {
-    expect(wazuh().app).toEqual({ kind: "wazuh", version: "4.14.7", retentionDays: 30, dataDisk: "/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1" });
+  it("defaults: 4.14.7, 30 days, the first data disk, Filebeat 7.10.2-2, 4 weekly snapshots", () => {
+    expect(wazuh().app).toEqual({ kind: "wazuh", version: "4.14.7", retentionDays: 30, dataDisk: "/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_drive-scsi1", filebeatVersion: "7.10.2-2", snapshotWeeks: 4 });
   });
   it.each([
     ["a 5.x version", { version: "5.0.0" }, /Wazuh 4\.x release/],
     ["a retention of 0 days", { retentionDays: 0 }, /retentionDays/],
     ["a data disk outside /dev", { dataDisk: "/tmp/disk" }, /device path under \/dev/],
+    ["a Filebeat outside 7.10 (Wazuh 4.x ships Filebeat OSS 7.10.2)", { filebeatVersion: "8.0.0-1" }, /Filebeat OSS 7\.10/],
+    ["one weekly snapshot (the policy needs max_count > min_count = 1)", { snapshotWeeks: 1 }, /snapshotWeeks/],
   ])("refuses %s", (_what, app, message) => {
     expect(() => bo(app)).toThrow(message);
   });
@@ -50,7 +52,7 @@ describe("the Wazuh plan", () => {
     expect(p.script).toMatch(/^WAZUH_VERSION=4\.14\.7$/m);
     for (const pkg of ["wazuh-indexer", "wazuh-manager", "wazuh-dashboard"]) expect(p.script).toContain(`vendor_apt_install ${pkg} "$WAZUH_VERSION-1"`);
     expect(p.script).toContain('ensure_data_disk "$DATA_DISK" "$DATA_DIR"');
-    expect(p.secrets.map((s) => s.env).sort()).toEqual(["WAZUH_ADMIN_PASSWORD", "WAZUH_ENROLMENT_PASSWORD", "WAZUH_KIBANASERVER_PASSWORD"]);
+    expect(p.secrets.map((s) => s.env).sort()).toEqual(["WAZUH_ADMIN_PASSWORD", "WAZUH_API_PASSWORD", "WAZUH_ENROLMENT_PASSWORD", "WAZUH_KIBANASERVER_PASSWORD", "WAZUH_WUI_PASSWORD"]);
     expect(p.script).toContain("put_env WAZUH_ENROLMENT_PASSWORD /var/ossec/etc/authd.pass 0640 root:wazuh");
     expect(p.script).toMatch(/^HEAP_MB=8192$/m); // 16 GiB VM: half, at most 8 GiB (seed: heap = 8GB)
   });
@@ -66,7 +68,10 @@ describe("the Wazuh plan", () => {
       "plugins.security.authcz.admin_dn", "plugins.security.nodes_dn", "plugins.security.check_snapshot_restore_write_privileges", "plugins.security.enable_snapshot_restore_privilege",
       "plugins.security.restapi.roles_enabled", "plugins.security.system_indices.enabled", "compatibility.override_main_response_version",
     ];
-    expect(Object.keys(y).filter((k) => !upstream.includes(k))).toEqual([]);
+    // path.repo: OpenSearch's own setting (opensearch-project/OpenSearch server/src/main/java/org/opensearch/env/
+    // Environment.java PATH_REPO_SETTING, a list), the snapshot repository's root (decision 303).
+    expect(Object.keys(y).filter((k) => !upstream.includes(k))).toEqual(["path.repo"]);
+    expect(y["path.repo"]).toEqual(["/var/lib/wazuh-indexer/snapshots"]);
     expect(y).toMatchObject({ "network.host": "192.168.9.26", "discovery.type": "single-node", "path.data": WAZUH_DATA_DIR });
     expect(y["plugins.security.authcz.admin_dn"]).toEqual(["CN=admin,OU=Wazuh,O=homelab"]);
     expect(y["plugins.security.nodes_dn"]).toEqual(["CN=indexer,OU=Wazuh,O=homelab"]);
@@ -97,8 +102,14 @@ describe("bo renders Wazuh", () => {
     const r = await renderSite("bo");
     const install = r.resources.find((x) => x.name === "bo-wazuh-app-install")!;
     const names = String(install.props.stdin).split("\n").filter(Boolean).map((l) => l.split("=")[0]);
-    expect(names).toEqual(expect.arrayContaining(["WAZUH_ENROLMENT_PASSWORD", "WAZUH_ADMIN_PASSWORD", "WAZUH_KIBANASERVER_PASSWORD"]));
-    expect(String(install.props.create)).not.toMatch(/WAZUH_ADMIN_PASSWORD=\S/);
+    expect(names).toEqual(expect.arrayContaining(["WAZUH_ENROLMENT_PASSWORD", "WAZUH_ADMIN_PASSWORD", "WAZUH_KIBANASERVER_PASSWORD", "WAZUH_API_PASSWORD", "WAZUH_WUI_PASSWORD"]));
+    for (const n of names) expect(String(install.props.create)).not.toMatch(new RegExp(`^${n}=\\S`, "m"));
+    // The API users' passwords follow the API's rule (wazuh/wazuh v4.14.7 framework/wazuh/security.py
+    // `_user_password`: a lower, an upper, a digit and a non-alphanumeric, 8-64 long).
+    for (const env of ["wazuh-api-password", "wazuh-wui-password"]) {
+      const pw = r.resources.find((x) => x.name === `bo-wazuh-app-${env}`)!;
+      expect(pw.props).toMatchObject({ length: 32, special: true, overrideSpecial: "-_.", minLower: 1, minUpper: 1, minNumeric: 1, minSpecial: 1 });
+    }
     expect(r.resources.some((x) => x.name === "bo-wazuh-backup-setup")).toBe(true);
   });
 });

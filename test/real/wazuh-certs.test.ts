@@ -31,15 +31,15 @@ describe("the Wazuh VM's certificates", () => {
     first = generate();
   }, 120_000);
 
-  it("generates the CA and the indexer, admin and dashboard pairs", () => {
+  it("generates the CA and the indexer, admin, dashboard and filebeat pairs", () => {
     expect(first.status).toBe(0);
-    for (const f of ["root-ca.pem", "root-ca-key.pem", "indexer.pem", "indexer-key.pem", "admin.pem", "admin-key.pem", "dashboard.pem", "dashboard-key.pem"]) expect(fs.existsSync(path.join(certs, f))).toBe(true);
+    for (const f of ["root-ca.pem", "root-ca-key.pem", "indexer.pem", "indexer-key.pem", "admin.pem", "admin-key.pem", "dashboard.pem", "dashboard-key.pem", "filebeat.pem", "filebeat-key.pem"]) expect(fs.existsSync(path.join(certs, f))).toBe(true);
   });
 
   it("each chains to the CA and its subject is the DN opensearch.yml names", () => {
     const yml = parse(renderOpenSearchYml(ADDRESS));
     const subject = (name: string) => x509("-in", path.join(certs, `${name}.pem`), "-subject", "-nameopt", "RFC2253").replace(/^subject=/, "");
-    for (const name of ["indexer", "admin", "dashboard"]) {
+    for (const name of ["indexer", "admin", "dashboard", "filebeat"]) {
       expect(runOk("openssl", ["verify", "-CAfile", path.join(certs, "root-ca.pem"), path.join(certs, `${name}.pem`)]).stdout).toContain(": OK");
     }
     expect([subject("indexer")]).toEqual(yml["plugins.security.nodes_dn"]);
@@ -48,7 +48,7 @@ describe("the Wazuh VM's certificates", () => {
 
   it("servers carry the VM's address; keys are PKCS#8", () => {
     for (const name of ["indexer", "dashboard"]) expect(x509("-in", path.join(certs, `${name}.pem`), "-ext", "subjectAltName")).toContain(`IP Address:${ADDRESS}`);
-    for (const name of ["indexer", "admin", "dashboard"]) expect(fs.readFileSync(path.join(certs, `${name}-key.pem`), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    for (const name of ["indexer", "admin", "dashboard", "filebeat"]) expect(fs.readFileSync(path.join(certs, `${name}-key.pem`), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
   });
 
   it("a second run generates nothing", () => {

@@ -2,7 +2,7 @@
 # The Wazuh all-in-one's own CA and certificates (components/apps/wazuh.ts), in place of upstream's
 # wazuh-certs-tool.sh (an unpinned download). After the toolkit preamble.
 # wazuh_certs DIR ADDRESS: in DIR (root-only) root-ca.pem/-key.pem, and for each of indexer, admin,
-# dashboard <name>.pem and <name>-key.pem (PKCS#8, as OpenSearch's security plugin reads), subjects
+# dashboard, filebeat <name>.pem and <name>-key.pem (PKCS#8, as OpenSearch's security plugin reads), subjects
 # /O=homelab/OU=Wazuh/CN=<name> (opensearch.yml names them as CN=<name>,OU=Wazuh,O=homelab), the
 # servers' with subjectAltName IP:ADDRESS, IP:127.0.0.1, DNS:localhost. Existing files are kept: a
 # second run generates nothing.
@@ -17,7 +17,7 @@ wazuh_certs() {
     mark_changed
     log "generated the Wazuh CA"
   fi
-  for name in indexer admin dashboard; do
+  for name in indexer admin dashboard filebeat; do
     [ -s "$dir/$name.pem" ] && continue
     ext="$(mktemp)"
     {

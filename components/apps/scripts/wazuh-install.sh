@@ -1,16 +1,22 @@
 # shellcheck shell=bash
 # Wazuh all-in-one (manager, indexer, dashboard) from Wazuh's apt repository at one pinned version
 # (components/apps/wazuh.ts; decision 233). After the toolkit preamble, vendor-apt.sh, data-disk.sh and
-# wazuh-certs.sh, with:
+# wazuh-certs.sh, wazuh-filebeat.sh, wazuh-api-users.sh and wazuh-snapshots.sh, with:
 #   WAZUH_VERSION   the release; packages <name>=<release>-1
 #   DATA_DISK       the VM's data disk; DATA_DIR its mount point (the indexer's path.data)
 #   ADDRESS         the VM's address (indexer and dashboard listen there)
 #   HEAP_MB         the indexer's JVM heap
 #   OPENSEARCH_YML, DASHBOARD_YML, ISM_POLICY, ISM_POLICY_ID   rendered by wazuh.ts
+#   DASHBOARD_API_YML   the dashboard's API entry, with the wazuh-wui password as WUI_PASSWORD_TOKEN
+#   SNAPSHOT_DIR        the snapshot repository's directory (path.repo) on the data disk
+#   and those of the three scripts above (Filebeat's pins, the snapshot repository and policy).
 # Secrets on stdin: WAZUH_ENROLMENT_PASSWORD (agents' authd password), WAZUH_ADMIN_PASSWORD (indexer
-# `admin`), WAZUH_KIBANASERVER_PASSWORD (the dashboard's indexer user).
+# `admin`), WAZUH_KIBANASERVER_PASSWORD (the dashboard's indexer user), WAZUH_API_PASSWORD and
+# WAZUH_WUI_PASSWORD (the API users `wazuh` and `wazuh-wui`).
 
-require_env WAZUH_ENROLMENT_PASSWORD WAZUH_ADMIN_PASSWORD WAZUH_KIBANASERVER_PASSWORD
+require_env WAZUH_ENROLMENT_PASSWORD WAZUH_ADMIN_PASSWORD WAZUH_KIBANASERVER_PASSWORD WAZUH_API_PASSWORD WAZUH_WUI_PASSWORD
+# Filebeat's template and module are held to sha256 pins per release (wazuhIndexing.ts WAZUH_SOURCE_PINS).
+[ -n "$WAZUH_TEMPLATE_SHA256" ] || die "Wazuh $WAZUH_VERSION has no pinned Filebeat template/module: add its sha256s to WAZUH_SOURCE_PINS (components/apps/wazuhIndexing.ts)"
 ensure_packages curl jq openssl
 ensure_data_disk "$DATA_DISK" "$DATA_DIR"
 CERTS=/etc/wazuh-certs
@@ -19,6 +25,7 @@ wazuh_certs "$CERTS" "$ADDRESS"
 # --- indexer ---------------------------------------------------------------------------------------
 vendor_apt_install wazuh-indexer "$WAZUH_VERSION-1"
 chown wazuh-indexer:wazuh-indexer "$DATA_DIR"
+install -d -m 0750 -o wazuh-indexer -g wazuh-indexer "$SNAPSHOT_DIR"
 wazuh_cert_copy "$CERTS" /etc/wazuh-indexer/certs wazuh-indexer:wazuh-indexer indexer.pem indexer-key.pem admin.pem admin-key.pem
 put /etc/wazuh-indexer/opensearch.yml 0640 wazuh-indexer:wazuh-indexer <<<"$OPENSEARCH_YML"
 put /etc/wazuh-indexer/jvm.options.d/homelab.options 0644 root:root <<<"$(printf -- '-Xms%sm\n-Xmx%sm' "$HEAP_MB" "$HEAP_MB")"
@@ -27,8 +34,10 @@ SEC_CONF=/etc/wazuh-indexer/opensearch-security
 users_stamp="$(printf '%s\n%s\n' "$WAZUH_ADMIN_PASSWORD" "$WAZUH_KIBANASERVER_PASSWORD" | sha256sum | cut -d' ' -f1)"
 secadmin=0
 if [ "$(cat /etc/wazuh-indexer/.homelab-users 2>/dev/null)" != "$users_stamp" ]; then
-  admin_hash="$(JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -p "$WAZUH_ADMIN_PASSWORD" | tail -n 1)"
-  kibana_hash="$(JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -p "$WAZUH_KIBANASERVER_PASSWORD" | tail -n 1)"
+  # hash.sh (the security plugin's Hasher) reads the password from the environment variable `-env` names,
+  # so it never reaches an argv (opensearch-project/security tools/Hasher.java: options p, env).
+  admin_hash="$(HASH_INPUT="$WAZUH_ADMIN_PASSWORD" JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -env HASH_INPUT | tail -n 1)"
+  kibana_hash="$(HASH_INPUT="$WAZUH_KIBANASERVER_PASSWORD" JAVA_HOME=/usr/share/wazuh-indexer/jdk "$SEC_TOOLS/hash.sh" -env HASH_INPUT | tail -n 1)"
   # Only the two users' hashes change; the package's other reserved users stay as shipped.
   sed -i -e "/^admin:/,/^[^ ]/ s|^  hash: .*|  hash: \"$admin_hash\"|" -e "/^kibanaserver:/,/^[^ ]/ s|^  hash: .*|  hash: \"$kibana_hash\"|" "$SEC_CONF/internal_users.yml"
   secadmin=1
@@ -45,7 +54,8 @@ if [ "$secadmin" = 1 ]; then
   printf '%s\n' "$users_stamp" >/etc/wazuh-indexer/.homelab-users
   log "indexer security configuration loaded"
 fi
-api() { curl -fsS --cacert "$CERTS/root-ca.pem" -u "admin:$WAZUH_ADMIN_PASSWORD" -H 'Content-Type: application/json' "$@"; }
+# The admin credentials reach curl through a config on a process substitution, never its argv.
+api() { curl -fsS --cacert "$CERTS/root-ca.pem" -K <(printf 'user = "admin:%s"\n' "$WAZUH_ADMIN_PASSWORD") -H 'Content-Type: application/json' "$@"; }
 authed() { api -o /dev/null "https://$ADDRESS:9200/_cluster/health"; }
 WAIT_TIMEOUT=180 wait_until "wazuh-indexer accepts the admin user" authed
 
@@ -62,6 +72,9 @@ elif [ "$(jq -cS '.policy | {description, default_state, states, ism_template: [
   log "ISM policy $ISM_POLICY_ID updated"
 fi
 
+# Weekly snapshots into path.repo (decision 303).
+wazuh_snapshots "https://$ADDRESS:9200"
+
 # --- manager ---------------------------------------------------------------------------------------
 vendor_apt_install wazuh-manager "$WAZUH_VERSION-1"
 put_env WAZUH_ENROLMENT_PASSWORD /var/ossec/etc/authd.pass 0640 root:wazuh
@@ -71,15 +84,25 @@ if grep -q '<use_password>no</use_password>' /var/ossec/etc/ossec.conf; then
 fi
 grep -q '<use_password>yes</use_password>' /var/ossec/etc/ossec.conf || die "ossec.conf has no <auth><use_password>: enrolment would be open"
 
+# --- Filebeat: alerts into the indexer (decision 300) ------------------------------------------------
+wazuh_filebeat
+converge_units wazuh-manager.service filebeat.service
+WAIT_TIMEOUT=120 WAIT_HINT="filebeat test output; /var/log/filebeat" wait_until "Filebeat reaches the indexer" filebeat test output
+# The API users' passwords (decision 301).
+wazuh_api_passwords
+
 # --- dashboard -------------------------------------------------------------------------------------
 vendor_apt_install wazuh-dashboard "$WAZUH_VERSION-1"
 wazuh_cert_copy "$CERTS" /etc/wazuh-dashboard/certs wazuh-dashboard:wazuh-dashboard dashboard.pem dashboard-key.pem
 put /etc/wazuh-dashboard/opensearch_dashboards.yml 0640 wazuh-dashboard:wazuh-dashboard <<<"$DASHBOARD_YML"
+# The plugin's data directory may not exist before the dashboard's first start: both levels its own.
+install -d -m 0750 -o wazuh-dashboard -g wazuh-dashboard /usr/share/wazuh-dashboard/data/wazuh /usr/share/wazuh-dashboard/data/wazuh/config
+put /usr/share/wazuh-dashboard/data/wazuh/config/wazuh.yml 0600 wazuh-dashboard:wazuh-dashboard <<<"${DASHBOARD_API_YML//"$WUI_PASSWORD_TOKEN"/"$WAZUH_WUI_PASSWORD"}"
 if [ "$secadmin" = 1 ]; then
   /usr/share/wazuh-dashboard/bin/opensearch-dashboards-keystore --allow-root add -f --stdin opensearch.username <<<"kibanaserver" >/dev/null
   /usr/share/wazuh-dashboard/bin/opensearch-dashboards-keystore --allow-root add -f --stdin opensearch.password <<<"$WAZUH_KIBANASERVER_PASSWORD" >/dev/null
 fi
-converge_units wazuh-manager.service wazuh-dashboard.service
+converge_units wazuh-dashboard.service
 dashboard_up() { [ "$(curl -sk -o /dev/null -w '%{http_code}' "https://$ADDRESS/")" != 000 ]; }
 WAIT_TIMEOUT=300 WAIT_HINT="journalctl -u wazuh-dashboard" wait_until "wazuh-dashboard answering on https://$ADDRESS/" dashboard_up
 log "wazuh $WAZUH_VERSION converged"
