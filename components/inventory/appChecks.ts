@@ -62,6 +62,12 @@ function checkMongo(site: Site, s: ResolvedService & { app: AppOf<"mongodb"> }, 
   });
 }
 
+function checkCoordinator(s: ResolvedService & { app: AppOf<"ai-coordinator"> }, fail: Fail): void {
+  const p = `services[${s.index}].app`;
+  if (s.app.repository && !s.app.revision) fail(`${p}.revision`, s.app.revision, "is required with app.repository: the full commit to deploy");
+  if (s.app.revision && !s.app.repository) fail(`${p}.repository`, s.app.repository, "is required with app.revision: the clone URL of the coordinator's code");
+}
+
 /** Checks of app settings against the site; returns nothing, throws the first problem. */
 export function checkAppSettings(site: Site): void {
   const fail: Fail = (path, value, problem) => {
@@ -70,5 +76,6 @@ export function checkAppSettings(site: Site): void {
   for (const s of [...site.services, ...site.deferred]) {
     if (s.app?.kind === "redis") checkRedis(site, s as ResolvedService & { app: AppOf<"redis"> }, fail);
     if (s.app?.kind === "mongodb") checkMongo(site, s as ResolvedService & { app: AppOf<"mongodb"> }, fail);
+    if (s.app?.kind === "ai-coordinator") checkCoordinator(s as ResolvedService & { app: AppOf<"ai-coordinator"> }, fail);
   }
 }
