@@ -7,7 +7,7 @@
 # health check. A second run changes nothing and restarts nothing.
 # Environment: REPO REV HINT APP_DIR STATE_DISK STATE_DIR PACKAGES REQUIREMENTS ENV_PATH ENV_TEXT
 # SECRET_ENV_PATH LITELLM DATABASE UNIT_PATH UNIT_TEXT HEALTH_URL HEALTH_TIMEOUT; secrets
-# LITELLM_MASTER_KEY (with LITELLM=true) and DB_* (with DATABASE set).
+# LITELLM_MASTER_KEY (with LITELLM=1) and DB_* (with DATABASE set).
 
 : "${REPO?}" "${REV?}" "${HINT?}"
 [ -n "$REPO" ] || die "the coordinator's code is not configured: $HINT"
@@ -50,7 +50,7 @@ fi
 # 4. The environment: peers (rendered) and secrets (0600, from stdin).
 put "$ENV_PATH" 0644 root:root <<<"$ENV_TEXT"
 secret_vars=()
-if [ "$LITELLM" = true ]; then
+if [ "$LITELLM" = 1 ]; then
   require_env LITELLM_MASTER_KEY
   case "$LITELLM_MASTER_KEY" in sk-*) OPENAI_API_KEY="$LITELLM_MASTER_KEY" ;; *) OPENAI_API_KEY="sk-$LITELLM_MASTER_KEY" ;; esac
   export OPENAI_API_KEY

@@ -20,6 +20,7 @@ case "$NETBOX_REDIS_PASSWORD" in
 esac
 export DEBIAN_FRONTEND=noninteractive
 any=0
+# shellcheck disable=SC2034 # CHANGED is the shell library's flag (changed, converge_units)
 section() { if changed; then any=1; fi; CHANGED=0; }
 
 # 1. The data disks, before any package writes there (PostgreSQL's cluster lives on the first).
@@ -77,7 +78,7 @@ install -d -o netbox -g netbox -m 0755 "$NETBOX_DIR/netbox/static"
 put "$CONF" 0644 root:root <<<"$CONF_TEXT"
 put "$GUNICORN_CONF" 0644 root:root <<<"$GUNICORN_TEXT"
 env_vars=(NETBOX_SECRET_KEY NETBOX_REDIS_PASSWORD)
-if [ "$SSO" = true ]; then
+if [ "$SSO" = 1 ]; then
   require_env OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM
   trust_ca OIDC_CA_PEM
   export NETBOX_OIDC_ENDPOINT="${OIDC_ISSUER%/}" REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
