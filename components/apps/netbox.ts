@@ -34,7 +34,7 @@
  */
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import { dataDisk, readScript, shellScript } from "../shell";
+import { dataDisk, putText, readScript, shellScript } from "../shell";
 import type { AppModule, AppPlan } from "./module";
 
 export const NETBOX_PORT = 8000;
@@ -49,6 +49,7 @@ export const NETBOX_DATA_DIR = "/var/lib/netbox";
 export const PG_DATA_DIR = "/var/lib/postgresql";
 export const NETBOX_CONF = `${NETBOX_DIR}/netbox/netbox/configuration.py`;
 export const NETBOX_ENV = "/etc/netbox/netbox.env";
+export const NGINX_SITE = "/etc/nginx/sites-available/netbox";
 const INSTALL_SH = readScript(__dirname, "scripts/netbox-install.sh");
 
 type NetboxService = ResolvedService & { app: AppOf<"netbox"> };
@@ -192,22 +193,22 @@ function plan(s: NetboxService, site: Site): AppPlan {
       NETBOX_VERSION: r.version,
       NETBOX_COMMIT: r.commit,
       DB_NAME: s.app.localDatabase,
-      SUPERUSER: s.app.superuser,
-      SUPERUSER_EMAIL: `${s.app.superuser}@${site.inventory.dns.domain}`,
+      // name and e-mail (an array: a bare `NAME=admin` reads to shellcheck as a command, SC2209)
+      SUPERUSER: [s.app.superuser, `${s.app.superuser}@${site.inventory.dns.domain}`],
       CONF: NETBOX_CONF,
       CONF_TEXT: conf,
       GUNICORN_CONF: `${NETBOX_DIR}/gunicorn.py`,
       GUNICORN_TEXT: renderGunicorn(s),
       ENV_FILE: NETBOX_ENV,
-      NGINX_SITE: "/etc/nginx/sites-available/netbox",
-      NGINX_TEXT: renderNginx(s, site),
+      NGINX_SITE: NGINX_SITE,
       UNIT_WEB: units.web,
       UNIT_RQ: units.rq,
       SSO: s.app.sso,
       HEALTH_URL: health.url,
       HEALTH_TIMEOUT: 600,
     },
-    body: [dataDisk(), INSTALL_SH],
+    // The nginx site holds nginx's own `$variables`: a quoted heredoc, not a single-quoted value (SC2016).
+    body: [dataDisk(), "write_nginx_site() {", ...putText(NGINX_SITE, "0644", "root:root", renderNginx(s, site)), "}", INSTALL_SH],
   });
   return {
     kind: "netbox",
@@ -218,7 +219,7 @@ function plan(s: NetboxService, site: Site): AppPlan {
     config: [
       { path: NETBOX_CONF, text: conf },
       { path: `${NETBOX_DIR}/gunicorn.py`, text: renderGunicorn(s) },
-      { path: "/etc/nginx/sites-available/netbox", text: renderNginx(s, site) },
+      { path: NGINX_SITE, text: renderNginx(s, site) },
       { path: "/etc/systemd/system/netbox.service", text: units.web },
       { path: "/etc/systemd/system/netbox-rq.service", text: units.rq },
     ],

@@ -131,6 +131,9 @@ maybe("NetBox install script, idempotent", () => {
     expect(fs.readFileSync(path.join(root, "etc/redis/homelab-auth.conf"), "utf8")).toBe("requirepass r3dis\n");
     expect(fs.readFileSync(path.join(root, "etc/redis/redis.conf"), "utf8")).toContain(`include ${root}/etc/redis/homelab-auth.conf\n`);
     expect(fs.readFileSync(path.join(root, "etc/fstab"), "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+    // the site is written from a quoted heredoc: nginx's variables arrive unexpanded
+    expect(fs.readFileSync(path.join(root, "etc/nginx/sites-available/netbox"), "utf8")).toContain("proxy_set_header X-Forwarded-Host $http_host;");
+    expect(fs.readlinkSync(path.join(root, "etc/nginx/sites-enabled/netbox"))).toBe(path.join(root, "etc/nginx/sites-available/netbox"));
     for (const f of ["opt/netbox/netbox/netbox/configuration.py", "etc/systemd/system/netbox.service", "etc/nginx/sites-available/netbox"]) {
       expect(fs.readFileSync(path.join(root, f), "utf8")).not.toMatch(/k{64}|r3dis|Sup3r/);
     }
@@ -291,7 +294,7 @@ describe("NetBox and coordinator units", () => {
     expect(psql(dbQ)).toBe("1");
     // PostgreSQL 15: public belongs to pg_database_owner, so the owner needs no GRANT (docs/installation/1-postgresql.md grants it for older setups).
     expect(psql("CREATE TABLE users_user (username text); SELECT 1", "netbox", "netbox")).toBe("1");
-    const su = sql(/psql_q -d "\$DB_NAME" -c "(SELECT 1 FROM users_user[^"]*)"/).replace("$SUPERUSER", "admin");
+    const su = sql(/psql_q -d "\$DB_NAME" -c "(SELECT 1 FROM users_user[^"]*)"/).replace("${SUPERUSER[0]}", "admin");
     expect(psql(su, "netbox")).toBe("");
     psql("INSERT INTO users_user VALUES ('admin')", "netbox", "netbox");
     expect(psql(su, "netbox")).toBe("1");

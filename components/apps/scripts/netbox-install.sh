@@ -7,13 +7,13 @@
 # the 0600 environment file), the superuser created once, gunicorn and the rq worker under systemd,
 # nginx on the service port, and the health check. A second run changes nothing and restarts nothing.
 # Environment: PG_DISK PG_DIR DATA_DISK DATA_DIR NETBOX_DIR NETBOX_REPO NETBOX_VERSION NETBOX_COMMIT
-# DB_NAME SUPERUSER SUPERUSER_EMAIL CONF CONF_TEXT GUNICORN_CONF GUNICORN_TEXT ENV_FILE NGINX_SITE
-# NGINX_TEXT UNIT_WEB UNIT_RQ SSO HEALTH_URL HEALTH_TIMEOUT; secrets NETBOX_SECRET_KEY
+# DB_NAME SUPERUSER (name and e-mail) CONF CONF_TEXT GUNICORN_CONF GUNICORN_TEXT ENV_FILE NGINX_SITE
+# UNIT_WEB UNIT_RQ SSO HEALTH_URL HEALTH_TIMEOUT, and the function write_nginx_site (the rendered site); secrets NETBOX_SECRET_KEY
 # NETBOX_REDIS_PASSWORD NETBOX_SUPERUSER_PASSWORD (and with SSO, OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM).
 
 : "${PG_DISK:?}" "${PG_DIR:?}" "${DATA_DISK:?}" "${DATA_DIR:?}" "${NETBOX_DIR:?}" "${NETBOX_REPO:?}" "${NETBOX_VERSION:?}" "${NETBOX_COMMIT:?}"
-: "${DB_NAME:?}" "${SUPERUSER:?}" "${SUPERUSER_EMAIL:?}" "${CONF:?}" "${CONF_TEXT:?}" "${GUNICORN_CONF:?}" "${GUNICORN_TEXT:?}" "${ENV_FILE:?}"
-: "${NGINX_SITE:?}" "${NGINX_TEXT:?}" "${UNIT_WEB:?}" "${UNIT_RQ:?}" "${SSO:?}" "${HEALTH_URL:?}" "${HEALTH_TIMEOUT:?}"
+: "${DB_NAME:?}" "${SUPERUSER[0]:?}" "${SUPERUSER[1]:?}" "${CONF:?}" "${CONF_TEXT:?}" "${GUNICORN_CONF:?}" "${GUNICORN_TEXT:?}" "${ENV_FILE:?}"
+: "${NGINX_SITE:?}" "${UNIT_WEB:?}" "${UNIT_RQ:?}" "${SSO:?}" "${HEALTH_URL:?}" "${HEALTH_TIMEOUT:?}"
 require_env NETBOX_SECRET_KEY NETBOX_REDIS_PASSWORD NETBOX_SUPERUSER_PASSWORD
 case "$NETBOX_REDIS_PASSWORD" in
   *[!A-Za-z0-9]*) die "NETBOX_REDIS_PASSWORD must be letters and digits (it is written unquoted into redis's include file)" ;;
@@ -106,9 +106,9 @@ if [ "$upgrade" = 1 ]; then
 fi
 
 # 8. The superuser, once (its password from the generated secret; later changes are the operator's).
-if [ "$(psql_q -d "$DB_NAME" -c "SELECT 1 FROM users_user WHERE username = '$SUPERUSER'")" != 1 ]; then
-  DJANGO_SUPERUSER_PASSWORD="$NETBOX_SUPERUSER_PASSWORD" manage createsuperuser --noinput --username "$SUPERUSER" --email "$SUPERUSER_EMAIL"
-  log "superuser $SUPERUSER created"
+if [ "$(psql_q -d "$DB_NAME" -c "SELECT 1 FROM users_user WHERE username = '${SUPERUSER[0]}'")" != 1 ]; then
+  DJANGO_SUPERUSER_PASSWORD="$NETBOX_SUPERUSER_PASSWORD" manage createsuperuser --noinput --username "${SUPERUSER[0]}" --email "${SUPERUSER[1]}"
+  log "superuser ${SUPERUSER[0]} created"
 fi
 
 # 9. gunicorn and the rq worker.
@@ -119,7 +119,7 @@ converge_units netbox.service netbox-rq.service
 section
 
 # 10. nginx on the service port (Debian's default site would answer on port 80: removed).
-put "$NGINX_SITE" 0644 root:root <<<"$NGINX_TEXT"
+write_nginx_site
 ln -sfn "$NGINX_SITE" /etc/nginx/sites-enabled/netbox
 if [ -e /etc/nginx/sites-enabled/default ]; then rm -f /etc/nginx/sites-enabled/default; mark_changed; fi
 nginx -t -q
