@@ -19,6 +19,8 @@ export type AppSource =
   | { type: "release"; version: string; url: string; sha256: string }
   /** An npm package of one version, its tarball checked against the registry's `dist.integrity` (sha512). */
   | { type: "npm"; package: string; version: string; integrity: string }
+  /** Source code of one commit of a git repository (the commit is the content pin; its dependencies are pinned by version). */
+  | { type: "git"; repository: string; commit: string; version: string }
   /** An OCI image run by digest under podman (components/apps/oci.ts); `image` is `repository:tag`, the tag shown only. */
   | { type: "oci"; image: string; digest: string }
   /** Not pinned in the inventory yet: the install stops unless the software is already there. */

@@ -7,12 +7,14 @@ import type { ResolvedService, Site } from "../inventory/load";
 import { placementOf, POSTGRES_PORT } from "../inventory/org";
 import type { AppModule, AppPlan, AppPlanContext } from "./module";
 import { adguardModule } from "./adguard";
+import { aiCoordinatorModule } from "./aiCoordinator";
 import { flowiseModule } from "./flowise";
 import { giteaModule } from "./gitea";
 import { homeAssistantModule } from "./homeAssistant";
 import { litellmModule } from "./litellm";
 import { mongodbModule } from "./mongodb";
 import { n8nModule } from "./n8n";
+import { netboxModule } from "./netbox";
 import { odooModule } from "./odoo";
 import { ollamaModule } from "./ollama";
 import { openWebuiModule } from "./openWebui";
@@ -29,6 +31,7 @@ import { wireguardModule } from "./wireguard";
 
 const MODULES = [
   adguardModule,
+  aiCoordinatorModule,
   dockerHostModule,
   flowiseModule,
   giteaModule,
@@ -36,6 +39,7 @@ const MODULES = [
   litellmModule,
   mongodbModule,
   n8nModule,
+  netboxModule,
   odooModule,
   ollamaModule,
   openWebuiModule,

@@ -3,7 +3,7 @@
  * what each module renders from the inventory. Part of APP_SCHEMAS (components/inventory/apps.ts).
  */
 import { z } from "zod";
-import { app, databaseClient, ociImage, oidcClient, pinnedDeb } from "./appFields";
+import { app, databaseClient, dbName, ociImage, oidcClient, pinnedDeb } from "./appFields";
 
 /** The catalogue's app kinds with their typed settings. */
 export const CATALOGUE_APPS = [
@@ -217,6 +217,57 @@ export const CATALOGUE_APPS = [
         sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the 64-hex-digit sha256 of the file"),
       })
       .optional(),
+  }),
+  /**
+   * NetBox (orion VM 500; decision 320): the upstream source at one git commit with its pinned
+   * requirements in a venv, gunicorn behind nginx on the service port, the VM's own PostgreSQL and Redis.
+   */
+  app("netbox", {
+    ...oidcClient,
+    /**
+     * The NetBox release: its version (shown) and the full commit of its tag in
+     * github.com/netbox-community/netbox (what is checked out). Default v4.4.10 = fa8a9ef9 (the newest
+     * series that supports Debian 12's Python 3.11; components/apps/netbox.ts).
+     */
+    release: z
+      .strictObject({
+        version: z.string().regex(/^4\.\d+\.\d+$/, "must be a NetBox 4.x release like 4.4.10"),
+        commit: z.string().regex(/^[0-9a-f]{40}$/, "must be the full 40-hex-digit commit of the release tag"),
+      })
+      .optional(),
+    /** The VM's own PostgreSQL database, dumped by the restic agent (it must be one of `backup.databases`). Default "netbox". */
+    localDatabase: dbName.default("netbox"),
+    /** The superuser created once (its password a generated secret, shown by no output). Default "admin". */
+    superuser: z.string().regex(/^[A-Za-z0-9@.+_-]{1,150}$/, "must be a Django user name (letters, digits, @ . + - _)").default("admin"),
+    /** Further names NetBox answers to (ALLOWED_HOSTS) besides its address and `<service>.<domain>`. Default none. */
+    allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9.*-]+$/, "must be a host name or address")).default([]),
+    /** gunicorn worker processes (contrib/gunicorn.py suggests 2n+1). Default 2 × cores + 1 of the service. */
+    workers: z.number().int().min(1).max(64).optional(),
+  }),
+  /**
+   * The AI coordinator (orion VM 300; decision 321): no upstream program exists, so this runs the
+   * operator's LangGraph code from one git commit in a venv with pinned LangGraph and uvicorn.
+   */
+  app("ai-coordinator", {
+    ...databaseClient,
+    /** Clone URL (http(s)) of the operator's coordinator code. Without it the install stops naming this setting. Default none. */
+    repository: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) clone URL").optional(),
+    /** The full 40-hex commit deployed (a branch or tag would move under the same config). Required with `repository`. */
+    revision: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex-digit commit SHA").optional(),
+    /** The ASGI application uvicorn serves, `module:attribute` inside the repository. Default "coordinator.app:app". */
+    entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$/, "must be module:attribute").default("coordinator.app:app"),
+    /** Path the app answers with 2xx when it is up (the health check). Default "/health". */
+    healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute URL path").default("/health"),
+    /** A requirements file of the repository installed after the pinned packages (path inside it). Default none. */
+    requirements: z.string().regex(/^[A-Za-z0-9._][A-Za-z0-9._\/-]*$/, "must be a relative path inside the repository").optional(),
+    /** Python package pins of the venv (PyPI versions). Defaults: langgraph 1.2.11, langgraph-checkpoint-postgres 3.1.2, uvicorn 0.35.0. */
+    packages: z
+      .strictObject({
+        langgraph: z.string().regex(/^\d+\.\d+\.\d+$/).default("1.2.11"),
+        checkpointPostgres: z.string().regex(/^\d+\.\d+\.\d+$/).default("3.1.2"),
+        uvicorn: z.string().regex(/^\d+\.\d+\.\d+$/).default("0.35.0"),
+      })
+      .default({ langgraph: "1.2.11", checkpointPostgres: "3.1.2", uvicorn: "0.35.0" }),
   }),
   app("docker-host", {
     /** n8n's database on the organisation's PostgreSQL primary (n8n runs in a container here). Default none: n8n keeps SQLite in /opt/docker/n8n. */

@@ -95,6 +95,12 @@ function checkWikijs(site: Site, s: ResolvedService & { app: AppOf<"wikijs"> }, 
   if (!port || !s.ipv4 || !allowedBy(port.sources, s.ipv4)) fail(`${p}.service`, g.service, `tcp/${GITEA_HTTP_PORT} of "${g.service}" does not admit "${s.name}" (${s.ipv4})`);
 }
 
+function checkCoordinator(s: ResolvedService & { app: AppOf<"ai-coordinator"> }, fail: Fail): void {
+  const p = `services[${s.index}].app`;
+  if (s.app.repository && !s.app.revision) fail(`${p}.revision`, s.app.revision, "is required with app.repository: the full commit to deploy");
+  if (s.app.revision && !s.app.repository) fail(`${p}.repository`, s.app.repository, "is required with app.revision: the clone URL of the coordinator's code");
+}
+
 /** Checks of app settings against the site; returns nothing, throws the first problem. */
 export function checkAppSettings(site: Site): void {
   const fail: Fail = (path, value, problem) => {
@@ -105,5 +111,6 @@ export function checkAppSettings(site: Site): void {
     if (s.app?.kind === "mongodb") checkMongo(site, s as ResolvedService & { app: AppOf<"mongodb"> }, fail);
     if (s.app?.kind === "gitea") checkGitea(s as ResolvedService & { app: AppOf<"gitea"> }, fail);
     if (s.app?.kind === "wikijs") checkWikijs(site, s as ResolvedService & { app: AppOf<"wikijs"> }, fail);
+    if (s.app?.kind === "ai-coordinator") checkCoordinator(s as ResolvedService & { app: AppOf<"ai-coordinator"> }, fail);
   }
 }

@@ -187,14 +187,12 @@ export const APP_SCHEMAS = [
   // Apps the catalogue describes; guests only until their modules land.
   ...(
     [
-      "ai-coordinator",
       "ai-orchestrator",
       "ai-worker",
       "appflowy",
       "coolify",
       "heimdall",
       "home-assistant-os",
-      "netbox",
       "nocodb",
       "opnsense",
       "postgres",

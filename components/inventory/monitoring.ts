@@ -73,6 +73,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
   n8n: [{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }],
   // the Docker host's n8n container publishes the same endpoint on the VM's address (components/apps/dockerHost.ts),
   "docker-host": [{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }],
+  // NetBox's METRICS_ENABLED /metrics (django-prometheus) through nginx on its web port (components/apps/netbox.ts).
+  netbox: [{ job: "netbox", port: 8000, scheme: "http", path: "/metrics" }],
   // Caddy's metrics listener (components/apps/reverseProxy.ts PROXY_METRICS_PORT).
   "reverse-proxy": [{ job: "caddy", port: 9180, scheme: "http", path: "/metrics" }],
 };

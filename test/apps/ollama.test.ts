@@ -107,7 +107,7 @@ describe("reachable only from its front ends (decision 11)", () => {
   it.each([
     ["bh", ["open-webui", "odoo"]],
     ["ep", ["konstanze", "odoo"]],
-    ["orion", ["open-webui", "litellm", "flowise"]],
+    ["orion", ["open-webui", "litellm", "flowise", "ai-coordinator"]], // the coordinator's models (decision 321)
   ])("%s: tcp/11434 admits exactly the front ends' addresses", (name, frontEnds) => {
     const site = load(name);
     const rule = svc(site, "ollama").firewall.find((f) => f.port === OLLAMA_PORT)!;

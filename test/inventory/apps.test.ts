@@ -72,7 +72,7 @@ describe("checkOrganisation (across the organisation's stack files)", () => {
     svc(inv, "pgvector").app.pgBackRestRepository = "object-store";
     expect(() => checkOrganisation([load("orion", inv)])).toThrow('homelab: site "orion": inventory.services[11].app.pgBackRestRepository = "object-store": the site declares no object-store');
   });
-  it("orion's pgvector is luci's primary: its databases are the apps' (flowise, litellm, n8n) with their addresses", () => {
+  it("orion's pgvector is luci's primary: its databases are the apps' (flowise, litellm, n8n, coordinator) with their addresses", () => {
     const org = [load("orion")];
     expect(() => checkOrganisation(org)).not.toThrow();
     const p = placementOf(org, "postgres-primary")!;
@@ -81,6 +81,7 @@ describe("checkOrganisation (across the organisation's stack files)", () => {
       ["litellm", ["192.168.100.112/32"]],
       ["flowise", ["192.168.100.113/32"]],
       ["n8n", ["192.168.100.119/32"]],
+      ["coordinator", ["192.168.100.30/32"]],
     ]);
   });
   it("accepts the committed organisations", () => {
