@@ -87,6 +87,12 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       ),
     );
   }
+  // The apps' bearer-protected /metrics (AppMetrics `auth: "bearer"`, Gitea's [metrics] TOKEN): one
+  // organisation-wide token, generated here and handed to those apps by the apps tier (stack output
+  // `appMetricsToken` for the other sites of the organisation).
+  const appMetricsToken = plan.targets.some((t) => t.auth === "app")
+    ? pulumi.secret(new random.RandomPassword(`${site.name}-app-metrics-token`, { length: 40, special: false }).result)
+    : undefined;
   const receiver = ctx.deployment.alertReceiver;
   if (!receiver) pulumi.log.warn(`monitoring: homelab:alertReceiver is not set; Alertmanager on ${site.name}/${promSvc.name} notifies nobody`);
   const alertmanagerConfig = receiver
@@ -107,6 +113,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
     restServerPassword,
     // MinIO in the Prometheus site: its generated token; in another site: homelab:minioPrometheusToken.
     minioToken: minio?.prometheusToken ?? ctx.deployment.minioPrometheusToken,
+    appMetricsToken,
     dependsOn: deps,
   });
 
@@ -130,9 +137,9 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
           : undefined,
     });
     outputs.grafana = `http://${grafanaSvc.ipv4}:3000`;
-    return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
+    return { monitoring: outputs, grafanaAdminPassword: g.adminPassword, ...(appMetricsToken ? { appMetricsToken } : {}) };
   }
-  return { monitoring: outputs };
+  return { monitoring: outputs, ...(appMetricsToken ? { appMetricsToken } : {}) };
 }
 
 /** The organisation's Loki query URL for Grafana's datasource, if a site runs one. */
