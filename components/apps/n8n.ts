@@ -84,7 +84,8 @@ export function renderN8nSettings(s: N8nService, site: Site): Array<[string, str
   ];
 }
 
-function unit(): string {
+/** The systemd unit (test/real/apps-n8n-run.test.ts starts n8n with its Environment= and ExecStart=). */
+export function n8nUnit(): string {
   return lines(
     "# Managed by homelab (components/apps/n8n.ts).",
     "[Unit]",
@@ -125,7 +126,7 @@ function plan(s: N8nService, site: Site): AppPlan {
       N8N_VERSION: N8N_RELEASE.version,
       DATA_DIR: N8N_DATA_DIR,
       SETTINGS_TEXT: text,
-      UNIT_TEXT: unit(),
+      UNIT_TEXT: n8nUnit(),
       HEALTH_URL: health.url,
       DB: !!s.app.database,
       OIDC: !!oidc,
