@@ -33,8 +33,10 @@ function checkTime(at: string): string {
 }
 
 /**
- * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). `minio` is this site's
- * object store: its `prometheus` user's token authorises the `minio` job (decision 231).
+ * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`; on the Prometheus site, when an
+ * app serves a bearer-protected /metrics, `appMetricsToken`: the token the apps tier hands those apps,
+ * decision 313). `minio` is this site's object store: its `prometheus` user's token authorises the
+ * `minio` job (decision 231).
  */
 export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio): Record<string, unknown> {
   const { site, org } = ctx;
