@@ -3,6 +3,7 @@
  * organisation's — guests, then the apps and tiers they run, then the cross-site wiring, then the
  * outputs. No site is named here; what a site does is in its `Pulumi.<site>.yaml`.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { Site } from "../components/inventory/load";
 import { checkOrganisation, needsInternalCa, organisationOf } from "../components/inventory/org";
 import { ProxmoxSite } from "../components/site/proxmoxSite";
@@ -60,6 +61,6 @@ export function siteProgram(site: Site, siblings: readonly Site[], deployment: D
   const mesh = meshTier(ctx, { ca, primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined });
   const k8s = k8sTier(ctx);
   const monitoring = monitoringTier(ctx, ca, data.minio);
-  const apps = appsTier(ctx, { primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined, ca });
+  const apps = appsTier(ctx, { primary: data.primary ? { databases: data.primary.databases, resource: data.primary } : undefined, ca, appMetricsToken: monitoring.appMetricsToken as pulumi.Output<string> | undefined });
   return { ...summary(site, proxmox), ...(deployKey ? deployKeyOutputs(site, deployKey) : {}), ...routerTier(ctx), ...data.outputs, ...mesh, ...k8s, ...monitoring, ...apps };
 }

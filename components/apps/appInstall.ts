@@ -4,7 +4,7 @@
  * plan (setting, pin, config) changes its text and so re-runs it, which rewrites the config and
  * restarts the service. What a plan declares beyond its own secrets arrives on the same stdin: its
  * OIDC client's issuer, secret and CA (`plan.oidc`), its database on the organisation's primary
- * (`plan.database`).
+ * (`plan.database`), the organisation's app metrics token (a `bearer` endpoint of `plan.metrics`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -40,6 +40,8 @@ export interface AppInstallArgs {
   dependsOn?: pulumi.Resource[];
   /** The site's internal CA; required when the plan asks for a certificate (`plan.tls`). Default none. */
   ca?: InternalCa;
+  /** The organisation's app metrics token; required when a `plan.metrics` endpoint has `auth: "bearer"` (given as `METRICS_TOKEN`). */
+  metricsToken?: pulumi.Input<string>;
   /** The peers' secrets of `plan.peerSecrets`, by variable name. Required for each of them. */
   peerSecrets?: Record<string, pulumi.Input<string>>;
 }
@@ -81,6 +83,10 @@ export class AppInstall extends pulumi.ComponentResource {
       const d = args.database;
       if (!d || d.name !== p.database) throw new Error(`homelab: app "${p.service}" (${p.kind}) owns database "${p.database}" on the primary but its connection was not given`);
       Object.assign(secrets, { DB_HOST: d.host, DB_PORT: String(d.port), DB_NAME: d.name, DB_USER: d.user, DB_PASSWORD: d.password });
+    }
+    if (p.metrics.some((m) => m.auth === "bearer")) {
+      if (args.metricsToken === undefined) throw new Error(`homelab: app "${p.service}" (${p.kind}) serves /metrics behind a bearer token but no app metrics token was given`);
+      secrets.METRICS_TOKEN = pulumi.secret(args.metricsToken);
     }
     if (p.tls) {
       if (!args.ca) throw new Error(`homelab: service "${p.service}" (app ${p.kind}) needs a certificate of the site's internal CA, and the site has none`);

@@ -12,7 +12,7 @@
  *   [repository] ROOT DEFAULT_BRANCH DEFAULT_PRIVATE; [database] DB_TYPE HOST NAME USER PASSWD SSL_MODE;
  *   [security] INSTALL_LOCK SECRET_KEY INTERNAL_TOKEN; [oauth2] JWT_SECRET; [service]
  *   DISABLE_REGISTRATION ALLOW_ONLY_EXTERNAL_REGISTRATION; [oauth2_client] ENABLE_AUTO_REGISTRATION
- *   USERNAME ACCOUNT_LINKING; [openid] ENABLE_OPENID_SIGNIN ENABLE_OPENID_SIGNUP; [metrics] ENABLED;
+ *   USERNAME ACCOUNT_LINKING; [openid] ENABLE_OPENID_SIGNIN ENABLE_OPENID_SIGNUP; [metrics] ENABLED TOKEN;
  *   [log] MODE LEVEL; [cron.update_checker] ENABLED). [database] PASSWD has no `_URI` file form, so the
  *   script fills the values in at run time. The JWT secrets are what `gitea generate secret` prints.
  * - cmd/admin_auth_oauth.go: `admin auth add-oauth --name --provider openidConnect --key --secret
@@ -28,6 +28,9 @@
  *   (template name, "Default"), `default_branch`; modules/structs/repo_collaborator.go
  *   AddCollaboratorOption `permission` (read, write, admin) for `PUT /repos/{owner}/{repo}/collaborators/{user}`
  *   (read from go-gitea/gitea's main branch through the code index: the 1.27 snapshot is too large to fetch).
+ * - modules/setting/metrics.go ([metrics] ENABLED, TOKEN, default off and empty); routers/web/web.go mounts
+ *   `/metrics` only when ENABLED; routers/web/metrics.go answers 401 unless the request's Authorization
+ *   header is exactly `Bearer <TOKEN>` (a non-empty TOKEN).
  * - the OAuth2 callback of a login source named N is `<ROOT_URL>user/oauth2/<N>/callback`.
  */
 import type { AppOf } from "../inventory/apps";
@@ -139,8 +142,11 @@ export function renderGiteaIni(s: GiteaService, site: Site): string {
       ["ENABLE_OPENID_SIGNIN", false],
       ["ENABLE_OPENID_SIGNUP", false],
     ]),
-    // No scrape: Gitea's /metrics would need a bearer token the monitoring tier does not take from an app yet; the port is probed.
-    ...sec("metrics", [["ENABLED", false]]),
+    // /metrics answers only `Authorization: Bearer <TOKEN>` (routers/web/metrics.go): the organisation's app metrics token.
+    ...sec("metrics", [
+      ["ENABLED", true],
+      ["TOKEN", "@METRICS_TOKEN@"],
+    ]),
     ...sec("log", [
       ["MODE", "console"],
       ["LEVEL", "Info"],
@@ -244,7 +250,7 @@ function plan(s: GiteaService, site: Site): AppPlan {
     backup: { paths: [GITEA_WORK_DIR], localDatabases: [], preBackup: [`systemctl start ${GITEA_DUMP_UNIT}`] },
     oidc,
     database: s.app.database,
-    metrics: [],
+    metrics: [{ job: "gitea", port: GITEA_PORT, scheme: "http", path: "/metrics", auth: "bearer" }],
     secrets: [
       { env: "GITEA_SECRET_KEY", length: 64 },
       { env: "GITEA_ADMIN_PASSWORD", length: 32 },

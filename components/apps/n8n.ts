@@ -2,7 +2,7 @@
  * n8n (bo BO-10): n8n from the npm registry at one version checked against its `dist.integrity`, on
  * Node.js of one pinned upstream release (n8n's `engines` needs node >= 24; Debian 12 has 18), its data
  * in its database on the organisation's PostgreSQL primary, its encryption key a generated secret kept
- * (protected) in the stack so it survives upgrades (without `app.database`: n8n's SQLite in its user folder on the data mount), health `/healthz`, Prometheus metrics `/metrics`.
+ * (protected) in the stack so it survives upgrades (without `app.database`: n8n's SQLite in its user folder on the data mount), health `/healthz/readiness`, Prometheus metrics `/metrics`.
  * OIDC (decision 51): the client is always declared; n8n's OIDC login is switched on only when the
  * service states `licensed: true`, since it is an enterprise feature.
  *
@@ -13,7 +13,11 @@
  * N8N_VERSION_NOTIFICATIONS_ENABLED, N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS, GENERIC_TIMEZONE,
  * N8N_SSO_MANAGED_BY_ENV, N8N_SSO_OIDC_CLIENT_ID/CLIENT_SECRET/DISCOVERY_ENDPOINT/LOGIN_ENABLED;
  * endpoints.config.js: health endpoint `/healthz`. test/apps/n8n.test.ts checks the rendered names
- * against that package.
+ * against that package; test/real/apps-n8n-run.test.ts against the installed one, running n8n.
+ * n8n 2.41.1 dist/abstract-server.js: `/healthz` answers `{"status":"ok"}` as soon as the HTTP server
+ * listens (before the database is connected and migrated, while every other path answers "n8n is
+ * starting up"); `/healthz/readiness` answers 200 `{"status":"ok"}` only once connected, migrated and
+ * fully started (503 before), so it is the health check.
  */
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
@@ -84,7 +88,8 @@ export function renderN8nSettings(s: N8nService, site: Site): Array<[string, str
   ];
 }
 
-function unit(): string {
+/** The systemd unit (test/real/apps-n8n-run.test.ts starts n8n with its Environment= and ExecStart=). */
+export function n8nUnit(): string {
   return lines(
     "# Managed by homelab (components/apps/n8n.ts).",
     "[Unit]",
@@ -110,7 +115,7 @@ function unit(): string {
 function plan(s: N8nService, site: Site): AppPlan {
   const settings = renderN8nSettings(s, site);
   const text = ["# Managed by homelab (components/apps/n8n.ts); run-time values are in /etc/n8n/secrets.env.", ...settings.map(([k, v]) => `${k}=${v}`), ""].join("\n");
-  const health = { url: `http://${s.ipv4}:${N8N_PORT}/healthz`, expect: "ok" };
+  const health = { url: `http://${s.ipv4}:${N8N_PORT}/healthz/readiness`, expect: "ok" };
   const oidc = s.app.sso ? { clientId: "n8n", name: "n8n", redirectUris: [n8nRedirectUri(baseUrl(s))], launchUrl: baseUrl(s) } : undefined;
   const script = shellScript({
     title: `n8n ${s.name} (${site.name})`,
@@ -125,7 +130,7 @@ function plan(s: N8nService, site: Site): AppPlan {
       N8N_VERSION: N8N_RELEASE.version,
       DATA_DIR: N8N_DATA_DIR,
       SETTINGS_TEXT: text,
-      UNIT_TEXT: unit(),
+      UNIT_TEXT: n8nUnit(),
       HEALTH_URL: health.url,
       DB: !!s.app.database,
       OIDC: !!oidc,

@@ -27,8 +27,8 @@ export interface ScrapeTarget {
   readonly port: number;
   readonly scheme: "http" | "https";
   readonly path: string;
-  /** Credentials the scrape needs: rest-server's `metrics` user, MinIO's bearer token. */
-  readonly auth?: "rest-server" | "minio";
+  /** Credentials the scrape needs: rest-server's `metrics` user, MinIO's bearer token, the organisation's app metrics token (`app`: an app module's `auth: "bearer"` endpoint). */
+  readonly auth?: "rest-server" | "minio" | "app";
   /** The guest's app kind, if any. */
   readonly app?: AppKind;
 }
@@ -77,6 +77,8 @@ const APP_METRICS: Partial<Record<AppKind, ReadonlyArray<Pick<ScrapeTarget, "job
   netbox: [{ job: "netbox", port: 8000, scheme: "http", path: "/metrics" }],
   // Caddy's metrics listener (components/apps/reverseProxy.ts PROXY_METRICS_PORT).
   "reverse-proxy": [{ job: "caddy", port: 9180, scheme: "http", path: "/metrics" }],
+  // Gitea's [metrics] on its web port, behind the organisation's app metrics token (components/apps/gitea.ts).
+  gitea: [{ job: "gitea", port: 3000, scheme: "http", path: "/metrics", auth: "app" }],
 };
 
 /** Where the organisation runs Prometheus (active), if it does. */

@@ -8,7 +8,7 @@ import { putText, readScript, shellScript } from "../shell";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { renderAlertmanagerArgs } from "./render/alertmanager";
 import { renderBlackboxConfig } from "./render/blackbox";
-import { DEFAULT_PATHS } from "./render/prometheus";
+import { APP_METRICS_TOKEN_FILE, DEFAULT_PATHS } from "./render/prometheus";
 
 /** The rendered files of the Prometheus guest (all plain text; no secret). */
 export interface PrometheusFiles {
@@ -26,7 +26,7 @@ export function renderPrometheusServerSetup(f: PrometheusFiles): string {
     title: "Prometheus, Alertmanager and blackbox_exporter (Debian packages)",
     source: "components/monitoring/prometheusServer.ts",
     logTag: "prometheus",
-    env: { DATA_DIR: f.dataDir, ALERTMANAGER: f.alertmanager, SECRETS_DIR: p.secretsDir, CA_FILE: p.caFile },
+    env: { DATA_DIR: f.dataDir, ALERTMANAGER: f.alertmanager, SECRETS_DIR: p.secretsDir, CA_FILE: p.caFile, APP_TOKEN_FILE: APP_METRICS_TOKEN_FILE },
     body: [
       "for p in prometheus prometheus-alertmanager prometheus-blackbox-exporter; do dpkg -s \"$p\" >/dev/null 2>&1 || mark_changed; done",
       "ensure_packages prometheus prometheus-alertmanager prometheus-blackbox-exporter curl",
@@ -53,6 +53,8 @@ export interface PrometheusServerArgs {
   restServerPassword?: pulumi.Input<string>;
   /** MinIO's Prometheus bearer token (the site MinIO's `prometheus` user, or homelab:minioPrometheusToken for a MinIO in another site). */
   minioToken?: pulumi.Input<string>;
+  /** The organisation's app metrics token (the `app` scrape credentials: Gitea's [metrics] TOKEN). Default none (no such target). */
+  appMetricsToken?: pulumi.Input<string>;
   dependsOn?: pulumi.Resource[];
 }
 
@@ -69,6 +71,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
           ...(args.caPem ? { PROMETHEUS_CA_PEM: args.caPem } : {}),
           ...(args.restServerPassword ? { REST_SERVER_METRICS_PASSWORD: pulumi.secret(pulumi.output(args.restServerPassword)) } : {}),
           ...(args.minioToken ? { MINIO_PROMETHEUS_TOKEN: pulumi.secret(pulumi.output(args.minioToken)) } : {}),
+          ...(args.appMetricsToken ? { APP_METRICS_TOKEN: pulumi.secret(pulumi.output(args.appMetricsToken)) } : {}),
         },
       },
       { parent: this, dependsOn: [args.guest, ...(args.dependsOn ?? [])] },

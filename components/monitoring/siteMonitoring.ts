@@ -33,8 +33,10 @@ function checkTime(at: string): string {
 }
 
 /**
- * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`). `minio` is this site's
- * object store: its `prometheus` user's token authorises the `minio` job (decision 231).
+ * Composes the monitoring of `ctx.site`; returns its outputs (`monitoring`; on the Prometheus site, when an
+ * app serves a bearer-protected /metrics, `appMetricsToken`: the token the apps tier hands those apps,
+ * decision 313). `minio` is this site's object store: its `prometheus` user's token authorises the
+ * `minio` job (decision 231).
  */
 export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio): Record<string, unknown> {
   const { site, org } = ctx;
@@ -87,6 +89,12 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       ),
     );
   }
+  // The apps' bearer-protected /metrics (AppMetrics `auth: "bearer"`, Gitea's [metrics] TOKEN): one
+  // organisation-wide token, generated here and handed to those apps by the apps tier (stack output
+  // `appMetricsToken` for the other sites of the organisation).
+  const appMetricsToken = plan.targets.some((t) => t.auth === "app")
+    ? pulumi.secret(new random.RandomPassword(`${site.name}-app-metrics-token`, { length: 40, special: false }).result)
+    : undefined;
   const receiver = ctx.deployment.alertReceiver;
   if (!receiver) pulumi.log.warn(`monitoring: homelab:alertReceiver is not set; Alertmanager on ${site.name}/${promSvc.name} notifies nobody`);
   const alertmanagerConfig = receiver
@@ -107,6 +115,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
     restServerPassword,
     // MinIO in the Prometheus site: its generated token; in another site: homelab:minioPrometheusToken.
     minioToken: minio?.prometheusToken ?? ctx.deployment.minioPrometheusToken,
+    appMetricsToken,
     dependsOn: deps,
   });
 
@@ -135,9 +144,9 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
           : undefined,
     });
     outputs.grafana = grafanaRootUrlOf(grafanaSvc, site).replace(/\/$/, "");
-    return { monitoring: outputs, grafanaAdminPassword: g.adminPassword };
+    return { monitoring: outputs, grafanaAdminPassword: g.adminPassword, ...(appMetricsToken ? { appMetricsToken } : {}) };
   }
-  return { monitoring: outputs };
+  return { monitoring: outputs, ...(appMetricsToken ? { appMetricsToken } : {}) };
 }
 
 /** The organisation's Loki query URL for Grafana's datasource, if a site runs one. */

@@ -60,7 +60,7 @@ const GITEA_KEYS: Record<string, string[]> = {
   service: ["DISABLE_REGISTRATION", "ALLOW_ONLY_EXTERNAL_REGISTRATION"],
   oauth2_client: ["ENABLE_AUTO_REGISTRATION", "USERNAME", "ACCOUNT_LINKING"],
   openid: ["ENABLE_OPENID_SIGNIN", "ENABLE_OPENID_SIGNUP"],
-  metrics: ["ENABLED"],
+  metrics: ["ENABLED", "TOKEN"],
   log: ["MODE", "LEVEL"],
   "cron.update_checker": ["ENABLED"],
 };
@@ -113,11 +113,14 @@ describe("the Gitea plan", () => {
     expect(p.script).toContain("REPOS=(apiary-infrastructure apiary-ai-agents apiary-web apiary-odoo-mods)");
     expect(p.script).toContain("OWNER=apiary");
   });
-  it("health /api/healthz, metrics off (the port is probed), secrets by name only", () => {
+  it("health /api/healthz, /metrics behind the app metrics token (filled in on the guest), secrets by name only", () => {
     expect(p.health.url).toBe("http://192.168.9.40:3000/api/healthz");
-    expect(p.metrics).toEqual([]);
+    // go-gitea/gitea modules/setting/metrics.go ([metrics] ENABLED, TOKEN); routers/web/metrics.go: `Bearer <TOKEN>`.
+    expect(p.metrics).toEqual([{ job: "gitea", port: 3000, scheme: "http", path: "/metrics", auth: "bearer" }]);
+    expect(parseIni(p.config[0].text).metrics).toEqual({ ENABLED: "true", TOKEN: "@METRICS_TOKEN@" });
+    expect(p.script).not.toMatch(/METRICS_TOKEN=/);
     expect(p.secrets.map((s) => s.env)).toEqual(["GITEA_SECRET_KEY", "GITEA_ADMIN_PASSWORD"]);
-    expect(p.script).toMatch(/require_env GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD/);
+    expect(p.script).toMatch(/require_env GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD METRICS_TOKEN/);
   });
   it("dumps 20 minutes before the guest's restic backup, into the backed-up data mount", () => {
     const d = giteaDumpUnits(gitea(bo));

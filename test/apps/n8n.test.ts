@@ -102,8 +102,8 @@ describe("the n8n plan", () => {
     expect(p.script).toContain(`NODE_SHA256=${NODE_RELEASE.sha256}`);
     expect(p.version).toBe("2.41.1 (node 24.11.1)");
   });
-  it("health /healthz (endpoints.config.js), metrics /metrics on its port, encryption key kept protected", () => {
-    expect(p.health.url).toBe("http://192.168.9.41:5678/healthz");
+  it("health /healthz/readiness (n8n 2.41.1 dist/abstract-server.js: 200 only once migrated), metrics /metrics on its port, encryption key kept protected", () => {
+    expect(p.health.url).toBe("http://192.168.9.41:5678/healthz/readiness");
     expect(p.metrics).toEqual([{ job: "n8n", port: 5678, scheme: "http", path: "/metrics" }]);
     expect(p.secrets).toEqual([{ env: "N8N_ENCRYPTION_KEY", length: 48, protect: true }]);
     expect(appContractProblems(n8n(bo), p)).toEqual([]);

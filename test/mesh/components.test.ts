@@ -76,7 +76,7 @@ describe("mesh components under mocks (bo)", () => {
     const { appPlanOf } = await import("../../components/apps/registry");
     for (const name of ["gitea", "n8n"]) {
       const plan = appPlanOf(site.services.find((x) => x.name === name)!, site)!;
-      new AppInstall(`bo-${name}-app`, { guest: ca, connection: ctx.root(plan.address), plan, oidc: oidcRuntime(ctx, plan.oidc!.clientId), database: { host: "192.168.9.20", port: 5432, name, user: name, password: pulumi.secret(`pg-${name}-pw`) } });
+      new AppInstall(`bo-${name}-app`, { guest: ca, connection: ctx.root(plan.address), plan, oidc: oidcRuntime(ctx, plan.oidc!.clientId), database: { host: "192.168.9.20", port: 5432, name, user: name, password: pulumi.secret(`pg-${name}-pw`) }, metricsToken: pulumi.secret("app-metrics-t0ken") });
     }
     await value(pulumi.all([out.setupKeys, out.caCertPem, out.oidcClientSecrets]));
     await new Promise((r) => setTimeout(r, 200));

@@ -74,7 +74,7 @@ const STUBS: Record<string, string> = {
   ].join("\n"),
 };
 
-const SECRETS = { GITEA_SECRET_KEY: "s3cret-KEY-value", GITEA_ADMIN_PASSWORD: "adm1n-PW", DB_HOST: "192.168.9.20", DB_PORT: "5432", DB_NAME: "gitea", DB_USER: "gitea", DB_PASSWORD: "pg-PW-gitea", OIDC_ISSUER: "https://192.168.9.30:9443/application/o/gitea/", OIDC_CLIENT_SECRET: "cl13nt-secret", OIDC_CA_PEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" };
+const SECRETS = { GITEA_SECRET_KEY: "s3cret-KEY-value", GITEA_ADMIN_PASSWORD: "adm1n-PW", DB_HOST: "192.168.9.20", DB_PORT: "5432", DB_NAME: "gitea", DB_USER: "gitea", DB_PASSWORD: "pg-PW-gitea", METRICS_TOKEN: "m3tr1csT0ken", OIDC_ISSUER: "https://192.168.9.30:9443/application/o/gitea/", OIDC_CLIENT_SECRET: "cl13nt-secret", OIDC_CA_PEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" };
 
 /** bo's committed Gitea, its script with every absolute path rebased into the temp dir. */
 function script(sha256: string): string {
@@ -124,6 +124,7 @@ maybe("Gitea install script, idempotent", () => {
     expect(fs.readFileSync(path.join(dir, "usr/local/lib/gitea.sha256"), "utf8").trim()).toBe(sha);
     expect(ini()).not.toMatch(/@[A-Z_]+@/);
     expect(ini()).toContain("PASSWD = pg-PW-gitea\n");
+    expect(ini()).toContain("[metrics]\nENABLED = true\nTOKEN = m3tr1csT0ken\n");
     expect(ini()).toContain("HOST = 192.168.9.20:5432\n");
     expect(ini()).toContain("SECRET_KEY = s3cret-KEY-value\n");
     expect(ini()).toContain(`JWT_SECRET = ${jwt().trim()}\n`);

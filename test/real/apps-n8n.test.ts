@@ -37,7 +37,7 @@ const STUBS: Record<string, string> = {
     'out=""; url=""',
     'while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; --retry|--max-time) shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done',
     'if [ -n "$out" ]; then cp "$FILES/${url##*/}" "$out"; echo "download $url" >>"$CALLS"; exit 0; fi',
-    'case "$url" in *:5678/healthz) echo ok ;; *) exit 22 ;; esac',
+    'case "$url" in *:5678/healthz/readiness) echo ok ;; *) exit 22 ;; esac',
   ].join("\n"),
 };
 
@@ -104,7 +104,7 @@ maybe("n8n install script, idempotent", () => {
     // Not licensed (decision 51): the client secret is not handed to n8n.
     expect(secretsEnv()).not.toContain("cl13nt-secret");
     expect(c).toContain("systemctl restart n8n.service");
-    expect(r.stderr).toContain("n8n healthy at http://192.168.9.41:5678/healthz");
+    expect(r.stderr).toContain("n8n healthy at http://192.168.9.41:5678/healthz/readiness");
   });
   it("second run: nothing downloaded, nothing changed, nothing restarted", () => {
     const before = fs.statSync(path.join(dir, "etc/n8n/secrets.env")).mtimeMs;

@@ -5,11 +5,13 @@
  * - promtool test rules: every alert fires on a synthetic series and stays silent on a healthy one;
  * - amtool check-config on every receiver shape (webhook — seed 002's n8n → Telegram —, e-mail, Slack);
  * - a real Prometheus with bo's rendered configuration (addresses mapped to loopback) scrapes a real
- *   node_exporter and real postgres_exporters beside a PostgreSQL 15 primary and streaming replica;
+ *   node_exporter and real postgres_exporters beside a PostgreSQL 15 primary and streaming replica, and
+ *   Gitea's token-guarded /metrics (a stand-in with Gitea's check) with the token from its credentials file;
  *   every dashboard expression parses and returns data.
  */
 import { spawn, ChildProcess } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { loadInventory } from "../../components/inventory/load";
@@ -18,6 +20,7 @@ import { organisationOf } from "../../components/inventory/org";
 import { monitoringPlan, renderMonitoringFiles } from "../../components/monitoring/plan";
 import { GENERIC_ALERTS, BACKUP_ALERTS, renderRules } from "../../components/monitoring/render/rules";
 import { renderAlertmanagerConfig } from "../../components/monitoring/render/alertmanager";
+import { APP_METRICS_TOKEN_FILE } from "../../components/monitoring/render/prometheus";
 import { renderResticCheckScript } from "../../components/monitoring/render/resticCheck";
 import { dashboardExprs, dashboards } from "../../components/monitoring/render/grafana";
 import { RULE_CASES, ruleTests } from "./monitoring-rules";
@@ -99,6 +102,9 @@ describe("Alertmanager receivers (amtool check-config)", () => {
 describe("a real Prometheus scrapes real exporters with bo's rendered configuration", () => {
   const procs: ChildProcess[] = [];
   const dir = path.join(base, "live");
+  const GITEA_TOKEN = "g1teaMetr1csT0ken";
+  const giteaAuth: string[] = [];
+  let gitea: http.Server | undefined;
   const sock = path.join(dir, "sock");
   const textfile = path.join(dir, "textfile");
   const AS_PG = ["runuser", "-u", "postgres", "--"];
@@ -157,10 +163,23 @@ describe("a real Prometheus scrapes real exporters with bo's rendered configurat
     fs.writeFileSync(path.join(dir, "blackbox.yml"), "modules:\n  tcp_connect: { prober: tcp, timeout: 5s }\n  tls_connect: { prober: tcp, timeout: 5s, tcp: { tls: true } }\n");
     start("prometheus-blackbox-exporter", ["--web.listen-address=127.0.0.1:19115", `--config.file=${path.join(dir, "blackbox.yml")}`]);
 
-    // bo's rendered configuration; only addresses are mapped to loopback (and the rule directory to the temp dir).
+    // Gitea's /metrics as go-gitea/gitea routers/web/metrics.go guards it (v1.27): 401 unless the
+    // Authorization header is exactly `Bearer <[metrics] TOKEN>`. The token file is written the way
+    // prometheus-server.sh's put_env writes it (with its trailing newline).
+    fs.mkdirSync(path.join(dir, "secrets"));
+    fs.writeFileSync(path.join(dir, "secrets", APP_METRICS_TOKEN_FILE), `${GITEA_TOKEN}\n`);
+    gitea = http.createServer((req, res) => {
+      giteaAuth.push(String(req.headers.authorization));
+      if (req.headers.authorization !== `Bearer ${GITEA_TOKEN}`) return void res.writeHead(401).end();
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end("# TYPE gitea_users gauge\ngitea_users 1\n");
+    });
+    await new Promise<void>((r) => gitea!.listen(13000, "127.0.0.1", r));
+
+    // bo's rendered configuration; only addresses are mapped to loopback (and the rule and secrets directories to the temp dir).
     const plan = planOf("bo")!;
-    const files = renderMonitoringFiles(plan, { rulesDir: path.join(dir, "rules") });
+    const files = renderMonitoringFiles(plan, { rulesDir: path.join(dir, "rules"), secretsDir: path.join(dir, "secrets") });
     const map: Record<string, string> = {
+      "192.168.9.40:3000": "127.0.0.1:13000",
       "192.168.9.20:9100": "127.0.0.1:19100",
       "192.168.9.20:9187": "127.0.0.1:19187",
       "192.168.50.22:9187": "127.0.0.1:19188",
@@ -180,6 +199,7 @@ describe("a real Prometheus scrapes real exporters with bo's rendered configurat
   }, 240_000);
 
   afterAll(() => {
+    gitea?.close();
     for (const p of procs) p.kill();
     for (const d of ["replica", "primary"]) run(AS_PG[0], [...AS_PG.slice(1), `${PG_BIN}/pg_ctl`, "-D", path.join(dir, d), "-m", "immediate", "stop"]);
   });
@@ -189,6 +209,13 @@ describe("a real Prometheus scrapes real exporters with bo's rendered configurat
     expect((await q('up{job="postgres", site="bo", instance="postgres"}'))[0]?.value[1]).toBe("1");
     expect((await q('up{job="postgres", site="bh", instance="pg-replica"}'))[0]?.value[1]).toBe("1");
     expect((await q('pg_up{site="bh", instance="pg-replica"}'))[0]?.value[1]).toBe("1");
+  });
+
+  it("the gitea job sends the app metrics token from its credentials file as a bearer token", async () => {
+    expect((await q('up{job="gitea", site="bo", instance="gitea"}'))[0]?.value[1]).toBe("1");
+    expect((await q('gitea_users{instance="gitea"}'))[0]?.value[1]).toBe("1");
+    expect(giteaAuth.length).toBeGreaterThan(0);
+    expect(new Set(giteaAuth)).toEqual(new Set([`Bearer ${GITEA_TOKEN}`]));
   });
 
   it("replication and archiving metrics are non-zero", async () => {

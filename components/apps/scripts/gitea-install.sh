@@ -12,11 +12,12 @@
 # MACHINE_GRANTS ("user repository permission"), ADMIN_USER, AUTH_NAME, OIDC (1: log in through the
 # identity provider), OIDC_CLIENT_ID.
 # Stdin: GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD, each machine user's password; DB_HOST DB_PORT DB_NAME
-# DB_USER DB_PASSWORD; with OIDC: OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM.
+# DB_USER DB_PASSWORD; METRICS_TOKEN (the organisation's app metrics token, Prometheus's bearer token for
+# /metrics); with OIDC: OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM.
 
 : "${GITEA_URL:?}" "${GITEA_SHA256:?}" "${GITEA_VERSION:?}" "${CONF:?}" "${CONF_TEXT:?}" "${WORK_DIR:?}" "${UNIT_TEXT:?}"
 : "${DUMP_SERVICE_TEXT:?}" "${DUMP_TIMER_TEXT:?}" "${HEALTH_URL:?}" "${API_URL:?}" "${OWNER:?}" "${ADMIN_USER:?}" "${AUTH_NAME:?}" "${OIDC:?}" "${OIDC_CLIENT_ID?}"
-require_env GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD
+require_env GITEA_SECRET_KEY GITEA_ADMIN_PASSWORD DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD METRICS_TOKEN
 [ "${#MACHINE_USERS[@]}" -eq "${#MACHINE_SECRETS[@]}" ] || die "MACHINE_USERS and MACHINE_SECRETS differ in length"
 if [ "${#MACHINE_SECRETS[@]}" -gt 0 ]; then require_env "${MACHINE_SECRETS[@]}"; fi
 if [ "$OIDC" = 1 ]; then require_env OIDC_ISSUER OIDC_CLIENT_SECRET OIDC_CA_PEM; fi
@@ -57,7 +58,7 @@ done
 
 # 5. app.ini: the rendered text with its run-time values (pure bash substitution: no value reaches argv).
 text="$CONF_TEXT"
-for k in DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD GITEA_SECRET_KEY; do
+for k in DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD GITEA_SECRET_KEY METRICS_TOKEN; do
   text="${text//@$k@/${!k}}"
 done
 for s in JWT_SECRET LFS_JWT_SECRET INTERNAL_TOKEN; do

@@ -19,6 +19,9 @@ export interface PrometheusPaths {
 
 export const DEFAULT_PATHS: PrometheusPaths = { rulesDir: "/etc/prometheus/rules", caFile: "/etc/prometheus/tls/ca.pem", secretsDir: "/etc/prometheus/secrets" };
 
+/** The organisation's app metrics token (the `app` scrape credentials) in `secretsDir`. */
+export const APP_METRICS_TOKEN_FILE = "app-metrics.token";
+
 /** Local ports of the exporters beside Prometheus (the Debian packages' defaults). */
 export const LOCAL_PORTS = { prometheus: 9090, alertmanager: 9093, blackbox: 9115 } as const;
 
@@ -82,6 +85,7 @@ export function renderPrometheusConfig(a: PrometheusConfigArgs): string {
       ...(first.path !== "/metrics" ? { metrics_path: first.path } : {}),
       ...(first.auth === "rest-server" ? { basic_auth: { username: "metrics", password_file: `${p.secretsDir}/rest-server.password` } } : {}),
       ...(first.auth === "minio" ? { authorization: { type: "Bearer", credentials_file: `${p.secretsDir}/minio.token` } } : {}),
+      ...(first.auth === "app" ? { authorization: { type: "Bearer", credentials_file: `${p.secretsDir}/${APP_METRICS_TOKEN_FILE}` } } : {}),
       static_configs: staticConfigs(ts.map((t) => ({ ...t, kind: job === "node" ? t.kind : undefined }))),
     });
   }

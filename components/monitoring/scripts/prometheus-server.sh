@@ -7,8 +7,10 @@
 #   ALERTMANAGER      1: run Alertmanager (its config arrives as ALERTMANAGER_CONFIG on stdin)
 #   SECRETS_DIR       scrape credentials directory
 #   CA_FILE           CA bundle for the internal-CA TLS targets
+#   APP_TOKEN_FILE    file name of the app metrics token in SECRETS_DIR
 # Secrets and run-time values on stdin: ALERTMANAGER_CONFIG, PROMETHEUS_CA_PEM,
-# REST_SERVER_METRICS_PASSWORD (optional), MINIO_PROMETHEUS_TOKEN (optional).
+# REST_SERVER_METRICS_PASSWORD (optional), MINIO_PROMETHEUS_TOKEN (optional), APP_METRICS_TOKEN (optional:
+# the bearer token of the apps' protected /metrics, written to $SECRETS_DIR/$APP_TOKEN_FILE).
 
 install -d -o prometheus -g prometheus -m 0750 "$DATA_DIR" "$DATA_DIR/metrics2"
 install -d -o root -g prometheus -m 0750 "$SECRETS_DIR"
@@ -22,6 +24,8 @@ if [ -n "${MINIO_PROMETHEUS_TOKEN:-}" ]; then
 else
   log "no MinIO metrics token (homelab:minioPrometheusToken): the minio job stays down until one is set"
 fi
+
+if [ -n "${APP_METRICS_TOKEN:-}" ]; then put_env APP_METRICS_TOKEN "$SECRETS_DIR/$APP_TOKEN_FILE" 0640 root:prometheus; fi
 
 # Refuse a configuration Prometheus would not load before restarting anything.
 promtool check config --syntax-only /etc/prometheus/prometheus.yml >/dev/null
