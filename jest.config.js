@@ -6,6 +6,8 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // @pulumi/pulumi requires typescript at import time and never calls it offline: load it on first use (see the file).
+  moduleNameMapper: { "^typescript$": "<rootDir>/test/helpers/lazyTypescript.js" },
   testTimeout: 30000,
   // Every committed stack rendered once for the suite, read by test/helpers/render.ts.
   globalSetup: "<rootDir>/test/helpers/globalSetup.ts",
