@@ -2,7 +2,7 @@
  * Uptime Kuma (bo BO-7): the human status page beside the Prometheus probes (decision 116: every probe
  * and alert is blackbox_exporter + Alertmanager; Uptime Kuma's monitors are the household's, made in its
  * UI). The upstream image by digest under the OCI runner (components/apps/oci.ts), its data directory on
- * the data mount, a consistent copy of its SQLite database in each backup.
+ * the data mount, a consistent copy of its SQLite database in each backup (components/apps/singleContainer.ts).
  *
  * Upstream facts (louislam/uptime-kuma, tag 1.23.16):
  * - docker/dockerfile: `EXPOSE 3001`, `VOLUME ["/app/data"]`; the entrypoint (extra/entrypoint.sh) runs
@@ -14,8 +14,9 @@
  */
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
-import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteBackupCopy } from "./oci";
+import type { AppModule } from "./module";
+import type { OciContainer } from "./oci";
+import { singleContainer, SingleContainerApp, singleContainerPlan } from "./singleContainer";
 
 /**
  * The image pin used unless the inventory sets `app.image`: louislam/uptime-kuma 1.23.16, the digest five
@@ -23,63 +24,30 @@ import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteB
  */
 export const UPTIME_KUMA_IMAGE = { repository: "docker.io/louislam/uptime-kuma", tag: "1.23.16", digest: "sha256:431fee3be822b04861cf0e35daf4beef6b7cb37391c5f26c3ad6e12ce280fe18" };
 export const UPTIME_KUMA_PORT = 3001;
-const DATA_IN_CONTAINER = "/app/data";
 
 type KumaService = ResolvedService & { app: AppOf<"uptime-kuma"> };
 
-const dataDir = (s: KumaService) => ociStateDir(s, "Uptime Kuma");
+/**
+ * Monitors, notifications and status pages are made in its UI (decision 116): nothing rendered. Its own
+ * login (no OIDC in 1.23); /metrics needs an API key made in its UI, so its port is probed.
+ */
+const UPTIME_KUMA: SingleContainerApp<"uptime-kuma"> = {
+  kind: "uptime-kuma",
+  label: "Uptime Kuma",
+  source: "components/apps/uptimeKuma.ts",
+  image: UPTIME_KUMA_IMAGE,
+  port: UPTIME_KUMA_PORT,
+  stateInContainer: "/app/data",
+  database: "kuma.db",
+  health: { path: "/dashboard", expect: "<title>Uptime Kuma</title>" },
+};
 
-export function kumaContainer(s: KumaService): OciContainer {
-  const img = s.app.image ?? { tag: UPTIME_KUMA_IMAGE.tag, digest: UPTIME_KUMA_IMAGE.digest };
-  return {
-    name: "uptime-kuma",
-    image: UPTIME_KUMA_IMAGE.repository,
-    tag: img.tag,
-    digest: img.digest,
-    pinHint: `set app.image { tag, digest } of service "${s.name}"`,
-    volumes: [{ host: dataDir(s), container: DATA_IN_CONTAINER }],
-    publish: [{ address: s.ipv4!, hostPort: UPTIME_KUMA_PORT, containerPort: UPTIME_KUMA_PORT, protocol: "tcp" }],
-  };
-}
-
-function plan(s: KumaService, site: Site): AppPlan {
-  const c = kumaContainer(s);
-  const dir = dataDir(s);
-  const health = { url: `http://${s.ipv4}:${UPTIME_KUMA_PORT}/dashboard`, expect: "<title>Uptime Kuma</title>" };
-  const script = ociAppScript({
-    title: `Uptime Kuma ${s.name} (${site.name})`,
-    source: "components/apps/uptimeKuma.ts",
-    logTag: `uptime-kuma-${s.name}`,
-    container: c,
-    health,
-    before: "ensure_packages sqlite3",
-  });
-  return {
-    kind: "uptime-kuma",
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    // Monitors, notifications and status pages are made in its UI (decision 116): nothing rendered.
-    config: [],
-    dataPaths: [dir],
-    ports: [{ port: UPTIME_KUMA_PORT, protocol: "tcp", description: "Uptime Kuma" }],
-    health,
-    backup: {
-      paths: [dir],
-      localDatabases: [],
-      // A consistent copy of its SQLite database beside it (once the server has created it).
-      preBackup: [sqliteBackupCopy(`${dir}/kuma.db`)],
-    },
-    // Its own login (no OIDC in 1.23); /metrics needs an API key made in its UI, so its port is probed.
-    metrics: [],
-    secrets: [],
-    script,
-  };
+export function kumaContainer(s: KumaService, site: Site): OciContainer {
+  return singleContainer(UPTIME_KUMA, s, site);
 }
 
 export const uptimeKumaModule: AppModule<"uptime-kuma"> = {
   kind: "uptime-kuma",
   installNote: "the upstream image by digest under podman (OCI runner): Uptime Kuma ships as a container; Debian does not package it",
-  plan,
+  plan: (s, site) => singleContainerPlan(UPTIME_KUMA, s, site),
 };

@@ -82,7 +82,22 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 export function readStackConfig(site: string, root = stackDir()): Record<string, string> {
   const file = path.join(root, `Pulumi.${site}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`homelab: no stack file ${displayPath(file)} (sites: ${listSites(root).join(", ")})`);
-  const doc = parseStackFile(fs.readFileSync(file, "utf8"), displayPath(file));
+  const text = fs.readFileSync(file, "utf8");
+  const cached = parsedConfigs.get(file);
+  if (cached?.text === text) return { ...cached.config };
+  const config = configOf(parseStackFile(text, displayPath(file)));
+  parsedConfigs.set(file, { text, config });
+  return { ...config };
+}
+
+/**
+ * The configs of the stack files read so far, by file, with the text they were parsed from: a render
+ * reads every sibling's stack file, so one process would otherwise parse each file many times. A file
+ * whose text changed is parsed again; the values are strings, and callers get their own copy of the record.
+ */
+const parsedConfigs = new Map<string, { text: string; config: Readonly<Record<string, string>> }>();
+
+function configOf(doc: Record<string, unknown>): Record<string, string> {
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
     if (value && typeof value === "object" && "secure" in (value as object)) continue; // encrypted: needs the CLI

@@ -48,14 +48,18 @@ export function renderCommitted(site: string, root?: string): Promise<RenderResu
   return pending;
 }
 
-/** Render `site`, first rendering (once per process) the committed stacks it reads. */
-export async function renderWithDependencies(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
+/**
+ * Render `site`, first rendering (once per process) the committed stacks it reads. `committed` gives
+ * the render of a committed stack it reads (default {@link renderCommitted}; the unit tests pass the
+ * suite's shared renders of the same stack files).
+ */
+export async function renderWithDependencies(site: string, opts: RenderOptions = {}, committed: (site: string, root?: string) => Promise<RenderResult> = renderCommitted): Promise<RenderResult> {
   const config = { ...readStackConfig(site, opts.root), ...(opts.config ?? {}) };
   const loaded = loadInventory(site, JSON.parse(config["homelab:inventory"] ?? "null"), Number(config["homelab:phase"] ?? 0));
   const upstream = upstreamSites(loaded, siblingSites(loaded, opts.root));
   if (upstream.length === 0) return renderStack(site, opts);
   const stackOrg = config["homelab:stackOrganization"] ?? "organization";
   const outputs: Record<string, Record<string, unknown>> = {};
-  for (const name of upstream) outputs[`${stackOrg}/homelab/${name}`] = (await renderCommitted(name, opts.root)).outputs;
+  for (const name of upstream) outputs[`${stackOrg}/homelab/${name}`] = (await committed(name, opts.root)).outputs;
   return renderStack(site, opts, new StrictMocks(outputs));
 }

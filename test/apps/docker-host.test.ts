@@ -4,18 +4,16 @@
  * facts), its images by digest or stopping unpinned, secrets only by name, and the contracts with
  * the inventory: ports, backups, n8n's database on the primary and its Redis.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { AppOf } from "../../components/inventory/apps";
 import { COMPOSE_FILE, DOCKER_APT, DOCKER_HOST_IMAGES, dockerContainers, renderCompose } from "../../components/apps/dockerHost";
 import { organisationOf, primaryDatabases } from "../../components/inventory/org";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 type Docker = ResolvedService & { app: AppOf<"docker-host"> };

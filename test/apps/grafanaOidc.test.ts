@@ -3,17 +3,14 @@
  * app module's and reaches the blueprint through the same derivation (components/apps/oidc.ts); the
  * grafana.ini it renders uses only keys of Grafana's conf/defaults.ini and agrees with that client.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, Site } from "../../components/inventory/load";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { identityProviderUrl, oidcClients, oidcIssuer } from "../../components/apps/oidc";
 import { organisationOf, activeApp } from "../../components/inventory/org";
 import { grafanaOidc, grafanaRootUrl, renderGrafanaIni } from "../../components/monitoring/render/grafana";
 import { renderGrafanaSetup } from "../../components/monitoring/grafana";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const load = (site: string, inv = doc(site)["homelab:inventory"]): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const org = (bo = load("bo")) => organisationOf(bo, [load("bh"), load("ep")]);
 

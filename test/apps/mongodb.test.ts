@@ -4,15 +4,13 @@
  * and the nightly mongodump before the restic backup. MongoDB is not in Debian, so mongod is not run here;
  * the install script is shellchecked by test/real/stacks-lint.test.ts with every Command of ryzen9.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const svc = (site: Site, name: string) => site.services.find((s) => s.name === name)! as ResolvedService;

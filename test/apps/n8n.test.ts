@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
 import type { AppOf } from "../../components/inventory/apps";
 import { PROJECT_ROOT } from "../../components/site/stackFiles";
@@ -14,8 +13,9 @@ import { appContractProblems } from "../../components/apps/contract";
 import { N8N_RELEASE, NODE_RELEASE, n8nRedirectUri, renderN8nSettings } from "../../components/apps/n8n";
 import { oidcClients } from "../../components/apps/oidc";
 import { activeApp, organisationOf, primaryDatabases } from "../../components/inventory/org";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const n8n = (site: Site) => site.services.find((s) => s.app?.kind === "n8n")! as ResolvedService & { app: AppOf<"n8n"> };

@@ -5,11 +5,7 @@
  * contracts with the inventory: ports, data on data mounts, backups, OIDC clients, the primary's
  * database and the model server's firewall (decision 11).
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanInOrg, appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { AppOf } from "../../components/inventory/apps";
@@ -19,8 +15,9 @@ import { PAPERLESS_IMAGE, paperlessContainer } from "../../components/apps/paper
 import { renderOciUnit } from "../../components/apps/oci";
 import { paperlessRedirectUri } from "../../components/mesh/render/authentikBlueprint";
 import { activeApp, organisationOf, primaryDatabases } from "../../components/inventory/org";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const svc = <K extends "open-webui" | "home-assistant" | "paperless">(site: Site, name: string) => site.services.find((s) => s.name === name)! as ResolvedService & { app: AppOf<K> };

@@ -4,12 +4,8 @@
  * parameters, the contract between a plan and its service, and the restic agents that follow the
  * registered modules (components/data/plan.ts INSTALLED_APPS).
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
 import { AppOf } from "../../components/inventory/apps";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { APP_MODULES, appPlanOf, MODULE_KINDS } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { addonsCheckout, debVersion, renderOdooConf } from "../../components/apps/odoo";
@@ -18,8 +14,9 @@ import { oidcClients } from "../../components/apps/oidc";
 import { contains, containsPrefix, parsePrefix } from "../../components/inventory/net";
 import { meshPlanFromSites } from "../../components/mesh/render/meshPolicy";
 import { backupAgentPlan, backupWaitsForApp, INSTALLED_APPS } from "../../components/data/plan";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const svcRaw = (inv: any, name: string) => inv.services.find((s: any) => s.name === name);

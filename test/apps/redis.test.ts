@@ -4,16 +4,13 @@
  * test/real/apps-redis.test.ts), the password kept out of the rendered text, and the database allocation
  * as consumers see it.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, ResolvedService, Site } from "../../components/inventory/load";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
 import { appPlanOf } from "../../components/apps/registry";
 import { appContractProblems } from "../../components/apps/contract";
 import { redisDatabaseFor, redisDatabases } from "../../components/apps/redis";
+import { stackDocument } from "../helpers/inventory";
 
-const doc = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config;
+const doc = (site: string) => stackDocument(site).config;
 const raw = (site: string) => doc(site)["homelab:inventory"];
 const load = (site: string, inv = raw(site)): Site => loadInventory(site, inv, Number(doc(site)["homelab:phase"]));
 const svc = (site: Site, name: string) => [...site.services, ...site.deferred].find((s) => s.name === name)! as ResolvedService;

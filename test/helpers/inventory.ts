@@ -1,5 +1,17 @@
 /** Test helpers: a site's committed inventory as a mutable object. */
-import { readStackConfig } from "../../scripts/lib/offline";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PROJECT_ROOT, readStackConfig } from "../../scripts/lib/offline";
+
+const documents = new Map<string, unknown>();
+
+/** A deep copy of the repository's stack file `Pulumi.<site>.yaml` as YAML parses it (parsed once per test file). */
+export function stackDocument(site: string): any {
+  let doc = documents.get(site);
+  if (doc === undefined) documents.set(site, (doc = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8"))));
+  return structuredClone(doc);
+}
 
 /** A deep copy of the committed inventory of `site`. */
 export function committedInventory(site: string): any {

@@ -23,7 +23,8 @@ const cache = new Map<string, Promise<RenderResult>>();
  * they are deterministic, and a test that wants to change a result must copy it first.
  */
 export function renderSite(site: string, opts: RenderOptions = {}): Promise<RenderResult> {
-  if (Object.keys(opts).length > 0) return renderWithDependencies(site, opts);
+  // A variant reads the committed stacks' outputs from the shared renders too (when they are the repository's).
+  if (Object.keys(opts).length > 0) return renderWithDependencies(site, opts, opts.root === undefined ? (name) => renderSite(name) : undefined);
   let r = cache.get(site);
   if (!r) {
     const cached = cachedRender(site);

@@ -3,16 +3,13 @@
  * across an organisation's inventories (checkOrganisation), each a committed inventory with one
  * field changed, failing in one line that names the site where the fix belongs.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { loadInventory, Site } from "../../components/inventory/load";
 import { checkOrganisation, organisationOf, primaryDatabases, replicasOf, placementOf, activeApp } from "../../components/inventory/org";
 import { oidcClients } from "../../components/apps/oidc";
-import { PROJECT_ROOT } from "../../components/site/stackFiles";
+import { stackDocument } from "../helpers/inventory";
 
-const raw = (site: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config["homelab:inventory"];
-const phaseOf = (site: string) => Number(YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${site}.yaml`), "utf8")).config["homelab:phase"]);
+const raw = (site: string) => stackDocument(site).config["homelab:inventory"];
+const phaseOf = (site: string) => Number(stackDocument(site).config["homelab:phase"]);
 const svc = (inv: any, name: string) => inv.services.find((s: any) => s.name === name);
 const load = (site: string, inv = raw(site)) => loadInventory(site, inv, phaseOf(site));
 const apiary = (edit: (inv: Record<string, any>) => void = () => undefined): Site[] => {

@@ -23,8 +23,7 @@ stamp="$ADGUARD_DIR/.homelab-release.sha256"
 if [ -n "$ADGUARD_URL" ]; then
   if [ "$(cat "$stamp" 2>/dev/null || true)" != "$ADGUARD_SHA256" ] || [ ! -x "$BIN" ]; then
     dl="$(mktemp -d)"
-    curl -fsSL --retry 3 -o "$dl/agh.tar.gz" "$ADGUARD_URL"
-    echo "$ADGUARD_SHA256  $dl/agh.tar.gz" | sha256sum -c --quiet -
+    fetch_verified "$ADGUARD_URL" "$ADGUARD_SHA256" "$dl/agh.tar.gz"
     tar -xzf "$dl/agh.tar.gz" -C "$dl"
     found="$(find "$dl" -type f -name AdGuardHome -perm -u+x | head -n 1)"
     [ -n "$found" ] || die "$ADGUARD_URL holds no AdGuardHome binary"

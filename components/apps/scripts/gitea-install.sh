@@ -28,8 +28,7 @@ ensure_packages git curl ca-certificates jq
 bin=/usr/local/bin/gitea
 if [ "$(cat /usr/local/lib/gitea.sha256 2>/dev/null || true)" != "$GITEA_SHA256" ] || [ ! -x "$bin" ]; then
   dl="$(mktemp -d)"
-  curl -fsSL --retry 3 -o "$dl/gitea" "$GITEA_URL"
-  echo "$GITEA_SHA256  $dl/gitea" | sha256sum -c --quiet -
+  fetch_verified "$GITEA_URL" "$GITEA_SHA256" "$dl/gitea"
   install -m 0755 "$dl/gitea" "$bin"
   install -d /usr/local/lib
   echo "$GITEA_SHA256" >/usr/local/lib/gitea.sha256

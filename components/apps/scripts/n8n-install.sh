@@ -22,8 +22,7 @@ ensure_packages curl ca-certificates xz-utils openssl
 # 1. Node.js (n8n's engines need a newer one than Debian 12's), unpacked under /opt/node.
 if [ "$(cat /opt/node/.homelab-sha256 2>/dev/null || true)" != "$NODE_SHA256" ]; then
   dl="$(mktemp -d)"
-  curl -fsSL --retry 3 -o "$dl/node.tar.xz" "$NODE_URL"
-  echo "$NODE_SHA256  $dl/node.tar.xz" | sha256sum -c --quiet -
+  fetch_verified "$NODE_URL" "$NODE_SHA256" "$dl/node.tar.xz"
   rm -rf /opt/node.new && install -d /opt/node.new
   tar -xJf "$dl/node.tar.xz" -C /opt/node.new --strip-components=1
   echo "$NODE_SHA256" >/opt/node.new/.homelab-sha256

@@ -19,8 +19,7 @@ ensure_packages curl ca-certificates zstd
 if [ -n "$OLLAMA_URL" ]; then
   if [ ! -x "$OLLAMA_PREFIX/bin/ollama" ] || [ "$(cat "$OLLAMA_PREFIX/lib/ollama.sha256" 2>/dev/null || true)" != "$OLLAMA_SHA256" ]; then
     dl="$(mktemp -d)"
-    curl -fsSL --retry 3 -o "$dl/ollama.archive" "$OLLAMA_URL"
-    echo "$OLLAMA_SHA256  $dl/ollama.archive" | sha256sum -c --quiet -
+    fetch_verified "$OLLAMA_URL" "$OLLAMA_SHA256" "$dl/ollama.archive"
     case "$OLLAMA_URL" in
       *.tar.zst) tar --zstd -xf "$dl/ollama.archive" -C "$OLLAMA_PREFIX" ;;
       *) tar -xzf "$dl/ollama.archive" -C "$OLLAMA_PREFIX" ;;

@@ -20,8 +20,7 @@ stamp="$TRAEFIK_BIN.sha256"
 if [ -n "$TRAEFIK_URL" ]; then
   if [ "$(cat "$stamp" 2>/dev/null || true)" != "$TRAEFIK_SHA256" ] || [ ! -x "$TRAEFIK_BIN" ]; then
     dl="$(mktemp -d)"
-    curl -fsSL --retry 3 -o "$dl/traefik.tar.gz" "$TRAEFIK_URL"
-    echo "$TRAEFIK_SHA256  $dl/traefik.tar.gz" | sha256sum -c --quiet -
+    fetch_verified "$TRAEFIK_URL" "$TRAEFIK_SHA256" "$dl/traefik.tar.gz"
     tar -xzf "$dl/traefik.tar.gz" -C "$dl" traefik
     install -m 0755 "$dl/traefik" "$TRAEFIK_BIN"
     printf '%s\n' "$TRAEFIK_SHA256" >"$stamp"

@@ -14,8 +14,7 @@ if ! dpkg -s grafana >/dev/null 2>&1 || { [ -n "$GRAFANA_SHA256" ] && [ "$(cat "
   [ -n "$GRAFANA_URL" ] || die "grafana is not installed: set homelab:grafanaPackage to a pinned .deb URL and its sha256"
   command -v curl >/dev/null 2>&1 || ensure_packages curl ca-certificates
   dl="$(mktemp -d)"
-  curl -fsSL --retry 3 -o "$dl/grafana.deb" "$GRAFANA_URL"
-  echo "$GRAFANA_SHA256  $dl/grafana.deb" | sha256sum -c --quiet -
+  fetch_verified "$GRAFANA_URL" "$GRAFANA_SHA256" "$dl/grafana.deb"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$dl/grafana.deb"
   install -d -m 0755 /etc/grafana
