@@ -6,9 +6,10 @@
 #   GRAFANA_VERSION              the `grafana` package version (installed and held; an upgrade is a new pin)
 #   DATA_DIR                     the data mount (grafana.ini [paths] data)
 #   OIDC                         1: generic OAuth through authentik (secret GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET)
-# The static files (grafana.ini, provisioning, dashboards) are put after this part; the package's own
-# /etc/grafana/grafana.ini is kept on upgrades (vendor_apt_install passes --force-confold) and replaced
-# by that put.
+# The static files (grafana.ini, provisioning, dashboards) are put after this part. The package's
+# postinst (grafana/grafana packaging/deb/control/postinst) creates the grafana user and group, copies
+# its sample grafana.ini only when /etc/grafana/grafana.ini is missing (the put replaces it), and on
+# every install or upgrade makes every file under /etc/grafana root:grafana 0640.
 # Secrets on stdin: GF_SECURITY_ADMIN_PASSWORD, GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (with OIDC),
 # GRAFANA_CA_PEM (the internal CA authentik's certificate chains to).
 require_env GF_SECURITY_ADMIN_PASSWORD
@@ -22,3 +23,6 @@ if [ "$OIDC" = 1 ]; then
   put_env GRAFANA_CA_PEM /etc/grafana/homelab-ca.pem 0644 root:grafana
 fi
 put_env_file /etc/grafana/homelab.env "${vars[@]}"
+# Root-only again after a package upgrade's postinst (put leaves an unchanged file's mode as it finds it).
+chown root:root /etc/grafana/homelab.env
+chmod 0600 /etc/grafana/homelab.env
