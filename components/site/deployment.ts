@@ -75,6 +75,8 @@ export function deploymentFromConfig(site: string): Deployment {
     }
     downloads = parsed.data;
   }
+  // Removed (decision 380): Grafana installs from Grafana's apt repository at its app's `version`.
+  if (cfg.get("grafanaPackage") !== undefined) pulumi.log.warn(`homelab: site "${site}": homelab:grafanaPackage is no longer read: Grafana installs the pinned grafana package of apt.grafana.com (the app's \`version\` setting)`);
   return {
     sshPrivateKey: cfg.getSecret(k.sshPrivateKey),
     proxmoxRootPassword: cfg.getSecret(k.proxmoxRootPassword),

@@ -30,8 +30,10 @@ describe("Grafana's package", () => {
     expect(setup).toMatch(/^VENDOR_APT_KEY_FPR=B53AE77BADB630A683046005963FA27710458545$/m);
     expect(setup).toMatch(/^VENDOR_APT_SOURCE='https:\/\/apt\.grafana\.com stable main'$/m);
     // The package creates the grafana user and group the data directory and secrets are given to.
-    expect(setup.indexOf('vendor_apt_install grafana "$GRAFANA_VERSION"')).toBeLessThan(setup.indexOf("install -d -o grafana -g grafana"));
-    expect(setup.indexOf('vendor_apt_install grafana "$GRAFANA_VERSION"')).toBeLessThan(setup.indexOf("root:grafana"));
+    const install = setup.search(/^vendor_apt_install grafana "\$GRAFANA_VERSION"$/m);
+    expect(install).toBeGreaterThan(0);
+    expect(install).toBeLessThan(setup.search(/^install -d -o grafana -g grafana /m));
+    expect(install).toBeLessThan(setup.search(/^put\b.* root:grafana /m));
     // No operator-supplied .deb any more.
     expect(setup).not.toMatch(/GRAFANA_URL|GRAFANA_SHA256|grafanaPackage|\.deb/);
   });
@@ -61,5 +63,14 @@ describe("Grafana's package", () => {
     const i = serviceIndex(bo, "grafana");
     bo.services[i].app = { kind: "grafana", version: "12.4" };
     expect(() => loadInventory("bo", bo, committedPhase("bo"))).toThrow(`homelab: site "bo": inventory.services[${i}].app.version = "12.4": must be a Grafana release like 12.4.3`);
+  });
+
+  it("a stack that still sets the removed homelab:grafanaPackage gets a warning naming it; the install is the apt one", async () => {
+    const r = await renderSite("bo", { config: { "homelab:grafanaPackage": JSON.stringify({ url: "https://example.invalid/grafana.deb", sha256: "0".repeat(64) }) } });
+    expect(r.logs.filter((l) => l.includes("homelab:grafanaPackage is no longer read"))).toHaveLength(1);
+    expect(r.logs.join("\n")).toContain('site "bo"');
+    const setup = String(r.resources.find((x) => x.name === "bo-grafana-grafana-setup")!.props.create);
+    expect(setup).toContain('vendor_apt_install grafana "$GRAFANA_VERSION"');
+    expect(setup).not.toContain("example.invalid");
   });
 });
