@@ -1,9 +1,10 @@
 /**
  * Grafana on the organisation's `grafana` guest, or beside Prometheus (app `prometheus`, setting
  * `grafana`; decision 354): the pinned `grafana` package of Grafana's apt repository, held (decision
- * 380; the key and source line are Loki's and Alloy's, components/monitoring/grafanaApt.ts), provisioned Prometheus (and Loki) datasources and the
- * four dashboards, local admin with a random password (secret output), login through authentik when the
- * identity provider issues Grafana a client (see docs/decisions.md).
+ * 380; the key and source line are Loki's and Alloy's, components/monitoring/grafanaApt.ts),
+ * provisioned Prometheus (and Loki) datasources and the four dashboards, local admin with a random
+ * password (secret output), login through authentik when the identity provider issues Grafana a client
+ * (see docs/decisions.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
