@@ -12,6 +12,15 @@ import { z } from "zod";
 import { CATALOGUE_APPS } from "./appCatalogue";
 import { app, databaseClient, dbName, ociImage, oidcClient } from "./appFields";
 
+/** Grafana's package in Grafana's apt repository (a `grafana` guest, or Grafana beside Prometheus). */
+const grafanaRelease = {
+  /**
+   * The `grafana` package version in Grafana's apt repository (apt.grafana.com, `grafana=<version>`,
+   * held; decision 380). Default 12.4.3.
+   */
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Grafana release like 12.4.3").default("12.4.3"),
+};
+
 /** Extensions the PostgreSQL primary can create: pgvector (PGDG) and PostgreSQL 15's contrib modules. */
 export const PG_EXTENSIONS = ["vector", "pg_trgm", "cube", "hstore", "citext", "pgcrypto", "uuid-ossp"] as const;
 
@@ -156,9 +165,9 @@ export const APP_SCHEMAS = [
      * configured exactly as a separate `grafana` guest is (components/monitoring/grafana.ts); `sso` as there.
      * Default: no Grafana here (a site may run it on its own `grafana` guest instead).
      */
-    grafana: z.strictObject({ ...oidcClient }).optional(),
+    grafana: z.strictObject({ ...oidcClient, ...grafanaRelease }).optional(),
   }),
-  app("grafana", { ...oidcClient }),
+  app("grafana", { ...oidcClient, ...grafanaRelease }),
   /**
    * Grafana Loki, the site's log store (seed 002 LXC 10; decision 232): every LXC and VM of its site
    * ships its journal to it through a Grafana Alloy agent. Chunks go to the site's object store

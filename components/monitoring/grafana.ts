@@ -1,15 +1,17 @@
 /**
  * Grafana on the organisation's `grafana` guest, or beside Prometheus (app `prometheus`, setting
- * `grafana`; decision 354): pinned upstream .deb, provisioned Prometheus (and Loki) datasources and the
- * four dashboards, local admin with a random password (secret output), login through authentik when the
- * identity provider issues Grafana a client (see docs/decisions.md).
+ * `grafana`; decision 354): the pinned `grafana` package of Grafana's apt repository, held (decision
+ * 380; the key and source line are Loki's and Alloy's, components/monitoring/grafanaApt.ts),
+ * provisioned Prometheus (and Loki) datasources and the four dashboards, local admin with a random
+ * password (secret output), login through authentik when the identity provider issues Grafana a client
+ * (see docs/decisions.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { lines, putText, readScript, shellScript } from "../shell";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { dashboards, GrafanaOidc, renderGrafanaDashboardProvider, renderGrafanaDatasource, renderGrafanaIni } from "./render/grafana";
-import type { PinnedDownload } from "../data/downloads";
+import { grafanaApt } from "./grafanaApt";
 
 export interface GrafanaArgs {
   guest: pulumi.Resource;
@@ -22,22 +24,24 @@ export interface GrafanaArgs {
   prometheusUrl: string;
   /** The organisation's Loki (a second provisioned datasource). Default none. */
   lokiUrl?: string;
-  /** Pinned upstream .deb (homelab:grafanaPackage); without it grafana must already be installed. */
-  package?: PinnedDownload;
+  /** The `grafana` package version in Grafana's apt repository (the app's `version` setting; default in components/inventory/apps.ts). */
+  version: string;
   oidc?: GrafanaOidc & { clientSecret: pulumi.Input<string>; caPem: pulumi.Input<string> };
   /** Resources the setup runs after, besides the guest (the Prometheus setup when Grafana shares its guest). Default none. */
   dependsOn?: pulumi.Resource[];
 }
 
 /** Pure: the Grafana setup script. */
-export function renderGrafanaSetup(a: { address: string; rootUrl?: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; package?: PinnedDownload; oidc?: GrafanaOidc }): string {
+export function renderGrafanaSetup(a: { address: string; rootUrl?: string; domain: string; dataDir: string; prometheusUrl: string; lokiUrl?: string; version: string; oidc?: GrafanaOidc }): string {
   const boards = dashboards();
+  const apt = grafanaApt();
   return shellScript({
-    title: "Grafana",
+    title: `Grafana ${a.version} (apt.grafana.com)`,
     source: "components/monitoring/grafana.ts",
     logTag: "grafana",
-    env: { GRAFANA_URL: a.package?.url ?? "", GRAFANA_SHA256: a.package?.sha256 ?? "", DATA_DIR: a.dataDir, OIDC: !!a.oidc },
+    env: { ...apt.env, GRAFANA_VERSION: a.version, DATA_DIR: a.dataDir, OIDC: !!a.oidc },
     body: [
+      apt.body,
       readScript(__dirname, "scripts/grafana.sh").trimEnd(),
       ...putText(
         "/etc/systemd/system/grafana-server.service.d/homelab.conf",
@@ -68,7 +72,7 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-setup`,
       {
         connection: args.connection,
-        script: renderGrafanaSetup({ address: args.address, rootUrl: args.rootUrl, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, package: args.package, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
+        script: renderGrafanaSetup({ address: args.address, rootUrl: args.rootUrl, domain: args.domain, dataDir: args.dataDir, prometheusUrl: args.prometheusUrl, lokiUrl: args.lokiUrl, version: args.version, oidc: args.oidc ? (oidc as GrafanaOidc) : undefined }),
         secrets: {
           GF_SECURITY_ADMIN_PASSWORD: this.adminPassword,
           ...(args.oidc ? { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: pulumi.secret(pulumi.output(clientSecret!)), GRAFANA_CA_PEM: pulumi.output(caPem!) } : {}),

@@ -5,26 +5,15 @@
  * inventory has an active `loki` app gets them (components/monitoring/siteMonitoring.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { putText, readScript, shellScript, vendorApt, VendorApt } from "../shell";
+import { putText, readScript, shellScript } from "../shell";
+import { GRAFANA_APT, grafanaApt } from "./grafanaApt";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { LOKI_PORT, renderLokiConfig, renderLokiDropIn, LokiConfigArgs } from "./render/loki";
 import { renderAlloyConfig } from "./render/alloy";
 
-/**
- * Grafana's apt signing key: https://apt.grafana.com/gpg.key, fingerprint
- * B53AE77BADB630A683046005963FA27710458545 as published on apt.grafana.com (the key that replaced
- * 4E40DDF6…24098CB6 and 0E22EB88…2CF3C0C6 in 2023; quoted in voxpupuli/puppet-grafana PR #336 and
- * pinned by grafana-agent/alloy Puppet modules). The install refuses any other key.
- */
-export const GRAFANA_APT: VendorApt = {
-  keyUrl: "https://apt.grafana.com/gpg.key",
-  keyFingerprint: "B53AE77BADB630A683046005963FA27710458545",
-  keyring: "/etc/apt/keyrings/grafana.asc",
-  list: "/etc/apt/sources.list.d/grafana.list",
-  source: "https://apt.grafana.com stable main",
-};
+export { GRAFANA_APT };
 
-const apt = vendorApt(GRAFANA_APT);
+const apt = grafanaApt();
 
 /** Loki's push URL at `address`. */
 export function lokiPushUrl(address: string): string {

@@ -18,7 +18,7 @@ import { alertsFor, monitoringPlan, renderMonitoringFiles } from "./plan";
 import { GuestMonitoring } from "./guestMonitoring";
 import { PrometheusServer } from "./prometheusServer";
 import { Grafana } from "./grafana";
-import { grafanaOidc, grafanaRootUrlOf, grafanaServiceOf } from "./render/grafana";
+import { grafanaOidc, grafanaRootUrlOf, grafanaServiceOf, grafanaSettingsOf } from "./render/grafana";
 import { identityProviderBrowserUrl, identityProviderUrl, oidcClients } from "../apps/oidc";
 import { oidcRuntime } from "../apps/oidcRuntime";
 import type { Minio } from "../data/minio";
@@ -135,7 +135,7 @@ export function monitoringTier(ctx: SiteContext, ca?: InternalCa, minio?: Minio)
       dataDir: (grafanaSvc.app?.kind === "grafana" ? grafanaSvc.dataMounts[0]?.path : undefined) ?? "/var/lib/grafana",
       prometheusUrl: `http://${plan.prometheus.address}:9090`,
       lokiUrl: lokiOf(org),
-      package: ctx.deployment.grafanaPackage,
+      version: grafanaSettingsOf(grafanaSvc)!.version,
       // Beside Prometheus: after its setup, so the two never hold apt's lock at once.
       dependsOn: grafanaSvc === promSvc ? [prometheusServer] : [],
       oidc:

@@ -4,7 +4,7 @@
  * component receives its settings as arguments and the one SSH rule below holds everywhere.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DownloadsSchema, Downloads, PinnedDownload } from "../data/downloads";
+import { DownloadsSchema, Downloads } from "../data/downloads";
 import type { GuestConnection } from "../remote/script";
 
 /** The stack config keys under `homelab:` that this module reads (the README's configuration reference). */
@@ -20,7 +20,6 @@ export const DEPLOYMENT_KEYS = {
   acmeEmail: "acmeEmail",
   stackOrganization: "stackOrganization",
   alertReceiver: "alertReceiver",
-  grafanaPackage: "grafanaPackage",
   minioPrometheusToken: "minioPrometheusToken",
 } as const;
 
@@ -58,20 +57,8 @@ export interface Deployment {
   stackOrganization: string;
   /** Alertmanager's receiver (secret; components/monitoring/render/alertmanager.ts AlertReceiverSchema). Unset: alerts notify nobody (the plan warns). */
   alertReceiver?: pulumi.Output<unknown>;
-  /** Pinned Grafana .deb `{url, sha256}` (Debian 12 has no grafana package). Unset: grafana must already be installed. */
-  grafanaPackage?: PinnedDownload;
   /** MinIO's Prometheus bearer token (secret; `mc admin prometheus generate`). Unset: the minio job stays down. */
   minioPrometheusToken?: pulumi.Output<string>;
-}
-
-function pinned(site: string, key: string, raw: unknown): PinnedDownload | undefined {
-  if (raw === undefined) return undefined;
-  const parsed = DownloadsSchema.shape.restServer.unwrap().safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new pulumi.RunError(`homelab: site "${site}": homelab:${key}${issue.path.length ? "." + issue.path.join(".") : ""}: ${issue.message}`);
-  }
-  return parsed.data;
 }
 
 /** Reads the deployment configuration of the current stack; a malformed value stops with one line naming `site`. */
@@ -88,6 +75,8 @@ export function deploymentFromConfig(site: string): Deployment {
     }
     downloads = parsed.data;
   }
+  // Removed (decision 380): Grafana installs from Grafana's apt repository at its app's `version`.
+  if (cfg.get("grafanaPackage") !== undefined) pulumi.log.warn(`homelab: site "${site}": homelab:grafanaPackage is no longer read: Grafana installs the pinned grafana package of apt.grafana.com (the app's \`version\` setting)`);
   return {
     sshPrivateKey: cfg.getSecret(k.sshPrivateKey),
     proxmoxRootPassword: cfg.getSecret(k.proxmoxRootPassword),
@@ -101,7 +90,6 @@ export function deploymentFromConfig(site: string): Deployment {
     acmeEmail: cfg.get(k.acmeEmail),
     stackOrganization: cfg.get(k.stackOrganization) ?? "organization",
     alertReceiver: cfg.getSecretObject<unknown>(k.alertReceiver),
-    grafanaPackage: pinned(site, k.grafanaPackage, cfg.getObject<unknown>(k.grafanaPackage)),
     minioPrometheusToken: cfg.getSecret(k.minioPrometheusToken),
   };
 }

@@ -59,7 +59,7 @@ describe("Grafana's OIDC client", () => {
     expect(ini.auth.signout_redirect_url).toBe(`${oidcIssuer(o, "grafana")}end-session/`);
   });
   it("the setup gets the secret as GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET on stdin, into the root-only env file", () => {
-    const s = renderGrafanaSetup({ address: svc.ipv4!, domain: "bo.apiary.internal", dataDir: "/var/lib/grafana", prometheusUrl: "http://192.168.9.23:9090", oidc: { authentikUrl: identityProviderUrl(o)!, slug: "grafana", clientId: "grafana" } });
+    const s = renderGrafanaSetup({ address: svc.ipv4!, domain: "bo.apiary.internal", dataDir: "/var/lib/grafana", prometheusUrl: "http://192.168.9.23:9090", version: "12.4.3", oidc: { authentikUrl: identityProviderUrl(o)!, slug: "grafana", clientId: "grafana" } });
     expect(s).toContain("OIDC=1");
     expect(s).toContain("vars+=(GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET)");
   });

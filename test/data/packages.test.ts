@@ -61,8 +61,8 @@ function unguardedCurls(script: string): string[] {
   return walk(top, []).unguarded;
 }
 
-/** The six scripts that download a release and check its sha256 (fetch_verified), composed as their renderers do. */
-const FETCHING = ["components/apps/scripts/gitea-install.sh", "components/apps/scripts/n8n-install.sh", "components/apps/scripts/ollama-install.sh", "components/apps/scripts/traefik-install.sh", "components/apps/scripts/adguard-install.sh", "components/monitoring/scripts/grafana.sh"];
+/** The scripts that download a release and check its sha256 (fetch_verified), composed as their renderers do (Grafana now comes from its apt repository, decision 380). */
+const FETCHING = ["components/apps/scripts/gitea-install.sh", "components/apps/scripts/n8n-install.sh", "components/apps/scripts/ollama-install.sh", "components/apps/scripts/traefik-install.sh", "components/apps/scripts/adguard-install.sh"];
 /** The bash script inside a remote Command's `create` (the wrapper's `cat >"$script" <<'TAG'` heredoc), if any. */
 function wrappedScript(text: string): string | undefined {
   const lines = text.split("\n");
@@ -109,7 +109,7 @@ describe("tool guards in generated scripts", () => {
     expect(unguardedCurls(SHELL_LIB)).toEqual([]);
   });
 
-  it("the six release downloads go through fetch_verified, with no curl ahead of a guard", () => {
+  it("the release downloads go through fetch_verified, with no curl ahead of a guard", () => {
     for (const file of FETCHING) {
       const text = readScript(PROJECT_ROOT, file);
       expect({ file, calls: /^\s*fetch_verified "\$[A-Z0-9_]+" "\$[A-Z0-9_]+" "[^"]+"$/m.test(text), ownCheck: /sha256sum -c/.test(text) }).toEqual({ file, calls: true, ownCheck: false });

@@ -1,7 +1,8 @@
 /**
- * Grafana on its guest, from a pinned upstream .deb (Debian 12 has no grafana package): grafana.ini,
+ * Grafana on its guest, the pinned `grafana` package of Grafana's apt repository (Debian 12 has no
+ * grafana package; decision 380): grafana.ini,
  * the provisioned Prometheus datasource and the dashboards provider (Grafana's provisioning file
- * formats: conf/provisioning/{datasources,dashboards}/sample.yaml at the pinned release), and the
+ * formats: conf/provisioning/{datasources,dashboards}/sample.yaml; decision 381), and the
  * four dashboards in components/monitoring/dashboards/*.json.
  */
 import * as fs from "fs";
@@ -46,9 +47,9 @@ export const grafanaRootUrl = (address: string) => `http://${address}:${GRAFANA_
  * Grafana's settings when `s` runs it: a `grafana` guest, or a Prometheus guest whose app has the
  * `grafana` setting (Grafana beside Prometheus, seed 002 LXC 9). Undefined otherwise.
  */
-export function grafanaSettingsOf(s: ResolvedService): { sso: boolean } | undefined {
-  if (s.app?.kind === "grafana") return { sso: s.app.sso };
-  if (s.app?.kind === "prometheus" && s.app.grafana) return { sso: s.app.grafana.sso };
+export function grafanaSettingsOf(s: ResolvedService): { sso: boolean; version: string } | undefined {
+  if (s.app?.kind === "grafana") return { sso: s.app.sso, version: s.app.version };
+  if (s.app?.kind === "prometheus" && s.app.grafana) return { sso: s.app.grafana.sso, version: s.app.grafana.version };
   return undefined;
 }
 
@@ -81,7 +82,8 @@ export function grafanaOidc(s: ResolvedService, site?: Site): AppOidc | undefine
 
 /**
  * grafana.ini (only what differs from the package's defaults). Every key is one of grafana/grafana
- * conf/defaults.ini (sections [server], [paths], [analytics], [users], [auth], [auth.generic_oauth]);
+ * conf/defaults.ini (sections [server], [paths], [analytics], [users], [auth], [auth.generic_oauth];
+ * decision 381 says which versions of that file were read);
  * `signout_redirect_url` is an [auth] key there, not a generic_oauth one. The client secret is never in
  * this text: Grafana reads it from GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (its GF_<SECTION>_<KEY>
  * override) in the root-only /etc/grafana/homelab.env.

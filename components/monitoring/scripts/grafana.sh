@@ -1,27 +1,19 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# Grafana from the pinned upstream .deb (Debian 12 has no grafana package), then its secrets and unit.
-# Rendered by components/monitoring/grafana.ts, which prepends the toolkit preamble and:
-#   GRAFANA_URL GRAFANA_SHA256   the pinned .deb ("" = grafana must already be installed)
+# Grafana, the pinned package of Grafana's apt repository (Debian 12 has no grafana package), then
+# its secrets and unit. Rendered by components/monitoring/grafana.ts, which prepends the toolkit
+# preamble, components/shell/vendor-apt.sh (Grafana's repository, key held to its fingerprint) and:
+#   GRAFANA_VERSION              the `grafana` package version (installed and held; an upgrade is a new pin)
 #   DATA_DIR                     the data mount (grafana.ini [paths] data)
 #   OIDC                         1: generic OAuth through authentik (secret GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET)
-# The static files (grafana.ini, provisioning, dashboards) are put after this part.
+# The static files (grafana.ini, provisioning, dashboards) are put after this part. The package's
+# postinst (grafana/grafana packaging/deb/control/postinst) creates the grafana user and group, copies
+# its sample grafana.ini only when /etc/grafana/grafana.ini is missing (the put replaces it), and on
+# every install or upgrade makes every file under /etc/grafana root:grafana 0640.
 # Secrets on stdin: GF_SECURITY_ADMIN_PASSWORD, GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET (with OIDC),
 # GRAFANA_CA_PEM (the internal CA authentik's certificate chains to).
 require_env GF_SECURITY_ADMIN_PASSWORD
-stamp=/etc/grafana/homelab-package.sha256
-if ! dpkg -s grafana >/dev/null 2>&1 || { [ -n "$GRAFANA_SHA256" ] && [ "$(cat "$stamp" 2>/dev/null || true)" != "$GRAFANA_SHA256" ]; }; then
-  [ -n "$GRAFANA_URL" ] || die "grafana is not installed: set homelab:grafanaPackage to a pinned .deb URL and its sha256"
-  command -v curl >/dev/null 2>&1 || ensure_packages curl ca-certificates
-  dl="$(mktemp -d)"
-  fetch_verified "$GRAFANA_URL" "$GRAFANA_SHA256" "$dl/grafana.deb"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$dl/grafana.deb"
-  install -d -m 0755 /etc/grafana
-  echo "$GRAFANA_SHA256" >"$stamp"
-  rm -rf "$dl"
-  mark_changed
-fi
+vendor_apt_install grafana "$GRAFANA_VERSION"
 install -d -o grafana -g grafana -m 0750 "$DATA_DIR"
 install -d -m 0755 /etc/grafana/provisioning/datasources /etc/grafana/provisioning/dashboards /etc/grafana/dashboards/homelab
 install -d -m 0755 /etc/systemd/system/grafana-server.service.d
@@ -31,3 +23,6 @@ if [ "$OIDC" = 1 ]; then
   put_env GRAFANA_CA_PEM /etc/grafana/homelab-ca.pem 0644 root:grafana
 fi
 put_env_file /etc/grafana/homelab.env "${vars[@]}"
+# Root-only again after a package upgrade's postinst (put leaves an unchanged file's mode as it finds it).
+chown root:root /etc/grafana/homelab.env
+chmod 0600 /etc/grafana/homelab.env
