@@ -86,6 +86,12 @@ trust_ca() {
   if put_changed; then update-ca-certificates >/dev/null; fi
 }
 
+# apt-get, one at a time per guest: the program runs several commands on one guest at once (Prometheus,
+# Grafana, Alloy and exporters share a guest), and apt-get stops at once when another holds dpkg's lock.
+# Every script of the toolkit takes this lock around apt-get (flock from util-linux, waiting at most 10
+# minutes), so they queue instead of failing. HOMELAB_APT_LOCK moves the lock file (tests).
+apt-get() { flock -w 600 "${HOMELAB_APT_LOCK:-/run/lock/homelab-apt.lock}" apt-get "$@"; }
+
 # ensure_packages PKG...: apt-get install the packages dpkg does not list as installed.
 ensure_packages() {
   local p missing=()
