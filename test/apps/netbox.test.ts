@@ -130,12 +130,13 @@ describe("AI coordinator (orion VM 300)", () => {
   const s = svc(site, "ai-coordinator");
   const plan = appPlanInOrg(s, site, [site])!;
 
-  it("stops in one line naming the setting while no repository is configured", () => {
+  it("installs the runtime and says which setting is missing while no repository is configured", () => {
     expect(plan.version).toBe("unpinned (langgraph 1.2.11, uvicorn 0.35.0)");
     expect(plan.source.type).toBe("unpinned");
-    const body = plan.script.slice(plan.script.indexOf('[ -n "$REPO" ]'));
-    expect(plan.script.indexOf('[ -n "$REPO" ] || die')).toBeLessThan(plan.script.indexOf("ensure_data_disk \"$STATE_DISK\""));
-    expect(body).toContain('die "the coordinator\'s code is not configured: $HINT"');
+    const stop = plan.script.indexOf('if [ -z "$REPO" ]; then');
+    expect(stop).toBeGreaterThan(plan.script.indexOf('"$APP_DIR/venv/bin/pip" install -q --no-input "${PACKAGES[@]}"'));
+    expect(stop).toBeLessThan(plan.script.indexOf('put "$UNIT_PATH"'));
+    expect(plan.script).toContain('no coordinator runs until its code is configured: $HINT');
     expect(plan.script).toContain('set app.repository and app.revision of service "ai-coordinator"');
   });
 

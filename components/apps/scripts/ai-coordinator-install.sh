@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # The AI coordinator on a Debian 12 VM (components/apps/aiCoordinator.ts renders the environment block):
-# stops at once unless the operator's repository is set; then the state disk, Debian's Python, the
-# ai-coordinator user, the code at the pinned commit, a venv with the pinned packages (rebuilt when the
-# commit or the pins change), the environment files (secrets only in the 0600 one), the unit, and the
-# health check. A second run changes nothing and restarts nothing.
+# the state disk, Debian's Python, the ai-coordinator user and a venv with the pinned packages; then, once
+# the operator's repository is set, the code at the pinned commit (the venv rebuilt when the commit or the
+# pins change), the environment files (secrets only in the 0600 one), the unit, and the health check.
+# Without a repository it stops after the runtime, saying which setting is missing (decision 321).
+# A second run changes nothing and restarts nothing.
 # Environment: REPO REV HINT APP_DIR STATE_DISK STATE_DIR PACKAGES REQUIREMENTS ENV_PATH ENV_TEXT
 # SECRET_ENV_PATH LITELLM DATABASE UNIT_PATH UNIT_TEXT HEALTH_URL HEALTH_TIMEOUT; secrets
 # LITELLM_MASTER_KEY (with LITELLM=1) and DB_* (with DATABASE set).
 
 : "${REPO?}" "${REV?}" "${HINT?}"
-[ -n "$REPO" ] || die "the coordinator's code is not configured: $HINT"
 : "${APP_DIR:?}" "${STATE_DISK:?}" "${STATE_DIR:?}" "${REQUIREMENTS?}" "${ENV_PATH:?}" "${ENV_TEXT:?}" "${SECRET_ENV_PATH:?}"
 : "${LITELLM:?}" "${DATABASE?}" "${UNIT_PATH:?}" "${UNIT_TEXT:?}" "${HEALTH_URL:?}" "${HEALTH_TIMEOUT:?}"
 [ "${#PACKAGES[@]}" -gt 0 ] || die "PACKAGES is empty"
@@ -24,7 +24,7 @@ install -d -o ai-coordinator -g ai-coordinator -m 0750 "$STATE_DIR"
 
 # 2. The code at the pinned commit (owned by root: the service cannot rewrite it).
 install -d -m 0755 "$APP_DIR" "$APP_DIR/src"
-if [ "$(git -C "$APP_DIR/src" rev-parse HEAD 2>/dev/null || true)" != "$REV" ]; then
+if [ -n "$REPO" ] && [ "$(git -C "$APP_DIR/src" rev-parse HEAD 2>/dev/null || true)" != "$REV" ]; then
   [ -d "$APP_DIR/src/.git" ] || git -C "$APP_DIR/src" init -q
   git -C "$APP_DIR/src" fetch -q "$REPO" '+refs/heads/*:refs/remotes/origin/*' '+refs/tags/*:refs/tags/*'
   git -C "$APP_DIR/src" checkout -q --force --detach "$REV"
@@ -38,13 +38,18 @@ if [ "$(cat "$APP_DIR/venv/.homelab-stamp" 2>/dev/null || true)" != "$stamp" ]; 
   rm -rf "$APP_DIR/venv"
   python3 -m venv "$APP_DIR/venv"
   "$APP_DIR/venv/bin/pip" install -q --no-input "${PACKAGES[@]}"
-  if [ -n "$REQUIREMENTS" ]; then
+  if [ -n "$REPO" ] && [ -n "$REQUIREMENTS" ]; then
     [ -f "$APP_DIR/src/$REQUIREMENTS" ] || die "$REQUIREMENTS is not in $REPO at $REV"
     "$APP_DIR/venv/bin/pip" install -q --no-input -r "$APP_DIR/src/$REQUIREMENTS"
   fi
   printf '%s\n' "$stamp" >"$APP_DIR/venv/.homelab-stamp"
   log "venv: ${PACKAGES[*]}"
   mark_changed
+fi
+
+if [ -z "$REPO" ]; then
+  log "the runtime is ready; no coordinator runs until its code is configured: $HINT"
+  exit 0
 fi
 
 # 4. The environment: peers (rendered) and secrets (0600, from stdin).
