@@ -110,6 +110,14 @@ export function ociVersion(c: OciContainer): string {
   return `${c.tag}@${c.digest ? c.digest.slice(0, 19) : "unpinned"}`;
 }
 
+/**
+ * The fields every single-image app's plan shares: the service and its address, the image as source and
+ * version, no rendered config beyond the container's, its data paths, one TCP port and the health check.
+ */
+export function ociPlanBase<K extends string>(kind: K, s: { name: string; ipv4?: string }, c: OciContainer, port: { port: number; description: string }, dataPaths: string[], health: AppEndpoint) {
+  return { kind, service: s.name, address: s.ipv4!, version: ociVersion(c), source: ociSource(c), config: [], dataPaths, ports: [{ port: port.port, protocol: "tcp" as const, description: port.description }], health };
+}
+
 /** The container's non-secret env file. */
 export function renderOciEnv(c: OciContainer): string {
   check(c);

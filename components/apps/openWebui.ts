@@ -22,7 +22,7 @@
 import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociVersion } from "./oci";
+import { OciContainer, ociAppScript, ociPlanBase } from "./oci";
 import { OLLAMA_PORT } from "./ollama";
 
 /** The image pin used unless the inventory sets `app.image`: Renovate-pinned in bjw-s-labs/home-ops (decision 162). */
@@ -122,15 +122,7 @@ function plan(s: WebuiService, site: Site): AppPlan {
     before: ["ensure_packages sqlite3 ca-certificates", ...(s.app.sso ? [BEFORE_OIDC] : [])].join("\n"),
   });
   return {
-    kind: "open-webui",
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    config: [],
-    dataPaths: [data],
-    ports: [{ port: s.app.port, protocol: "tcp", description: "Open WebUI" }],
-    health,
+    ...ociPlanBase("open-webui", s, c, { port: s.app.port, description: "Open WebUI" }, [data], health),
     // A consistent copy of the SQLite database (sqlite3 .backup) lies beside it before restic reads the directory.
     backup: { paths: [data], localDatabases: [], preBackup: [`sqlite3 ${data}/webui.db ".backup '${data}/${BACKUP_COPY}'"`] },
     ...(s.app.sso ? { oidc: { clientId: oidcClientId(s, site), name: `Open WebUI ${s.name} (${site.name})`, redirectUris: [`${base}/oauth/oidc/callback`], launchUrl: base } } : {}),

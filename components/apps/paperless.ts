@@ -27,7 +27,7 @@ import type { ResolvedService, Site } from "../inventory/load";
 import { paperlessRedirectUri } from "../mesh/render/authentikBlueprint";
 import { readScript } from "../shell";
 import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociVersion } from "./oci";
+import { OciContainer, ociAppScript, ociPlanBase } from "./oci";
 
 /**
  * The image pin used unless the inventory sets `app.image`: `ghcr.io/paperless-ngx/paperless-ngx:2.20.15`
@@ -107,15 +107,7 @@ function plan(s: PaperlessService, site: Site): AppPlan {
     before: BEFORE_SH,
   });
   return {
-    kind: "paperless",
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    config: [],
-    dataPaths: DIRS.map((d) => `${dir}/${d}`),
-    ports: [{ port: PAPERLESS_PORT, protocol: "tcp", description: "Paperless-ngx" }],
-    health,
+    ...ociPlanBase("paperless", s, c, { port: PAPERLESS_PORT, description: "Paperless-ngx" }, DIRS.map((d) => `${dir}/${d}`), health),
     // The exporter writes a complete, importable copy (documents, manifest, database content) into export/ first.
     backup: {
       paths: [`${dir}/data`, `${dir}/media`, `${dir}/export`],

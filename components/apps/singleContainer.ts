@@ -6,7 +6,7 @@
  */
 import type { ResolvedService, Site } from "../inventory/load";
 import type { AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteBackupCopy } from "./oci";
+import { OciContainer, ociAppScript, ociPlanBase, ociStateDir, sqliteBackupCopy } from "./oci";
 
 /** What differs between the single-container apps. */
 export interface SingleContainerApp<K extends AppPlan["kind"]> {
@@ -65,15 +65,7 @@ export function singleContainerPlan<K extends AppPlan["kind"]>(app: SingleContai
     before: "ensure_packages sqlite3",
   });
   return {
-    kind: app.kind,
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    config: [],
-    dataPaths: [dir],
-    ports: [{ port: app.port, protocol: "tcp", description: app.label }],
-    health,
+    ...ociPlanBase(app.kind, s, c, { port: app.port, description: app.label }, [dir], health),
     backup: { paths: [dir], localDatabases: [], preBackup: [sqliteBackupCopy(`${dir}/${app.database}`)] },
     metrics: [],
     secrets: [],

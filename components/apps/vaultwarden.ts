@@ -26,7 +26,7 @@ import type { AppOf } from "../inventory/apps";
 import type { ResolvedService, Site } from "../inventory/load";
 import { readScript } from "../shell";
 import type { AppModule, AppPlan } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion, sqliteBackupCopy } from "./oci";
+import { OciContainer, ociAppScript, ociPlanBase, ociStateDir, sqliteBackupCopy } from "./oci";
 
 /**
  * The image pin used unless the inventory sets `app.image`: vaultwarden/server 1.37.1, its multi-arch
@@ -111,15 +111,7 @@ function plan(s: VaultwardenService, site: Site): AppPlan {
     before: BEFORE_SH,
   });
   return {
-    kind: "vaultwarden",
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    config: [],
-    dataPaths: [dir],
-    ports: [{ port: VAULTWARDEN_PORT, protocol: "tcp", description: "Vaultwarden web vault, API and websocket notifications (TLS)" }],
-    health,
+    ...ociPlanBase("vaultwarden", s, c, { port: VAULTWARDEN_PORT, description: "Vaultwarden web vault, API and websocket notifications (TLS)" }, [dir], health),
     // db.sqlite3 (WAL) copied consistently beside itself, then restic takes the whole data folder
     // (attachments, sends, rsa_key*, config.json). A restore target has no backup of its own.
     backup: primary ? { paths: [dir], localDatabases: [], preBackup: [sqliteBackupCopy(`${dir}/db.sqlite3`)] } : { paths: [], localDatabases: [], preBackup: [] },

@@ -35,7 +35,7 @@ import type { ResolvedService, Site } from "../inventory/load";
 import { readScript } from "../shell";
 import { GITEA_PORT, giteaMachineSecretEnv } from "./gitea";
 import type { AppModule, AppPlan, AppPlanContext } from "./module";
-import { ociAppScript, OciContainer, ociSource, ociStateDir, ociVersion } from "./oci";
+import { OciContainer, ociAppScript, ociPlanBase, ociStateDir } from "./oci";
 
 /**
  * The image pin used unless the inventory sets `app.image`: ghcr.io/requarks/wiki 2.5.314 with the digest
@@ -146,15 +146,7 @@ function plan(s: WikiService, site: Site, context: AppPlanContext = {}): AppPlan
     after: SETUP_SH,
   });
   return {
-    kind: "wikijs",
-    service: s.name,
-    address: s.ipv4!,
-    version: ociVersion(c),
-    source: ociSource(c),
-    config: [],
-    dataPaths: [dir],
-    ports: [{ port: WIKIJS_PORT, protocol: "tcp", description: "Wiki.js" }],
-    health,
+    ...ociPlanBase("wikijs", s, c, { port: WIKIJS_PORT, description: "Wiki.js" }, [dir], health),
     // Pages, users and settings are in PostgreSQL (dumped on the primary); the data folder holds the Git
     // working copy and the upload cache.
     backup: { paths: [dir], localDatabases: [], preBackup: [] },
