@@ -22,6 +22,8 @@ export const DEPLOYMENT_KEYS = {
   alertReceiver: "alertReceiver",
   grafanaPackage: "grafanaPackage",
   minioPrometheusToken: "minioPrometheusToken",
+  backupRestPassword: "backupRestPassword",
+  backupRestCaPem: "backupRestCaPem",
 } as const;
 
 /** What the stack config says about this deployment (all optional; defaults documented per field). */
@@ -62,6 +64,10 @@ export interface Deployment {
   grafanaPackage?: PinnedDownload;
   /** MinIO's Prometheus bearer token (secret; `mc admin prometheus generate`). Unset: the minio job stays down. */
   minioPrometheusToken?: pulumi.Output<string>;
+  /** Password (secret) of the inventory's `backupTarget.user` on an operator-run rest-server. Unset while that target is declared: the agents' setup stops with a hint (the plan warns). */
+  backupRestPassword?: pulumi.Output<string>;
+  /** PEM of the CA that signed an operator-run rest-server's certificate (RESTIC_CACERT). Unset: the system trust store (or plain http). */
+  backupRestCaPem?: string;
 }
 
 function pinned(site: string, key: string, raw: unknown): PinnedDownload | undefined {
@@ -103,6 +109,8 @@ export function deploymentFromConfig(site: string): Deployment {
     alertReceiver: cfg.getSecretObject<unknown>(k.alertReceiver),
     grafanaPackage: pinned(site, k.grafanaPackage, cfg.getObject<unknown>(k.grafanaPackage)),
     minioPrometheusToken: cfg.getSecret(k.minioPrometheusToken),
+    backupRestPassword: cfg.getSecret(k.backupRestPassword),
+    backupRestCaPem: cfg.get(k.backupRestCaPem),
   };
 }
 
