@@ -8,12 +8,13 @@
  * renderResticEnv with a CA file): this also proves the agent passes RESTIC_CACERT as --cacert, which
  * restic 0.14 does not read from the environment.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
+import * as http from "http";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { renderResticAgentScript, renderResticEnv, resticExternalRestRepository } from "../../components/data/render/restic";
+import { renderResticAgentScript, renderResticEnv, resticExternalRestRepository, resticS3Repository } from "../../components/data/render/restic";
 import { run, runOk, tempDir } from "./helpers";
 
 const base = tempDir("homelab-restic-target-");
@@ -141,4 +142,52 @@ describe("restic agent against an operator-run REST server (HTTPS, private CA, h
     expect(r.status).not.toBe(0);
     expect(r.stderr + r.stdout).toMatch(/certificate/i);
   });
+});
+
+/**
+ * The S3 target's repository string and env (decision 372) with the real restic 0.14.0: MinIO is not
+ * in Debian, so a recording HTTP endpoint stands in for it and answers 403 AccessDenied. What is
+ * checked is what restic sends: path-style requests under `/<bucket>/<site>-<service>/` (restic v0.14.0
+ * internal/backend/s3/config.go ParseConfig: `s3:http(s)://host:port/bucket/prefix`), signed with
+ * the access key from AWS_ACCESS_KEY_ID (cmd/restic/global.go open: AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY), the secret read from the file the agent exports it from.
+ */
+describe("restic agent with the S3 target's repository string and env (real restic, recording endpoint)", () => {
+  test("path-style requests under the agent's prefix, signed with the restic user's access key", async () => {
+    const seen: Array<{ method: string; url: string; auth: string }> = [];
+    const srv = http.createServer((req, res) => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", auth: String(req.headers.authorization ?? "") });
+      res.writeHead(403, { "Content-Type": "application/xml" });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied.</Message></Error>');
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const p = (srv.address() as net.AddressInfo).port;
+    try {
+      const secretFile = path.join(base, "s3.secret");
+      fs.writeFileSync(secretFile, `s3-${crypto.randomBytes(12).toString("hex")}`, { mode: 0o600 });
+      const repository = resticS3Repository({ endpoint: `http://127.0.0.1:${p}`, bucket: "restic", prefix: "ryzen9-postgres" });
+      expect(repository).toBe(`s3:http://127.0.0.1:${p}/restic/ryzen9-postgres`);
+      const envText = renderResticEnv({ repository, passwordFile: path.join(base, "repo.password"), restPasswordFile: null, cacheDir: path.join(base, "cache-s3"), s3: { accessKeyId: "restic", secretFile } });
+      expect(envText).not.toContain(fs.readFileSync(secretFile, "utf8"));
+      const script = renderResticAgentScript({ hostTag: "ryzen9-postgres", paths: [src], textfileDir: path.join(base, "textfile-s3") });
+      const file = path.join(base, "agent-s3.sh");
+      fs.writeFileSync(file, script, { mode: 0o700 });
+      const env = { ...process.env, ...parseEnvFile(envText) };
+      delete env.AWS_SECRET_ACCESS_KEY;
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile("bash", [file], { env, timeout: 120_000 }, (err, _out, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).not.toContain("AWS_SECRET_ACCESS_KEY) is empty");
+      expect(seen.length).toBeGreaterThan(0);
+      const objectRequests = seen.filter((s) => s.url.startsWith("/restic/ryzen9-postgres/"));
+      expect(objectRequests.length).toBeGreaterThan(0);
+      expect(seen.every((s) => s.url.startsWith("/restic/"))).toBe(true);
+      for (const s of seen) expect(s.auth).toMatch(/^AWS4-HMAC-SHA256 Credential=restic\//);
+      const prom = fs.readFileSync(path.join(base, "textfile-s3", "restic_backup.prom"), "utf8");
+      expect(prom).toMatch(/^restic_backup_success\{host="ryzen9-postgres"\} 0$/m);
+    } finally {
+      srv.close();
+    }
+  }, 150_000);
 });
