@@ -132,11 +132,14 @@ export function renderResticAgentSetup(p: BackupAgentPlan, target: AgentSetupTar
 
 /** Pure: the setup of an agent whose rest-server password is not configured stops with this one-line hint. */
 export function renderResticAgentUnconfigured(p: BackupAgentPlan, key: string): string {
-  return shellScript({
-    title: `restic agent ${p.hostTag} (not configured)`,
-    source: "components/data/resticPipeline.ts",
-    body: [`die "restic agent ${p.hostTag}: set the stack secret homelab:${key} (the password of the backup target's rest-server user) and run up again"`],
-  });
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) throw new Error(`bad config key ${key}`);
+  return [
+    "#!/usr/bin/env bash",
+    `# restic agent ${p.hostTag}: not configured (components/data/resticPipeline.ts)`,
+    `echo "restic agent ${p.hostTag}: set the stack secret homelab:${key} (the password of the backup target's rest-server user) and run up again" >&2`,
+    "exit 1",
+    "",
+  ].join("\n");
 }
 
 /** What an agent needs to know about the server (bo exports it for bh/ep). */

@@ -54,7 +54,7 @@ describe("hx310-db: restic agents back up to the NAS's rest-server (operator-run
     const hx = await renderSite("hx310-db");
     expect(agents(hx)).toEqual(["hx310-db-gitea-backup", "hx310-db-postgres-backup", "hx310-db-vaultwarden-backup", "hx310-db-wikijs-backup"]);
     const create = String(byName(hx, "hx310-db-vaultwarden-backup-setup").inputs.create);
-    expect(create).toContain('die "restic agent hx310-db-vaultwarden: set the stack secret homelab:backupRestPassword');
+    expect(create).toContain('echo "restic agent hx310-db-vaultwarden: set the stack secret homelab:backupRestPassword');
   });
   test("with the password (and an optional CA) the agent uses <url><user>/<site>-<service>/, password on stdin", async () => {
     const hx = await renderSite("hx310-db", { config: { "homelab:backupRestPassword": "pw-not-in-text-4711", "homelab:backupRestCaPem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" } });
