@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Site } from "../components/inventory/load";
 import { checkOrganisation, needsInternalCa, organisationOf } from "../components/inventory/org";
+import { checkBackupTargets } from "../components/inventory/backupTargets";
 import { ProxmoxSite } from "../components/site/proxmoxSite";
 import { SiteContext } from "../components/site/context";
 import { Deployment } from "../components/site/deployment";
@@ -41,6 +42,7 @@ function summary(site: Site, proxmox: ProxmoxSite | undefined): Record<string, u
 export function siteProgram(site: Site, siblings: readonly Site[], deployment: Deployment): Record<string, unknown> {
   const org = organisationOf(site, siblings);
   checkOrganisation(org);
+  checkBackupTargets(org);
   const hasGuests = site.services.some((s) => s.kind === "lxc" || s.kind === "vm");
   const ctx = new SiteContext(site, org, undefined, deployment);
   // The organisation's deploy key exists before the guests: they get its public half at creation.

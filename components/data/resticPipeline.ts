@@ -1,8 +1,9 @@
 /**
  * restic pipeline: one rest-server on bo (HTTPS, htpasswd auth, --private-repos, --prometheus) and
- * one agent per stateful guest with backup paths (bo, bh, ep). Each agent owns its secrets: its
- * repository password (protected: losing it loses the backups) never leaves its stack, and it
- * registers its own rest-server user on bo's restic guest. Nothing here puts a secret in text.
+ * one agent per stateful guest with backup paths. Each agent owns its repository password
+ * (protected: losing it loses the backups), which never leaves its stack. Its target is the
+ * organisation's rest-server (it registers its own user there), the site's MinIO (S3), or a
+ * rest-server the operator runs (decisions 370-379). Nothing here puts a secret in text.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -14,7 +15,9 @@ import {
   renderResticTimerUnit,
   renderRestServerUnit,
   restServerSetupLines,
+  resticExternalRestRepository,
   resticRestRepository,
+  resticS3Repository,
 } from "./render/restic";
 import { GuestConnection, remoteScript } from "../remote/script";
 import { putEnv, putText, shellScript } from "../shell";
@@ -61,19 +64,56 @@ export function renderResticUserRegistration(user: string): string {
   });
 }
 
-/** Pure: agent install script on the guest (reads RESTIC_REPO_PASSWORD, REST_USER_PASSWORD, RESTIC_CA_PEM). */
-export function renderResticAgentSetup(p: BackupAgentPlan, server: { host: string; port: number }): string {
-  const repository = resticRestRepository({ user: p.repoUser, host: server.host, port: server.port, scheme: "https" });
+/** Where one agent's repository lives, as plain values at plan time (components/inventory/backupTargets.ts). */
+export type AgentSetupTarget =
+  /** The organisation's rest-server (bo): private repository `<repoUser>/`, HTTPS with the organisation's CA. */
+  | { kind: "rest-server"; host: string; port: number }
+  /** The site's MinIO through restic's S3 backend: `s3:<endpoint>/<bucket>/<repoUser>`, HTTPS with the site's CA. */
+  | { kind: "s3"; endpoint: string; bucket: string; accessKey: string }
+  /** A rest-server the operator runs: `<url><user>/<repoUser>/`; `ca` when a CA PEM is configured. */
+  | { kind: "external-rest"; url: string; user: string; ca: boolean };
+
+/**
+ * Pure: agent install script on the guest. Reads RESTIC_REPO_PASSWORD and, per target,
+ * REST_USER_PASSWORD (rest-server targets), S3_SECRET_KEY (s3), RESTIC_CA_PEM (TLS with a private CA).
+ */
+export function renderResticAgentSetup(p: BackupAgentPlan, target: AgentSetupTarget): string {
+  const files: { env: string; repository: string; secretLines: string[]; envArgs: Partial<Parameters<typeof renderResticEnv>[0]> } = (() => {
+    const rest = putEnv("/etc/restic/rest-server.password", "0600", "root:root", "REST_USER_PASSWORD");
+    const ca = putEnv("/etc/restic/rest-server-ca.pem", "0644", "root:root", "RESTIC_CA_PEM");
+    switch (target.kind) {
+      case "rest-server":
+        return {
+          env: "REST_USER_PASSWORD RESTIC_CA_PEM",
+          repository: resticRestRepository({ user: p.repoUser, host: target.host, port: target.port, scheme: "https" }),
+          secretLines: [rest, ca],
+          envArgs: { caCert: "/etc/restic/rest-server-ca.pem" },
+        };
+      case "s3":
+        return {
+          env: "S3_SECRET_KEY RESTIC_CA_PEM",
+          repository: resticS3Repository({ endpoint: target.endpoint, bucket: target.bucket, prefix: p.repoUser }),
+          secretLines: [putEnv("/etc/restic/s3.secret", "0600", "root:root", "S3_SECRET_KEY"), putEnv("/etc/restic/s3-ca.pem", "0644", "root:root", "RESTIC_CA_PEM"), "rm -f /etc/restic/rest-server.password"],
+          envArgs: { caCert: "/etc/restic/s3-ca.pem", restPasswordFile: null, s3: { accessKeyId: target.accessKey, secretFile: "/etc/restic/s3.secret" } },
+        };
+      case "external-rest":
+        return {
+          env: target.ca ? "REST_USER_PASSWORD RESTIC_CA_PEM" : "REST_USER_PASSWORD",
+          repository: resticExternalRestRepository({ url: target.url, user: target.user, repo: p.repoUser }),
+          secretLines: target.ca ? [rest, ca] : [rest],
+          envArgs: target.ca ? { caCert: "/etc/restic/rest-server-ca.pem" } : {},
+        };
+    }
+  })();
   return shellScript({
     title: `restic agent ${p.hostTag}`,
     source: "components/data/resticPipeline.ts",
     body: [
-      "require_env RESTIC_REPO_PASSWORD REST_USER_PASSWORD RESTIC_CA_PEM",
+      `require_env RESTIC_REPO_PASSWORD ${files.env}`,
       "[ -x /usr/bin/restic ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq restic; }",
       putEnv("/etc/restic/repo.password", "0600", "root:root", "RESTIC_REPO_PASSWORD"),
-      putEnv("/etc/restic/rest-server.password", "0600", "root:root", "REST_USER_PASSWORD"),
-      putEnv("/etc/restic/rest-server-ca.pem", "0644", "root:root", "RESTIC_CA_PEM"),
-      ...putText("/etc/restic/restic.env", "0600", "root:root", renderResticEnv({ repository, caCert: "/etc/restic/rest-server-ca.pem" })),
+      ...files.secretLines,
+      ...putText("/etc/restic/restic.env", "0600", "root:root", renderResticEnv({ repository: files.repository, ...files.envArgs })),
       ...putText(
         "/usr/local/sbin/homelab-restic-backup",
         "0700",
@@ -88,6 +128,18 @@ export function renderResticAgentSetup(p: BackupAgentPlan, server: { host: strin
       `log "restic agent ${p.hostTag} converged"`,
     ],
   });
+}
+
+/** Pure: the setup of an agent whose rest-server password is not configured stops with this one-line hint. */
+export function renderResticAgentUnconfigured(p: BackupAgentPlan, key: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) throw new Error(`bad config key ${key}`);
+  return [
+    "#!/usr/bin/env bash",
+    `# restic agent ${p.hostTag}: not configured (components/data/resticPipeline.ts)`,
+    `echo "restic agent ${p.hostTag}: set the stack secret homelab:${key} (the password of the backup target's rest-server user) and run up again" >&2`,
+    "exit 1",
+    "",
+  ].join("\n");
 }
 
 /** What an agent needs to know about the server (bo exports it for bh/ep). */
@@ -142,6 +194,15 @@ export class ResticServer extends pulumi.ComponentResource {
   }
 }
 
+/** Where a {@link ResticAgent} backs up. */
+export type ResticAgentTarget =
+  /** The organisation's rest-server: the agent registers its own user there. */
+  | { kind: "rest-server"; server: ResticServerRef }
+  /** The site's MinIO: one S3 user for the site's agents (Minio.bucketUser), one prefix per agent. */
+  | { kind: "s3"; endpoint: string; bucket: string; accessKey: string; secretKey: pulumi.Input<string>; caPem: pulumi.Input<string>; ready?: pulumi.Resource }
+  /** A rest-server the operator runs; `password` from the stack secret named by `passwordKey` (unset: the setup stops with a hint). */
+  | { kind: "external-rest"; url: string; user: string; password?: pulumi.Input<string>; passwordKey: string; caPem?: pulumi.Input<string> };
+
 /** Arguments of {@link ResticAgent}. */
 export interface ResticAgentArgs {
   /** The guest resource (container or VM); every Command on it depends on it. */
@@ -149,33 +210,45 @@ export interface ResticAgentArgs {
   connection: GuestConnection;
   /** From plan.ts backupAgentPlan(). */
   plan: BackupAgentPlan;
-  /** The rest-server (host/port must be plain strings/numbers at plan time or Outputs from bo). */
-  server: ResticServerRef;
+  /** Where the repository lives (components/inventory/backupTargets.ts). */
+  target: ResticAgentTarget;
 }
 
-/** Nightly restic backup of one guest to bo's rest-server. */
+/** Nightly restic backup of one guest to its site's backup target. */
 export class ResticAgent extends pulumi.ComponentResource {
   constructor(name: string, args: ResticAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:data:ResticAgent", name, {}, opts);
     const p = args.plan;
+    const t = args.target;
     // The repository key: replacing it would orphan every snapshot, so it is protected.
     const repoPassword = new random.RandomPassword(`${name}-repo-password`, { length: 48, special: false }, { parent: this, protect: true });
-    const restPassword = new random.RandomPassword(`${name}-rest-password`, { length: 40, special: false }, { parent: this });
-    const register = remoteScript(
-      `${name}-register`,
-      { connection: args.server.connection, script: renderResticUserRegistration(p.repoUser), secrets: { REST_USER_PASSWORD: pulumi.secret(restPassword.result) } },
-      { parent: this, dependsOn: args.server.setup ? [args.server.setup] : [] },
-    );
-    const script = pulumi.all([args.server.host, args.server.port]).apply(([host, port]) => renderResticAgentSetup(p, { host: String(host), port: Number(port) }));
-    remoteScript(
-      `${name}-setup`,
-      {
-        connection: args.connection,
-        script,
-        secrets: { RESTIC_REPO_PASSWORD: pulumi.secret(repoPassword.result), REST_USER_PASSWORD: pulumi.secret(restPassword.result), RESTIC_CA_PEM: args.server.caPem },
-      },
-      { parent: this, dependsOn: [args.guest, register] },
-    );
-    this.registerOutputs({ coveredHost: p.service, coveredVmid: p.vmid, paths: p.paths });
+    const repoSecret = pulumi.secret(repoPassword.result);
+    let script: pulumi.Input<string>;
+    let secrets: Record<string, pulumi.Input<string>>;
+    const after: pulumi.Resource[] = [args.guest];
+    if (t.kind === "rest-server") {
+      const restPassword = new random.RandomPassword(`${name}-rest-password`, { length: 40, special: false }, { parent: this });
+      const register = remoteScript(
+        `${name}-register`,
+        { connection: t.server.connection, script: renderResticUserRegistration(p.repoUser), secrets: { REST_USER_PASSWORD: pulumi.secret(restPassword.result) } },
+        { parent: this, dependsOn: t.server.setup ? [t.server.setup] : [] },
+      );
+      after.push(register);
+      script = pulumi.all([t.server.host, t.server.port]).apply(([host, port]) => renderResticAgentSetup(p, { kind: "rest-server", host: String(host), port: Number(port) }));
+      secrets = { RESTIC_REPO_PASSWORD: repoSecret, REST_USER_PASSWORD: pulumi.secret(restPassword.result), RESTIC_CA_PEM: t.server.caPem };
+    } else if (t.kind === "s3") {
+      if (t.ready) after.push(t.ready);
+      script = renderResticAgentSetup(p, { kind: "s3", endpoint: t.endpoint, bucket: t.bucket, accessKey: t.accessKey });
+      secrets = { RESTIC_REPO_PASSWORD: repoSecret, S3_SECRET_KEY: pulumi.secret(t.secretKey), RESTIC_CA_PEM: t.caPem };
+    } else if (t.password === undefined) {
+      pulumi.log.warn(`${name}: homelab:${t.passwordKey} is not set; the restic agent's setup stops until it is`, this);
+      script = renderResticAgentUnconfigured(p, t.passwordKey);
+      secrets = {};
+    } else {
+      script = renderResticAgentSetup(p, { kind: "external-rest", url: t.url, user: t.user, ca: t.caPem !== undefined });
+      secrets = { RESTIC_REPO_PASSWORD: repoSecret, REST_USER_PASSWORD: pulumi.secret(t.password), ...(t.caPem !== undefined ? { RESTIC_CA_PEM: t.caPem } : {}) };
+    }
+    remoteScript(`${name}-setup`, { connection: args.connection, script, secrets }, { parent: this, dependsOn: after });
+    this.registerOutputs({ coveredHost: p.service, coveredVmid: p.vmid, paths: p.paths, target: t.kind });
   }
 }

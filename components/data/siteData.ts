@@ -2,7 +2,8 @@
  * The data tier of one site, composed from its apps and the organisation's: MinIO where the site
  * runs the object store, the PostgreSQL primary (databases and replicas derived from the
  * organisation), the restic REST server, a streaming replica reading the primary's site, and one
- * restic agent per backed-up guest, pointed at the organisation's backup server.
+ * restic agent per backed-up guest, pointed at the site's backup target (the organisation's
+ * rest-server, the site's MinIO, or an operator-run rest-server: inventory/backupTargets.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { activeApp, placementOf, primaryDatabases, replicasOf } from "../inventory/org";
@@ -10,7 +11,9 @@ import { SiteContext } from "../site/context";
 import { backupAgentPlan, pgBackRestRepoPlan, postgresPrimaryPlan, postgresSizing } from "./plan";
 import { Minio } from "./minio";
 import { PostgresPrimaryWithReplicas, PostgresReplica } from "./postgresPrimaryWithReplicas";
-import { ResticAgent, ResticServer, ResticServerRef } from "./resticPipeline";
+import { ResticAgent, ResticAgentTarget, ResticServer, ResticServerRef } from "./resticPipeline";
+import { backupTargetOf, RESTIC_S3 } from "../inventory/backupTargets";
+import { DEPLOYMENT_KEYS } from "../site/deployment";
 import type { InternalCa } from "../mesh/internalCa";
 
 /** What the data tier gives the rest of the site program. */
@@ -114,18 +117,32 @@ export function dataTier(ctx: SiteContext, ca: InternalCa | undefined): DataTier
   }
 
   const agents = backupAgentPlan(site);
-  const backupSite = placementOf(org, "restic-server");
-  if (agents.length > 0 && backupSite && backupSite.site !== site) {
-    const ref = ctx.upstream(backupSite.site.name);
-    const remote = ref.requireOutput("resticServer") as pulumi.Output<{ host: string; port: number; caPem: string }>;
-    server = { host: remote.host, port: remote.port, caPem: remote.caPem, connection: ctx.root(remote.host) };
-    outputs.dataSource ??= ctx.refName(backupSite.site.name);
+  const target = agents.length > 0 ? backupTargetOf(site, org) : undefined;
+  if (agents.length > 0 && !target) throw new Error(`homelab: site "${site.name}": ${agents.length} guests declare backups but the site has no backup target`);
+  let agentTarget: ResticAgentTarget | undefined;
+  if (target?.kind === "organisation") {
+    // Only an active rest-server serves agents (a deferred one: no agents until its phase).
+    const placed = placementOf(org, "restic-server");
+    if (placed && placed.site !== site) {
+      const ref = ctx.upstream(placed.site.name);
+      const remote = ref.requireOutput("resticServer") as pulumi.Output<{ host: string; port: number; caPem: string }>;
+      server = { host: remote.host, port: remote.port, caPem: remote.caPem, connection: ctx.root(remote.host) };
+      outputs.dataSource ??= ctx.refName(placed.site.name);
+    }
+    if (server) agentTarget = { kind: "rest-server", server };
+  } else if (target?.kind === "object-store") {
+    if (!minio) throw new Error(`homelab: site "${site.name}": backups go to the site's object-store "${target.service.name}", which is not active at phase ${site.phase}`);
+    const user = minio.bucketUser(RESTIC_S3.user, RESTIC_S3.bucket);
+    agentTarget = { kind: "s3", endpoint: minio.endpoint, bucket: RESTIC_S3.bucket, accessKey: user.accessKey, secretKey: user.secretKey, caPem: minio.caPem, ready: user.ready };
+  } else if (target?.kind === "rest-server") {
+    const d = ctx.deployment;
+    agentTarget = { kind: "external-rest", url: target.url, user: target.user, password: d.backupRestPassword, passwordKey: DEPLOYMENT_KEYS.backupRestPassword, caPem: d.backupRestCaPem };
   }
-  if (server) {
-    const ref = server;
+  if (agentTarget) {
+    const t = agentTarget;
     outputs.backups = agents.map((p) => {
-      new ResticAgent(`${site.name}-${p.service}-backup`, { guest: ctx.guest(p.service), connection: ctx.root(p.address), plan: p, server: ref });
-      return { service: p.service, vmid: p.vmid, repoUser: p.repoUser, at: p.at };
+      new ResticAgent(`${site.name}-${p.service}-backup`, { guest: ctx.guest(p.service), connection: ctx.root(p.address), plan: p, target: t });
+      return { service: p.service, vmid: p.vmid, repoUser: p.repoUser, at: p.at, target: t.kind };
     });
   }
   return { outputs, primary, minio };

@@ -11,6 +11,7 @@ import { AppSchema } from "./apps";
 import { addressFamilyProblem } from "./net";
 import { address, checked, dnsLabel, dnsName, ipv4Address, ipv6Address, prefix, sha, cronProblem, timeZoneProblem } from "./fields";
 import { KubernetesSchema } from "./kubernetesSchema";
+import { BackupTargetSchema } from "./backupTargets";
 
 export { cronProblem, dnsNameProblem, timeZoneProblem } from "./fields";
 export { KubernetesSchema } from "./kubernetesSchema";
@@ -272,6 +273,8 @@ export const InventorySchema = z.strictObject({
   services: z.array(ServiceSchema).default([]),
   /** The site's Kubernetes cluster, if it has one. */
   kubernetes: KubernetesSchema.optional(),
+  /** Where the site's restic agents back up (components/inventory/backupTargets.ts). Default: the organisation's restic-server. */
+  backupTarget: BackupTargetSchema.optional(),
 });
 
 export type Datastore = z.infer<typeof DatastoreSchema>;

@@ -21,6 +21,8 @@ export const DEPLOYMENT_KEYS = {
   stackOrganization: "stackOrganization",
   alertReceiver: "alertReceiver",
   minioPrometheusToken: "minioPrometheusToken",
+  backupRestPassword: "backupRestPassword",
+  backupRestCaPem: "backupRestCaPem",
 } as const;
 
 /** What the stack config says about this deployment (all optional; defaults documented per field). */
@@ -59,6 +61,10 @@ export interface Deployment {
   alertReceiver?: pulumi.Output<unknown>;
   /** MinIO's Prometheus bearer token (secret; `mc admin prometheus generate`). Unset: the minio job stays down. */
   minioPrometheusToken?: pulumi.Output<string>;
+  /** Password (secret) of the inventory's `backupTarget.user` on an operator-run rest-server. Unset while that target is declared: the agents' setup stops with a hint (the plan warns). */
+  backupRestPassword?: pulumi.Output<string>;
+  /** PEM of the CA that signed an operator-run rest-server's certificate (RESTIC_CACERT). Unset: the system trust store (or plain http). */
+  backupRestCaPem?: string;
 }
 
 /** Reads the deployment configuration of the current stack; a malformed value stops with one line naming `site`. */
@@ -91,6 +97,8 @@ export function deploymentFromConfig(site: string): Deployment {
     stackOrganization: cfg.get(k.stackOrganization) ?? "organization",
     alertReceiver: cfg.getSecretObject<unknown>(k.alertReceiver),
     minioPrometheusToken: cfg.getSecret(k.minioPrometheusToken),
+    backupRestPassword: cfg.getSecret(k.backupRestPassword),
+    backupRestCaPem: cfg.get(k.backupRestCaPem),
   };
 }
 

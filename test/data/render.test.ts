@@ -137,13 +137,15 @@ RESTIC_CACHE_DIR=/var/cache/restic
 
   test("agent: dumps, conditional init, backup with host tag, retention", () => {
     const s = renderResticAgentScript({ hostTag: "bo", paths: ["/srv/gitea"], pgDump: { databases: ["gitea", "n8n"] } });
-    expect(s).toContain('if "$RESTIC" cat config >/dev/null 2>&1; then');
-    expect(s).toContain('"$RESTIC" init');
+    // restic 0.14.0 (Debian 12) has no RESTIC_CACERT (cmd/restic/global.go reads it from v0.16.0): every call passes --cacert
+    expect(s).toContain('if [ -n "${RESTIC_CACERT:-}" ]; then CACERT_ARGS=(--cacert "$RESTIC_CACERT"); fi');
+    expect(s).toContain('if "$RESTIC" "${CACERT_ARGS[@]}" cat config >/dev/null 2>&1; then');
+    expect(s).toContain('"$RESTIC" "${CACERT_ARGS[@]}" init');
     expect(s).toContain('backup --host "$HOST_TAG" --tag homelab --tag "$HOST_TAG"');
     expect(s).toContain('forget --host "$HOST_TAG" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune');
     expect(s).toContain("KEEP_DAILY=30\nKEEP_WEEKLY=12\nKEEP_MONTHLY=12\n");
     expect(s).toContain("BACKUP_PATHS=(/srv/gitea /var/backups/postgres)");
-    expect(s.indexOf("pg_dump_cmd --format=custom")).toBeLessThan(s.indexOf('"$RESTIC" backup'));
+    expect(s.indexOf("pg_dump_cmd --format=custom")).toBeLessThan(s.indexOf('"$RESTIC" "${CACERT_ARGS[@]}" backup'));
     expect(s).not.toMatch(/RESTC_/);
   });
 

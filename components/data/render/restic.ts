@@ -17,6 +17,46 @@ import { assertName } from "./resticAgent";
 export * from "./resticAgent";
 export * from "./restServer";
 
+/**
+ * restic's S3 repository string for a path-style endpoint: `s3:https://<host>:<port>/<bucket>/<prefix>`
+ * (restic v0.14.0 internal/backend/s3/config.go ParseConfig: after `s3:` an http(s) URL whose host is the
+ * endpoint, first path segment the bucket, the rest the prefix; UseHTTP only for `http`).
+ */
+export function resticS3Repository(a: {
+  /** `https://<address>:<port>` of the object store. */
+  endpoint: string;
+  /** Bucket (S3 naming rules). */
+  bucket: string;
+  /** Prefix inside the bucket: one repository per agent (`<site>-<service>`). */
+  prefix: string;
+}): string {
+  if (!/^https?:\/\/[^/@\s]+$/.test(a.endpoint)) throw new Error(`S3 endpoint ${JSON.stringify(a.endpoint)} must be http(s)://host:port`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(a.bucket)) throw new Error(`bad bucket name ${a.bucket}`);
+  assertName("S3 prefix", a.prefix);
+  return `s3:${a.endpoint}/${a.bucket}/${a.prefix}`;
+}
+
+/**
+ * A repository on a rest-server the operator runs: `rest:<scheme>://<user>@<host:port>/<path><user>/<repo>/`
+ * (with --private-repos the first path segment must be the user; restic reads the password from the URL,
+ * which the agent splices in at run time).
+ */
+export function resticExternalRestRepository(a: {
+  /** Base URL `http(s)://host:port/[path/]` from the inventory (no credentials). */
+  url: string;
+  /** The operator's rest-server user. */
+  user: string;
+  /** The repository under the user's space (`<site>-<service>`). */
+  repo: string;
+}): string {
+  const m = a.url.match(/^(https?):\/\/([^/@\s]+)(\/[^@\s]*)?$/);
+  if (!m) throw new Error(`rest-server URL ${JSON.stringify(a.url)} must be http(s)://host[:port]/[path/] without credentials`);
+  assertName("rest-server user", a.user);
+  assertName("repository", a.repo);
+  const base = (m[3] ?? "/").replace(/\/*$/, "/");
+  return `rest:${m[1]}://${a.user}@${m[2]}${base}${a.user}/${a.repo}/`;
+}
+
 /** Build a rest-server repository URL for a private repo: `rest:<scheme>://<user>@<host>:<port>/<user>/`. */
 export function resticRestRepository(a: {
   /** rest-server user (with --private-repos the path must start with it). */
@@ -45,14 +85,16 @@ export interface ResticEnvArgs {
   restPasswordFile?: string | null;
   /** RESTIC_CACHE_DIR. Default: `/var/cache/restic`. */
   cacheDir?: string;
-  /** RESTIC_CACERT for a private CA on the rest-server TLS endpoint. Default: unset. */
+  /** RESTIC_CACERT for a private CA on the TLS endpoint (the agent passes it as --cacert: restic 0.14 ignores the variable). Default: unset. */
   caCert?: string;
+  /** S3 target: AWS_ACCESS_KEY_ID (a user name, not secret) and the root-only file holding the secret key (HOMELAB_S3_SECRET_FILE). Default: unset. */
+  s3?: { accessKeyId: string; secretFile: string };
 }
 
 /** EnvironmentFile for the agent unit (systemd.exec(5) format; values contain no spaces or quotes). */
 export function renderResticEnv(a: ResticEnvArgs): string {
   if (/^rest:https?:\/\/[^/@]*:[^/@]*@/.test(a.repository)) throw new Error("repository URL must not embed a password");
-  for (const v of [a.repository, a.passwordFile, a.restPasswordFile, a.cacheDir, a.caCert]) {
+  for (const v of [a.repository, a.passwordFile, a.restPasswordFile, a.cacheDir, a.caCert, a.s3?.accessKeyId, a.s3?.secretFile]) {
     if (typeof v === "string" && /[\s"'\\$`]/.test(v)) throw new Error(`env value ${JSON.stringify(v)} must not contain whitespace, quotes, $ or backslashes`);
   }
   const rpf = a.restPasswordFile === undefined ? "/etc/restic/rest-server.password" : a.restPasswordFile;
@@ -63,6 +105,8 @@ export function renderResticEnv(a: ResticEnvArgs): string {
     rpf !== null && `HOMELAB_REST_PASSWORD_FILE=${rpf}`,
     `RESTIC_CACHE_DIR=${a.cacheDir ?? "/var/cache/restic"}`,
     a.caCert !== undefined && `RESTIC_CACERT=${a.caCert}`,
+    a.s3 !== undefined && `AWS_ACCESS_KEY_ID=${a.s3.accessKeyId}`,
+    a.s3 !== undefined && `HOMELAB_S3_SECRET_FILE=${a.s3.secretFile}`,
   );
 }
 

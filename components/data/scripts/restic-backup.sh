@@ -16,7 +16,7 @@
 #   pg_dump_cmd / pg_dumpall_cmd   functions defined by the renderer when dumps are configured
 #   PRE_BACKUP_COUNT  number of pre_backup_<n> functions (the app's own export, run first)
 # Secrets come from files named in the environment (RESTIC_PASSWORD_FILE,
-# HOMELAB_REST_PASSWORD_FILE; systemd EnvironmentFile), never from this script.
+# HOMELAB_REST_PASSWORD_FILE, HOMELAB_S3_SECRET_FILE; systemd EnvironmentFile), never from this script.
 export LC_ALL=C
 
 : "${RESTIC_REPOSITORY:?RESTIC_REPOSITORY must be set (EnvironmentFile)}"
@@ -89,6 +89,15 @@ write_metrics() {
 on_exit() { STATUS=$?; write_metrics || true; exit "$STATUS"; }
 trap on_exit EXIT
 
+# restic 0.14 (Debian 12) reads no RESTIC_CACERT (that arrived in 0.16.0): pass it as --cacert.
+CACERT_ARGS=()
+if [ -n "${RESTIC_CACERT:-}" ]; then CACERT_ARGS=(--cacert "$RESTIC_CACERT"); fi
+# S3 target: the secret key comes from a root-only file named in the environment, never the env file itself.
+if [ -n "${HOMELAB_S3_SECRET_FILE:-}" ]; then
+  AWS_SECRET_ACCESS_KEY="$(cat "$HOMELAB_S3_SECRET_FILE")"
+  export AWS_SECRET_ACCESS_KEY
+fi
+
 # rest-server credentials: splice user:password into the rest: URL at run time (URL-encoded with the library's urlencode).
 if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:(https?)://([^/:@]+)@(.*)$ ]]; then
   REST_PW="$(cat "$HOMELAB_REST_PASSWORD_FILE")"
@@ -128,23 +137,23 @@ if [ -n "$DUMP_DIR" ]; then
 fi
 
 # 2. repository init only when it does not exist yet
-if "$RESTIC" cat config >/dev/null 2>&1; then
+if "$RESTIC" "${CACERT_ARGS[@]}" cat config >/dev/null 2>&1; then
   log "repository exists"
 else
   log "initialising repository"
-  "$RESTIC" init
+  "$RESTIC" "${CACERT_ARGS[@]}" init
 fi
 
 # 3. backup (exit 3 = snapshot created but some files unreadable: keep going, fail at the end)
 EXCLUDE_ARGS=()
 for e in "${EXCLUDES[@]}"; do EXCLUDE_ARGS+=(--exclude "$e"); done
 BACKUP_RC=0
-"$RESTIC" backup --host "$HOST_TAG" --tag homelab --tag "$HOST_TAG" "${EXCLUDE_ARGS[@]}" "${BACKUP_PATHS[@]}" || BACKUP_RC=$?
+"$RESTIC" "${CACERT_ARGS[@]}" backup --host "$HOST_TAG" --tag homelab --tag "$HOST_TAG" "${EXCLUDE_ARGS[@]}" "${BACKUP_PATHS[@]}" || BACKUP_RC=$?
 if [ "$BACKUP_RC" != 0 ] && [ "$BACKUP_RC" != 3 ]; then log "restic backup failed ($BACKUP_RC)"; exit "$BACKUP_RC"; fi
 
 # 4. retention
-"$RESTIC" forget --host "$HOST_TAG" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune
-SNAPSHOTS="$("$RESTIC" snapshots --host "$HOST_TAG" --json | { grep -o '"short_id"' || true; } | wc -l)"
+"$RESTIC" "${CACERT_ARGS[@]}" forget --host "$HOST_TAG" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune
+SNAPSHOTS="$("$RESTIC" "${CACERT_ARGS[@]}" snapshots --host "$HOST_TAG" --json | { grep -o '"short_id"' || true; } | wc -l)"
 
 if [ "$BACKUP_RC" = 3 ]; then log "backup incomplete: some files could not be read"; exit 3; fi
 if [ "${#DUMP_FAILED[@]}" -gt 0 ]; then log "database dumps failed: ${DUMP_FAILED[*]}"; exit 4; fi

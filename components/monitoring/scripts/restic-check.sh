@@ -34,6 +34,15 @@ STATUS=1
 on_exit() { STATUS=$?; write_metrics || true; exit "$STATUS"; }
 trap on_exit EXIT
 
+# restic 0.14 (Debian 12) reads no RESTIC_CACERT (that arrived in 0.16.0): pass it as --cacert.
+CACERT_ARGS=()
+if [ -n "${RESTIC_CACERT:-}" ]; then CACERT_ARGS=(--cacert "$RESTIC_CACERT"); fi
+# S3 target: the secret key comes from a root-only file named in the environment, never the env file itself.
+if [ -n "${HOMELAB_S3_SECRET_FILE:-}" ]; then
+  AWS_SECRET_ACCESS_KEY="$(cat "$HOMELAB_S3_SECRET_FILE")"
+  export AWS_SECRET_ACCESS_KEY
+fi
+
 # rest-server credentials are spliced into the rest: URL at run time (URL-encoded with the library's urlencode), as the backup agent does.
 if [ -n "${HOMELAB_REST_PASSWORD_FILE:-}" ] && [[ "$RESTIC_REPOSITORY" =~ ^rest:(https?)://([^/:@]+)@(.*)$ ]]; then
   REST_PW="$(urlencode "$(cat "$HOMELAB_REST_PASSWORD_FILE")")"
@@ -44,4 +53,4 @@ fi
 
 args=(check)
 if [ -n "$READ_DATA_SUBSET" ]; then args+=(--read-data-subset "$READ_DATA_SUBSET"); fi
-"$RESTIC" "${args[@]}"
+"$RESTIC" "${CACERT_ARGS[@]}" "${args[@]}"
