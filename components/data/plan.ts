@@ -36,7 +36,8 @@ export interface BackupAgentPlan {
 /**
  * App kinds this program installs (a module creates their data): the data tier (components/data:
  * PostgreSQL primary and replicas, MinIO, rest-server), the mesh (components/mesh: authentik, NetBird),
- * k3s nodes (components/k8s), and every kind with an app module (components/apps/registry.ts). A guest
+ * k3s nodes (components/k8s), monitoring (components/monitoring: Prometheus with Alertmanager, Grafana,
+ * Loki), and every kind with an app module (components/apps/registry.ts). A guest
  * gets its restic agent only when its app is one of these: before that its backup paths are empty and
  * its dumps fail (decision 111). Kinds join this list by registering their module.
  */
@@ -49,6 +50,9 @@ export const INSTALLED_APPS: readonly AppKind[] = [
   "mesh-coordinator",
   "k3s-server",
   "k3s-agent",
+  "prometheus",
+  "grafana",
+  "loki",
   ...MODULE_KINDS,
 ];
 

@@ -10,6 +10,7 @@ import { backupWatches, firewallOf, monitoringProblems, probeTargets, prometheus
 import type { AppKind } from "../inventory/apps";
 import { renderPrometheusArgs, renderPrometheusConfig, PrometheusPaths } from "./render/prometheus";
 import { renderRules, BACKUP_ALERTS } from "./render/rules";
+import { backupWaitsForApp } from "../data/plan";
 
 /** The TLS port of each internal-CA server app (components/data: MinIO 9000, rest-server 8000; components/mesh: authentik 9443, NetBird 443). */
 const TLS_PORTS: Partial<Record<AppKind, number>> = { "object-store": 9000, "restic-server": 8000, "identity-provider": 9443, "mesh-coordinator": 443 };
@@ -59,7 +60,8 @@ export function monitoringPlan(org: readonly Site[]): MonitoringPlan | undefined
     targets: scrapeTargets(org),
     probes,
     tlsProbes,
-    backups: backupWatches(org),
+    // Watched only where an agent runs: a guest whose app this program does not install yet has none (components/data/plan.ts).
+    backups: backupWatches(org).filter((w) => !backupWaitsForApp(org.find((s) => s.name === w.site)!.services.find((x) => x.name === w.instance)!)),
     mountpoints: [...new Set(org.flatMap((s) => s.services.flatMap((x) => x.dataMounts.map((m) => m.path))))].sort(),
     unprobed: unreachable,
     problems: monitoringProblems(org),

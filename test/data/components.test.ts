@@ -24,7 +24,8 @@ describe("plan (pure)", () => {
     // uptime-kuma, wazuh on bo and konstanze/odoo on ep backed up empty paths and odoo's dump failed.
     const names = backupAgentPlan(bo.site).map((p) => p.service);
     // Gitea, n8n, Paperless, Uptime Kuma and Wazuh have their modules (decisions 142, 143, 164, 116, 233): their agents come with them.
-    expect(names).toEqual(["authentik", "gitea", "n8n", "netbird", "paperless", "postgres", "uptime-kuma", "wazuh"]);
+    // Prometheus and Grafana are installed by components/monitoring (decision 391).
+    expect(names).toEqual(["authentik", "gitea", "grafana", "n8n", "netbird", "paperless", "postgres", "prometheus", "uptime-kuma", "wazuh"]);
     const pg = backupAgentPlan(bo.site).find((p) => p.service === "postgres")!;
     expect(pg).toMatchObject({ repoUser: "bo-postgres", dumpDir: "/var/backups/postgresql", at: "01:00", timeZone: "America/Chicago" });
     // Odoo, Open WebUI, Home Assistant and Paperless have their modules (components/apps, decisions 131, 162-164).
