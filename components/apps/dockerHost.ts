@@ -152,7 +152,9 @@ export function dockerContainers(s: DockerService, site: Site): ComposeContainer
       ...(s.app.database ? ["DB_POSTGRESDB_HOST", "DB_POSTGRESDB_PORT", "DB_POSTGRESDB_DATABASE", "DB_POSTGRESDB_USER", "DB_POSTGRESDB_PASSWORD"] : []),
       ...(redis ? ["QUEUE_BULL_REDIS_PASSWORD"] : []),
     ],
-    health: `http://${ip}:${N8N_PORT}/healthz`,
+    // 200 only once connected, migrated and started: n8n 2.37.10's dist/abstract-server.js (npm tarball) mounts
+    // `${endpoints.health}/readiness` beside `/healthz`, which answers before migrations (decision 312).
+    health: `http://${ip}:${N8N_PORT}/healthz/readiness`,
     pinHint: `set app.images.n8n { tag, digest } of service "${s.name}"`,
   };
   const homepage: ComposeContainer = {

@@ -76,6 +76,9 @@ describe("Docker host (ryzen9 VM 3)", () => {
     const compose = YAML.parse(p.config.find((c) => c.path === COMPOSE_FILE)!.text);
     for (const svc of Object.values(compose.services) as Array<{ image: string }>) expect(svc.image).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(p.metrics.map((m) => m.job)).toEqual(["n8n"]);
+    // n8n 2.37.10 (npm tarball, dist/abstract-server.js): `${endpoints.health}/readiness` is 200 only once migrated.
+    expect(p.health.url).toBe("http://10.0.40.10:5678/healthz/readiness");
+    expect(p.script).toContain("http://10.0.40.10:5678/healthz/readiness");
     expect(appContractProblems(s, p)).toEqual([]);
   });
 
