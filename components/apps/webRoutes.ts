@@ -31,9 +31,11 @@ const GRAFANA_HTTP_PORT = 3000;
  * Whether `port` of `s` (any port when omitted) logs users in through its own OIDC client: its app has
  * the `sso` setting switched on (the apps whose modules declare `AppPlan.oidc`, components/apps/oidc.ts),
  * it is one of OWN_LOGIN, or it is Grafana's port of a Prometheus guest that runs Grafana with `sso`
- * (app `prometheus`, setting `grafana`); Prometheus's other ports stay behind forward auth.
+ * (app `prometheus`, setting `grafana`); Prometheus's other ports stay behind forward auth. A port marked
+ * `ownLogin` in the inventory (companion apps, API clients, webhooks) is never gated (decision 392).
  */
 export function hasOwnLogin(s: ResolvedService, port?: number): boolean {
+  if (port !== undefined && s.firewall.some((f) => f.port === port && f.protocol === "tcp" && f.ownLogin === true)) return true;
   const app = s.app as { kind: string; sso?: boolean; grafana?: { sso?: boolean } } | undefined;
   if (!app) return false;
   if (app.kind === "prometheus") return app.grafana?.sso === true && port === GRAFANA_HTTP_PORT;

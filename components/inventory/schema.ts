@@ -109,6 +109,12 @@ export const PortSchema = z.strictObject({
   from: z.array(z.string().min(1)).min(1),
   /** What the port is for. */
   description: z.string().optional(),
+  /**
+   * Users of this port log in to the app itself (its own accounts, API keys, companion apps, webhooks):
+   * the site's reverse proxy routes it without the identity provider's forward auth, which such clients
+   * cannot pass. Default false (routes are gated unless the app logs in through its own OIDC client).
+   */
+  ownLogin: z.boolean().optional(),
 });
 
 /** A volume mounted into a guest for its data. */

@@ -71,8 +71,18 @@ describe("web routes of ryzen9 (derived from the ports open to Traefik)", () => 
     expect(routes.some((r) => ["postgres", "mongodb", "redis", "traefik"].includes(r.service))).toBe(false);
     expect(routes.some((r) => r.service === "authentik" && r.port === 9000)).toBe(false);
   });
-  it("forward auth for every route except the apps with their own OIDC login (authentik itself, Grafana beside Prometheus)", () => {
-    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name)).toEqual(["authentik", "monitoring"]);
+  it("forward auth for every route except the apps with their own OIDC login (authentik itself, Grafana beside Prometheus) and the ports marked ownLogin", () => {
+    // ownLogin (decision 392): Home Assistant's companion app, DSM, the Docker host's n8n (webhooks) and Portainer, Coolify's dashboard and realtime socket.
+    expect(routes.filter((r) => !r.forwardAuth).map((r) => r.name).sort()).toEqual(["authentik", "coolify", "coolify-6001", "docker", "docker-9443", "home-assistant", "monitoring", "nas"]);
+    expect(routes.filter((r) => r.forwardAuth).map((r) => r.name)).toContain("docker-3001"); // Uptime Kuma stays gated
+  });
+  it("a port marked ownLogin is routed without forward auth; unmarked, the same port is gated", () => {
+    const inv = raw("ryzen9");
+    const ha = inv.services.find((s: any) => s.name === "home-assistant");
+    ha.ports = ha.ports.map((p: any) => ({ ...p, ownLogin: undefined }));
+    const gated = webRoutes(loadInventory("ryzen9", inv, Number(doc("ryzen9")["homelab:phase"])));
+    expect(gated.find((r) => r.name === "home-assistant")!.forwardAuth).toBe(true);
+    expect(routes.find((r) => r.name === "home-assistant")!.forwardAuth).toBe(false);
   });
   it("only Grafana's port of the Prometheus guest skips forward auth: a Prometheus port opened to Traefik is gated", () => {
     const inv = raw("ryzen9");
