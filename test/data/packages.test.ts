@@ -72,11 +72,8 @@ function wrappedScript(text: string): string | undefined {
   return lines.slice(i + 1, lines.indexOf(tag, i + 1)).join("\n") + "\n";
 }
 
-/**
- * Commands that run curl unguarded, knowingly: the NetBird API bootstrap runs on the coordinator after its
- * own install put curl and jq there, and has no guard of its own (decision 366).
- */
-const KNOWN_UNGUARDED: Record<string, string[]> = { "netbird-api-setup.create": ["ensure_pat"] };
+/** Commands allowed to run curl unguarded: none (the NetBird API bootstrap has its own guard since decision 366). */
+const KNOWN_UNGUARDED: Record<string, string[]> = {};
 
 const composed = (file: string) => shellScript({ title: file, source: "test/data/packages.test.ts", body: readScript(PROJECT_ROOT, file) });
 

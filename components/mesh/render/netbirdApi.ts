@@ -7,6 +7,7 @@
  */
 import { assertSingleLine, envBlock, readScript, shellScript, shq } from "../../shell";
 import { MeshPlan, allGroups, validatePlan } from "./meshPolicy";
+import { ENSURE_CURL, ensureCommand } from "../../remote/packages";
 import { NETBIRD_VERSION } from "./netbirdConfig";
 
 const API_SH = readScript(__dirname, "../scripts/netbird-api.sh");
@@ -61,6 +62,9 @@ export function netbirdApiSetupScript(args: NetbirdApiSetupArgs): string {
       PAT_DAYS: days,
     }),
     'install -d -m 0700 "$KEY_DIR" "$(dirname "$PAT_FILE")"',
+    // Its own guard: curl and jq come with the coordinator's install, but this Command must not depend on that.
+    ENSURE_CURL,
+    ensureCommand("jq", ["jq"]),
     "declare -A GROUP_IDS=()",
     "",
     API_SH.trimEnd(),
