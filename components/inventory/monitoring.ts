@@ -165,10 +165,13 @@ export function probeTargets(org: readonly Site[], prometheusAddress: string): {
   return { probes, unreachable };
 }
 
-/** Guests whose nightly restic agent reports to the node_exporter textfile collector (stateful, with backup paths). */
-export function backupWatches(org: readonly Site[]): BackupWatch[] {
+/**
+ * Guests whose nightly restic agent reports to the node_exporter textfile collector (stateful, with backup
+ * paths), less those `waitsForAgent` says have no agent yet (the data tier's `backupWaitsForApp`).
+ */
+export function backupWatches(org: readonly Site[], waitsForAgent: (s: ResolvedService) => boolean = () => false): BackupWatch[] {
   return monitoredGuests(org)
-    .filter(({ service }) => service.stateful && !!service.backup && "paths" in service.backup)
+    .filter(({ service }) => service.stateful && !!service.backup && "paths" in service.backup && !waitsForAgent(service))
     .map(({ site, service }) => ({ site: site.name, instance: service.name, at: (service.backup as { at: string }).at }));
 }
 

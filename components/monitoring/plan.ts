@@ -61,7 +61,7 @@ export function monitoringPlan(org: readonly Site[]): MonitoringPlan | undefined
     probes,
     tlsProbes,
     // Watched only where an agent runs: a guest whose app this program does not install yet has none (components/data/plan.ts).
-    backups: backupWatches(org).filter((w) => !backupWaitsForApp(org.find((s) => s.name === w.site)!.services.find((x) => x.name === w.instance)!)),
+    backups: backupWatches(org, backupWaitsForApp),
     mountpoints: [...new Set(org.flatMap((s) => s.services.flatMap((x) => x.dataMounts.map((m) => m.path))))].sort(),
     unprobed: unreachable,
     problems: monitoringProblems(org),
