@@ -50,10 +50,10 @@ export function coordinatorPeers(s: CoordinatorService, site: Site, context: App
   };
 }
 
-/** The Python packages of the venv, `name==version`. */
-export function coordinatorPackages(s: CoordinatorService): string[] {
+/** The Python packages of the venv, `name==version`; the Postgres checkpointer only with a database to use. */
+export function coordinatorPackages(s: CoordinatorService, withDatabase: boolean): string[] {
   const p = s.app.packages;
-  return [`langgraph==${p.langgraph}`, ...(s.app.database ? [`langgraph-checkpoint-postgres==${p.checkpointPostgres}`] : []), `uvicorn==${p.uvicorn}`];
+  return [`langgraph==${p.langgraph}`, ...(withDatabase ? [`langgraph-checkpoint-postgres==${p.checkpointPostgres}`] : []), `uvicorn==${p.uvicorn}`];
 }
 
 /** The non-secret environment file (KEY=VALUE lines, systemd EnvironmentFile). */
@@ -105,13 +105,14 @@ function source(s: CoordinatorService): AppSource {
 }
 
 function plan(s: CoordinatorService, site: Site, context: AppPlanContext = {}): AppPlan {
-  if (s.app.database && !context.postgres) throw new Error(`homelab: service "${s.name}": the coordinator's database "${s.app.database}" needs the organisation's active postgres-primary`);
   const src = source(s);
   const peers = coordinatorPeers(s, site, context);
   const disks = vmDataDisks(s, [COORDINATOR_STATE]);
   const envText = renderCoordinatorEnv(s, site, context);
   const unit = renderCoordinatorUnit(s);
   const health = { url: `http://${s.ipv4}:${COORDINATOR_PORT}${s.app.healthPath}` };
+  // Its database arrives with the organisation's primary (orion: the pgvector LXC at phase 2, the VM at phase
+  // 1): until then the coordinator runs without it, as without a LiteLLM not yet installed (decision 321).
   const db = s.app.database && context.postgres ? { name: s.app.database, host: context.postgres.host, port: context.postgres.port } : undefined;
   const script = shellScript({
     title: `AI coordinator ${s.name} (${site.name})`,
@@ -124,7 +125,7 @@ function plan(s: CoordinatorService, site: Site, context: AppPlanContext = {}): 
       APP_DIR: COORDINATOR_DIR,
       STATE_DISK: disks[COORDINATOR_STATE],
       STATE_DIR: COORDINATOR_STATE,
-      PACKAGES: coordinatorPackages(s),
+      PACKAGES: coordinatorPackages(s, !!db),
       REQUIREMENTS: s.app.requirements ?? "",
       ENV_PATH: COORDINATOR_ENV,
       ENV_TEXT: envText,

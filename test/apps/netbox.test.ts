@@ -153,6 +153,16 @@ describe("AI coordinator (orion VM 300)", () => {
     expect(p.health.url).toBe("http://192.168.100.30:8000/health");
   });
 
+  it("at phase 1, before the pgvector primary (phase 2), it plans without its database and without the Postgres checkpointer", () => {
+    const early = loadInventory("orion", raw(), 1);
+    const p = appPlanInOrg(svc(early, "ai-coordinator"), early, [early])!;
+    expect(p.database).toBeUndefined();
+    expect(p.script).toContain("PACKAGES=(langgraph==1.2.11 uvicorn==0.35.0)");
+    expect(p.script).toMatch(/^DATABASE=(''|)$/m);
+    // From phase 2 on the database is wired (the committed phase).
+    expect(plan.database).toBe("coordinator");
+  });
+
   it("is handed LiteLLM (with its key), Ollama and its database from the site, and backs up its state", () => {
     const env = plan.config.find((c) => c.path === "/etc/ai-coordinator/coordinator.env")!.text;
     expect(env).toContain("OPENAI_BASE_URL=http://192.168.100.112:4000\n");
